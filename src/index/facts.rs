@@ -1,0 +1,210 @@
+//! What one file says about imports and models, extracted once from its syntax tree so that the
+//! tree can be dropped. Offsets are byte offsets into the decoded text; later stages resolve names
+//! across files.
+
+use std::collections::HashMap;
+
+use super::table_name::NameRule;
+
+pub type Span = (u32, u32);
+
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub imports: Vec<ImportSite>,
+    /// Module-level names and what they are bound to (the last binding wins, as at run time).
+    pub bindings: HashMap<String, Binding>,
+    pub classes: Vec<ClassFacts>,
+    pub tables: Vec<TableCall>,
+    pub decls: Vec<Decl>,
+    pub create_alls: Vec<CreateAll>,
+}
+
+/// One `import ...` or `from ... import ...` statement, wherever it stands.
+#[derive(Debug, Clone)]
+pub struct ImportSite {
+    pub stmt: Span,
+    pub is_from: bool,
+    /// Dots of a relative `from` import; 0 for absolute ones.
+    pub level: u32,
+    /// The `from` module; `None` for `from . import x` and for plain `import` statements.
+    pub module: Option<String>,
+    pub names: Vec<ImportedName>,
+    pub type_checking: bool,
+    pub in_function: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportedName {
+    /// The imported module (plain `import`) or the imported attribute (`from`); `*` for star imports.
+    pub name: String,
+    pub asname: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Binding {
+    /// `import a.b as m` binds `m` to `a.b`; `import a.b` binds `a` to `a`.
+    Module(String),
+    /// `from m import n as x`: index of the import site and the imported name.
+    FromImport { site: usize, name: String },
+    Class(usize),
+    Decl(usize),
+    Table(usize),
+    /// `Base = db.Model`, `Model = Base`: another dotted name.
+    Alias(String),
+    Other,
+}
+
+/// An object that owns a class registry or a MetaData: `declarative_base()`, `registry()`,
+/// `reg.generate_base()`, `MetaData()`, Flask-SQLAlchemy's `SQLAlchemy()`.
+#[derive(Debug, Clone)]
+pub struct Decl {
+    pub name: String,
+    pub stmt: Span,
+    pub kind: DeclKind,
+    pub metadata: MetadataArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclKind {
+    DeclarativeBase,
+    Registry,
+    GenerateBase,
+    MetaData,
+    FlaskSqlalchemy,
+}
+
+/// The `metadata=` a base is built with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum MetadataArg {
+    #[default]
+    Own,
+    /// `metadata=md`, or for `generate_base` the registry it is called on.
+    Ref(String),
+    /// `MetaData(schema="x")` built in place.
+    Inline { schema: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct ClassFacts {
+    pub name: String,
+    /// From the first decorator to the end of the body.
+    pub span: Span,
+    pub name_offset: u32,
+    pub bases: Vec<String>,
+    /// SQLModel's `table=True`.
+    pub table_kw: bool,
+    pub decorators: Vec<String>,
+    pub tablename: Option<TableName>,
+    pub table_args: Option<TableArgs>,
+    pub table_attr: Option<TableAttr>,
+    pub is_abstract: bool,
+    pub bind_key: Option<String>,
+    /// `metadata = MetaData(...)` in a `DeclarativeBase` subclass.
+    pub metadata: Option<MetadataArg>,
+    pub columns: Vec<Column>,
+    pub relationships: Vec<Relationship>,
+    /// Plain annotations (`name: str`), columns only for SQLModel classes.
+    pub annotated_fields: Vec<Column>,
+    pub mapped_typing: bool,
+    pub in_tests: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum TableName {
+    Literal { value: String, span: Span },
+    /// A `@declared_attr` computed from the class name.
+    Rule(NameRule),
+    /// Something we cannot evaluate (a `declared_attr` returning `None` for some classes, ...).
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub enum TableAttr {
+    /// `__table__ = Table(...)`: index into `FileFacts::tables`.
+    Call(usize),
+    /// `__table__ = some_table`: maps a table defined elsewhere.
+    Existing,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TableArgs {
+    pub stmt: Span,
+    pub schema: Option<String>,
+    /// False when the schema cannot be read (a computed value).
+    pub known: bool,
+    pub flags: Vec<BandAid>,
+    pub constraints: Vec<Constraint>,
+    pub reflected: bool,
+}
+
+/// `extend_existing`, `keep_existing` or `useexisting`.
+#[derive(Debug, Clone)]
+pub struct BandAid {
+    pub flag: String,
+    /// The `key: value` dict entry or the `key=value` keyword.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    pub kind: String,
+    pub span: Span,
+    pub fk_targets: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// The attribute name on the class (or the column name of a `Table`).
+    pub attr: String,
+    /// The database column name.
+    pub name: String,
+    pub span: Span,
+    pub type_text: Option<String>,
+    pub foreign_key: Option<String>,
+    pub primary_key: bool,
+    pub nullable: Option<bool>,
+    pub unique: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Relationship {
+    pub attr: String,
+    pub span: Span,
+    pub target: Option<String>,
+    /// `relationship("User")`: the string's span, for the report and for qualifying it later.
+    pub target_string: Option<Span>,
+    pub back_populates: Option<String>,
+}
+
+/// An imperative `Table("name", metadata, ...)` or `db.Table("name", ...)` at module level or as
+/// a class's `__table__`.
+#[derive(Debug, Clone)]
+pub struct TableCall {
+    pub name: String,
+    pub assigned: Option<String>,
+    pub stmt: Span,
+    pub callee: String,
+    /// The metadata argument (`Base.metadata`, `metadata`); `None` for `db.Table("t", db.Column...)`.
+    pub metadata: Option<String>,
+    pub schema: Option<String>,
+    pub bind_key: Option<String>,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    pub flags: Vec<BandAid>,
+    pub reflected: bool,
+    /// The class whose `__table__` this is.
+    pub class: Option<usize>,
+    pub in_tests: bool,
+}
+
+/// `X.create_all(engine)`: which metadata, on what, and in which function.
+#[derive(Debug, Clone)]
+pub struct CreateAll {
+    /// 0 for module level, otherwise a number unique to the enclosing function in this file.
+    pub scope: usize,
+    pub scope_name: String,
+    pub target: String,
+    pub engine: String,
+    pub offset: u32,
+}

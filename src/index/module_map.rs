@@ -1,0 +1,251 @@
+//! Which dotted module names each file can be imported as, given the import roots (project
+//! directories, `src/` layouts, pytest `pythonpath`, setuptools `where`, configured roots, and the
+//! directories pytest's default `prepend` mode inserts for test files), and the reverse lookup.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+pub type FileId = usize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleName {
+    pub name: String,
+    /// Index into `ModuleMap::roots`.
+    pub root: usize,
+}
+
+#[derive(Debug)]
+pub struct ModuleMap {
+    /// Import roots, deepest first.
+    roots: Vec<PathBuf>,
+    paths: Vec<PathBuf>,
+    names: Vec<Vec<ModuleName>>,
+    packages: Vec<bool>,
+    by_name: HashMap<String, Vec<(FileId, usize)>>,
+    by_path: HashMap<PathBuf, FileId>,
+}
+
+/// `conftest.py`, `test_*.py`, `*_test.py`: what pytest collects.
+pub fn is_test_module(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name == "conftest.py" || name.starts_with("test_") || name.ends_with("_test.py")
+}
+
+/// Test modules, and anything in a `tests` or `test` folder.
+pub fn is_test_path(path: &Path) -> bool {
+    is_test_module(path)
+        || path.components().any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test")))
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+impl ModuleMap {
+    /// `paths` are the Python files (absolute), `roots` the import roots known from configuration.
+    pub fn new(paths: Vec<PathBuf>, mut roots: Vec<PathBuf>) -> ModuleMap {
+        let package_dirs: HashSet<&Path> = paths
+            .iter()
+            .filter(|p| p.file_name().is_some_and(|n| n == "__init__.py"))
+            .filter_map(|p| p.parent())
+            .collect();
+        // pytest's `prepend` import mode puts the first directory above a test module that is not
+        // a package on sys.path, so modules there are importable by their bare names.
+        for path in paths.iter().filter(|p| is_test_module(p)) {
+            let mut dir = path.parent();
+            while let Some(d) = dir {
+                if !package_dirs.contains(d) {
+                    roots.push(d.to_path_buf());
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        roots.sort_by(|a, b| b.components().count().cmp(&a.components().count()).then(a.cmp(b)));
+        roots.dedup();
+
+        let mut map = ModuleMap {
+            names: vec![Vec::new(); paths.len()],
+            packages: paths.iter().map(|p| p.file_name().is_some_and(|n| n == "__init__.py")).collect(),
+            by_name: HashMap::new(),
+            by_path: paths.iter().enumerate().map(|(i, p)| (p.clone(), i)).collect(),
+            roots,
+            paths,
+        };
+        for (file, path) in map.paths.iter().enumerate() {
+            for (root_index, root) in map.roots.iter().enumerate() {
+                let Ok(relative) = path.strip_prefix(root) else { continue };
+                let mut parts: Vec<String> =
+                    relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                let Some(last) = parts.pop() else { continue };
+                let stem = last.strip_suffix(".py").unwrap_or(&last).to_owned();
+                if stem != "__init__" {
+                    parts.push(stem);
+                }
+                if parts.is_empty() || !parts.iter().all(|p| is_identifier(p)) {
+                    continue;
+                }
+                let name = parts.join(".");
+                map.by_name.entry(name.clone()).or_default().push((file, root_index));
+                map.names[file].push(ModuleName { name, root: root_index });
+            }
+        }
+        map
+    }
+
+    pub fn path(&self, file: FileId) -> &Path {
+        &self.paths[file]
+    }
+
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    pub fn is_package(&self, file: FileId) -> bool {
+        self.packages[file]
+    }
+
+    /// Every name the file can be imported as, deepest root first.
+    pub fn names(&self, file: FileId) -> &[ModuleName] {
+        &self.names[file]
+    }
+
+    pub fn root(&self, index: usize) -> &Path {
+        &self.roots[index]
+    }
+
+    pub fn file_at(&self, path: &Path) -> Option<FileId> {
+        self.by_path.get(path).copied()
+    }
+
+    /// The file an absolute module name loads, as seen from `importer`: where two roots give the
+    /// name to different files, the root that holds the importer wins, then the deepest root.
+    pub fn resolve(&self, name: &str, importer: Option<FileId>) -> Option<FileId> {
+        let candidates = self.by_name.get(name)?;
+        if candidates.len() == 1 {
+            return Some(candidates[0].0);
+        }
+        let importer_path = importer.map(|f| &self.paths[f]);
+        candidates
+            .iter()
+            .find(|(_, root)| importer_path.is_some_and(|p| p.starts_with(&self.roots[*root])))
+            .or_else(|| candidates.first())
+            .map(|(file, _)| *file)
+    }
+
+    /// The name that a relative import (`level` dots, then `module`) means inside the module
+    /// loaded as `importer_name`.
+    pub fn relative_name(importer_name: &str, importer_is_package: bool, level: u32, module: Option<&str>) -> Option<String> {
+        let mut parts: Vec<&str> = importer_name.split('.').collect();
+        if !importer_is_package {
+            parts.pop();
+        }
+        for _ in 1..level {
+            parts.pop()?;
+        }
+        let mut name = parts.join(".");
+        if let Some(module) = module {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(module);
+        }
+        (!name.is_empty()).then_some(name)
+    }
+
+    /// The file a relative import loads, worked out from directories alone, which is the same
+    /// whichever root the importer was loaded through.
+    pub fn resolve_relative(&self, importer: FileId, level: u32, module: Option<&str>) -> Option<FileId> {
+        let mut dir = self.paths[importer].parent()?.to_path_buf();
+        for _ in 1..level {
+            dir = dir.parent()?.to_path_buf();
+        }
+        if let Some(module) = module {
+            for part in module.split('.') {
+                dir.push(part);
+            }
+            let as_module = dir.with_extension("py");
+            if let Some(&file) = self.by_path.get(&as_module) {
+                return Some(file);
+            }
+        }
+        self.by_path.get(&dir.join("__init__.py")).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(files: &[&str], roots: &[&str]) -> ModuleMap {
+        ModuleMap::new(
+            files.iter().map(|f| PathBuf::from(format!("/p/{f}"))).collect(),
+            roots.iter().map(|r| PathBuf::from(format!("/p/{r}")).components().collect()).collect(),
+        )
+    }
+
+    fn names(map: &ModuleMap, file: FileId) -> Vec<&str> {
+        map.names(file).iter().map(|n| n.name.as_str()).collect()
+    }
+
+    #[test]
+    fn src_layout_gives_two_names() {
+        let m = map(&["src/pkg/__init__.py", "src/pkg/models.py"], &["", "src"]);
+        assert_eq!(names(&m, 1), ["pkg.models", "src.pkg.models"]);
+        assert_eq!(names(&m, 0), ["pkg", "src.pkg"]);
+        assert_eq!(m.resolve("src.pkg.models", None), Some(1));
+        assert_eq!(m.resolve("pkg.models", None), Some(1));
+        assert_eq!(m.resolve("pkg.missing", None), None);
+    }
+
+    #[test]
+    fn test_modules_add_their_first_non_package_dir_as_root() {
+        let m = map(&["tests/conftest.py", "tests/helpers.py", "app/models.py"], &[""]);
+        assert_eq!(names(&m, 1), ["helpers", "tests.helpers"]);
+        assert_eq!(names(&m, 2), ["app.models"]);
+    }
+
+    #[test]
+    fn package_test_dirs_put_their_parent_on_the_path() {
+        let m = map(&["tests/__init__.py", "tests/test_a.py", "backend/x.py"], &["backend"]);
+        assert_eq!(names(&m, 1), ["tests.test_a"]);
+        // /p is on the path for the tests, so backend/x.py has its long name there too.
+        assert_eq!(names(&m, 2), ["x", "backend.x"]);
+    }
+
+    #[test]
+    fn invalid_identifiers_give_no_name() {
+        let m = map(&["my-scripts/run.py", "app/v2.0/x.py"], &[""]);
+        assert!(names(&m, 0).is_empty());
+        assert!(names(&m, 1).is_empty());
+    }
+
+    #[test]
+    fn relative_names_follow_the_importer_name() {
+        assert_eq!(ModuleMap::relative_name("a.b.c", false, 1, Some("d")).as_deref(), Some("a.b.d"));
+        assert_eq!(ModuleMap::relative_name("a.b", true, 1, Some("d")).as_deref(), Some("a.b.d"));
+        assert_eq!(ModuleMap::relative_name("a.b.c", false, 2, None).as_deref(), Some("a"));
+        assert_eq!(ModuleMap::relative_name("a", false, 2, Some("x")), None);
+    }
+
+    #[test]
+    fn relative_files_follow_directories() {
+        let m = map(&["pkg/__init__.py", "pkg/a/__init__.py", "pkg/a/m.py", "pkg/b.py"], &[""]);
+        assert_eq!(m.resolve_relative(2, 2, Some("b")), Some(3));
+        assert_eq!(m.resolve_relative(2, 1, None), Some(1));
+        assert_eq!(m.resolve_relative(2, 2, None), Some(0));
+        assert_eq!(m.resolve_relative(2, 1, Some("nope")), None);
+    }
+
+    #[test]
+    fn the_importer_root_wins_when_a_name_is_taken_twice() {
+        let m = map(&["svc_a/models.py", "svc_b/models.py", "svc_b/app.py"], &["svc_a", "svc_b"]);
+        assert_eq!(m.resolve("models", Some(2)), Some(1));
+    }
+}
