@@ -1,6 +1,163 @@
-//! The project index: every file's facts, the module map, and the models resolved across files.
+//! The project index: every Python file read, decoded and parsed in parallel, its facts, the
+//! module map, and the models (bases, metadata, table definitions) resolved across files.
 
 pub mod extract;
 pub mod facts;
+pub mod models;
 pub mod module_map;
+pub mod resolve;
 pub mod table_name;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{display_path, normalize, project_root, Config, ConfigError, ProjectSettings};
+use crate::source::{decode, FileEncoding, LineIndex};
+use facts::FileFacts;
+use models::Models;
+use module_map::{is_test_path, FileId, ModuleMap};
+
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The path as shown in reports: relative to the working directory, `/`-separated.
+    pub display: String,
+    pub text: String,
+    pub encoding: FileEncoding,
+    pub lines: LineIndex,
+    pub facts: FileFacts,
+    pub in_tests: bool,
+    /// Set when the file could not be read, decoded or parsed; its facts are then empty.
+    pub parsed: bool,
+}
+
+impl SourceFile {
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        self.lines.line_col(&self.text, offset)
+    }
+}
+
+/// A problem with one file that does not stop the run.
+#[derive(Debug, Clone)]
+pub struct Warning {
+    pub path: String,
+    pub line: u32,
+    pub message: String,
+}
+
+pub struct Index {
+    pub files: Vec<SourceFile>,
+    pub module_map: ModuleMap,
+    pub models: Models,
+    pub warnings: Vec<Warning>,
+    /// Directories whose pyproject.toml / setup.cfg / ... make them projects, deepest first.
+    pub project_dirs: Vec<PathBuf>,
+    pub settings: Vec<(PathBuf, ProjectSettings)>,
+}
+
+impl Index {
+    pub fn build(config: &Config) -> Result<Index, ConfigError> {
+        let mut project_dirs: Vec<PathBuf> = config.paths.iter().map(|p| project_root(p)).collect();
+        // Settings of the projects named on the command line decide what is excluded.
+        let mut settings = Vec::new();
+        for dir in &project_dirs {
+            settings.push((dir.clone(), ProjectSettings::load(dir)?));
+        }
+        let mut files = Vec::new();
+        let mut warnings = Vec::new();
+        for (dir, project) in &settings {
+            let exclude = project.exclude_set(dir)?;
+            let paths: Vec<PathBuf> = config.paths.iter().filter(|p| p.starts_with(dir)).cloned().collect();
+            let walked = crate::walk::walk(&paths, &exclude, dir);
+            files.extend(walked.files);
+            project_dirs.extend(walked.project_dirs);
+            for (path, message) in walked.errors {
+                warnings.push(Warning { path: display_path(&path, &config.cwd), line: 0, message });
+            }
+        }
+        files.sort();
+        files.dedup();
+        project_dirs.sort();
+        project_dirs.dedup();
+        for dir in &project_dirs {
+            if !settings.iter().any(|(d, _)| d == dir) {
+                settings.push((dir.clone(), ProjectSettings::load(dir)?));
+            }
+        }
+        project_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+
+        let mut roots: Vec<PathBuf> = Vec::new();
+        for (dir, project) in &settings {
+            roots.push(dir.clone());
+            if dir.join("src").is_dir() {
+                roots.push(dir.join("src"));
+            }
+            roots.extend(project.roots.iter().cloned());
+        }
+        let roots = roots.into_iter().map(|r| normalize(&r)).collect();
+
+        let sources: Vec<(SourceFile, Option<Warning>)> =
+            files.par_iter().map(|path| read_source(path, &config.cwd)).collect();
+        let mut index_files = Vec::with_capacity(sources.len());
+        for (source, warning) in sources {
+            if let Some(w) = warning {
+                warnings.push(w);
+            }
+            index_files.push(source);
+        }
+        let module_map = ModuleMap::new(files, roots);
+        let models = Models::resolve(&index_files, &module_map);
+        Ok(Index { files: index_files, module_map, models, warnings, project_dirs, settings })
+    }
+
+    /// The deepest project directory holding `file`.
+    pub fn project_of(&self, file: FileId) -> Option<&Path> {
+        let path = self.module_map.path(file);
+        self.project_dirs.iter().find(|d| path.starts_with(d)).map(PathBuf::as_path)
+    }
+
+    pub fn skipped_files(&self) -> usize {
+        self.files.iter().filter(|f| !f.parsed).count()
+    }
+}
+
+fn read_source(path: &Path, cwd: &Path) -> (SourceFile, Option<Warning>) {
+    let display = display_path(path, cwd);
+    let in_tests = is_test_path(path.strip_prefix(cwd).unwrap_or(path));
+    let mut file = SourceFile {
+        path: path.to_path_buf(),
+        display: display.clone(),
+        text: String::new(),
+        encoding: FileEncoding::Utf8 { bom: false },
+        lines: LineIndex::new(""),
+        facts: FileFacts::default(),
+        in_tests,
+        parsed: false,
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let message = format!("cannot read: {}", err.to_string().to_lowercase());
+            return (file, Some(Warning { path: display, line: 0, message }));
+        }
+    };
+    let decoded = match decode(&bytes) {
+        Ok(decoded) => decoded,
+        Err(message) => return (file, Some(Warning { path: display, line: 1, message: format!("skipped: the file {message}") })),
+    };
+    file.text = decoded.text;
+    file.encoding = decoded.encoding;
+    file.lines = LineIndex::new(&file.text);
+    match crate::python::parse(&file.text) {
+        Ok(module) => {
+            file.facts = extract::extract(module.syntax(), &file.text, in_tests);
+            file.parsed = true;
+            (file, None)
+        }
+        Err(err) => {
+            let (line, _) = file.line_col(err.offset);
+            let warning = Warning { path: display, line, message: format!("could not parse: {}", err.message) };
+            (file, Some(warning))
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! What a dotted name in a file refers to, followed through imports, aliases, `__init__.py`
+//! re-exports and star imports into the file that defines it.
+
+use super::facts::{Binding, FileFacts, ImportSite};
+use super::module_map::{FileId, ModuleMap};
+use super::SourceFile;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entity {
+    /// Defined outside the project: the full dotted path as imported (`sqlalchemy.orm.DeclarativeBase`).
+    External(String),
+    Class(FileId, usize),
+    Decl(FileId, usize),
+    Table(FileId, usize),
+    Module(FileId),
+    Unknown,
+}
+
+/// What a name refers to, plus the attribute path that follows it (`Base.metadata` ->
+/// (class Base, ["metadata"])).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub entity: Entity,
+    pub rest: Vec<String>,
+}
+
+pub struct Resolver<'a> {
+    pub files: &'a [SourceFile],
+    pub map: &'a ModuleMap,
+}
+
+const MAX_DEPTH: usize = 24;
+
+impl<'a> Resolver<'a> {
+    pub fn resolve(&self, file: FileId, dotted: &str) -> Resolved {
+        let parts: Vec<String> = dotted.split('.').map(str::to_owned).collect();
+        self.resolve_parts(file, parts, 0)
+    }
+
+    fn facts(&self, file: FileId) -> &FileFacts {
+        &self.files[file].facts
+    }
+
+    fn resolve_parts(&self, file: FileId, parts: Vec<String>, depth: usize) -> Resolved {
+        let unknown = Resolved { entity: Entity::Unknown, rest: Vec::new() };
+        if depth > MAX_DEPTH || parts.is_empty() {
+            return unknown;
+        }
+        let head = &parts[0];
+        let rest = parts[1..].to_vec();
+        let Some(binding) = self.facts(file).bindings.get(head.as_str()) else {
+            return self.through_star_imports(file, parts, depth);
+        };
+        match binding {
+            Binding::Class(i) => Resolved { entity: Entity::Class(file, *i), rest },
+            Binding::Decl(i) => Resolved { entity: Entity::Decl(file, *i), rest },
+            Binding::Table(i) => Resolved { entity: Entity::Table(file, *i), rest },
+            Binding::Other => unknown,
+            Binding::Alias(target) => {
+                let mut next: Vec<String> = target.split('.').map(str::to_owned).collect();
+                if next[0] == *head {
+                    return unknown; // `x = x.y` style rebinding; not worth following
+                }
+                next.extend(rest);
+                self.resolve_parts(file, next, depth + 1)
+            }
+            Binding::Module(module) => {
+                let mut full: Vec<String> = module.split('.').map(str::to_owned).collect();
+                full.extend(rest);
+                self.in_module_path(file, full, depth)
+            }
+            Binding::FromImport { site, name } => {
+                let site = &self.facts(file).imports[*site];
+                let mut next = vec![name.clone()];
+                next.extend(rest);
+                self.from_site(file, site, next, depth)
+            }
+        }
+    }
+
+    /// `from <site module> import <parts[0]>`, then the attribute path.
+    fn from_site(&self, file: FileId, site: &ImportSite, parts: Vec<String>, depth: usize) -> Resolved {
+        let module_file = if site.level > 0 {
+            self.map.resolve_relative(file, site.level, site.module.as_deref())
+        } else {
+            site.module.as_deref().and_then(|m| self.map.resolve(m, Some(file)))
+        };
+        let Some(module_file) = module_file else {
+            if site.level > 0 {
+                return Resolved { entity: Entity::Unknown, rest: Vec::new() };
+            }
+            let mut full: Vec<String> = site.module.iter().flat_map(|m| m.split('.')).map(str::to_owned).collect();
+            full.extend(parts);
+            return Resolved { entity: Entity::External(full.join(".")), rest: Vec::new() };
+        };
+        // `from pkg import submodule`
+        let submodule = if site.level > 0 {
+            let joined = match &site.module {
+                Some(m) => format!("{m}.{}", parts[0]),
+                None => parts[0].clone(),
+            };
+            self.map.resolve_relative(file, site.level, Some(&joined))
+        } else {
+            self.map.resolve(&format!("{}.{}", site.module.as_deref().unwrap_or(""), parts[0]), Some(file))
+        };
+        match submodule {
+            Some(sub) if !self.facts(module_file).bindings.contains_key(parts[0].as_str()) => {
+                self.attribute_of_module(sub, parts[1..].to_vec(), depth)
+            }
+            _ => self.resolve_parts(module_file, parts, depth + 1),
+        }
+    }
+
+    /// `a.b.c.X`: the longest prefix that is a project module, then `X` inside it.
+    fn in_module_path(&self, file: FileId, full: Vec<String>, depth: usize) -> Resolved {
+        for split in (1..=full.len()).rev() {
+            let module = full[..split].join(".");
+            if let Some(target) = self.map.resolve(&module, Some(file)) {
+                return self.attribute_of_module(target, full[split..].to_vec(), depth);
+            }
+        }
+        Resolved { entity: Entity::External(full.join(".")), rest: Vec::new() }
+    }
+
+    fn attribute_of_module(&self, module: FileId, rest: Vec<String>, depth: usize) -> Resolved {
+        if rest.is_empty() {
+            Resolved { entity: Entity::Module(module), rest }
+        } else {
+            self.resolve_parts(module, rest, depth + 1)
+        }
+    }
+
+    fn through_star_imports(&self, file: FileId, parts: Vec<String>, depth: usize) -> Resolved {
+        for site in self.facts(file).imports.iter().filter(|s| s.is_from && s.names.iter().any(|n| n.name == "*")) {
+            let module_file = if site.level > 0 {
+                self.map.resolve_relative(file, site.level, site.module.as_deref())
+            } else {
+                site.module.as_deref().and_then(|m| self.map.resolve(m, Some(file)))
+            };
+            match module_file {
+                Some(target) => {
+                    let found = self.resolve_parts(target, parts.clone(), depth + 1);
+                    if found.entity != Entity::Unknown {
+                        return found;
+                    }
+                }
+                // `from sqlalchemy import *`: an unbound name may come from there.
+                None if site.level == 0 => {
+                    let module = site.module.clone().unwrap_or_default();
+                    return Resolved { entity: Entity::External(format!("{module}.{}", parts.join("."))), rest: Vec::new() };
+                }
+                None => {}
+            }
+        }
+        Resolved { entity: Entity::Unknown, rest: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileEncoding, LineIndex};
+    use std::path::PathBuf;
+
+    fn project(files: &[(&str, &str)]) -> (Vec<SourceFile>, ModuleMap) {
+        let sources = files
+            .iter()
+            .map(|(path, text)| {
+                let module = crate::python::parse(text).ok().unwrap();
+                SourceFile {
+                    path: PathBuf::from(format!("/p/{path}")),
+                    display: path.to_string(),
+                    text: text.to_string(),
+                    encoding: FileEncoding::Utf8 { bom: false },
+                    lines: LineIndex::new(text),
+                    facts: crate::index::extract::extract(module.syntax(), text, false),
+                    in_tests: false,
+                    parsed: true,
+                }
+            })
+            .collect::<Vec<_>>();
+        let map = ModuleMap::new(sources.iter().map(|s| s.path.clone()).collect(), vec![PathBuf::from("/p")]);
+        (sources, map)
+    }
+
+    #[test]
+    fn follows_imports_reexports_and_aliases() {
+        let (files, map) = project(&[
+            ("app/__init__.py", "from .db import Base as Base\n"),
+            ("app/db.py", "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\nModel = Base\n"),
+            ("app/models.py", "from app import Base\nimport app.db\nimport app.db as database\nfrom . import db\nfrom .db import *\n"),
+        ]);
+        let r = Resolver { files: &files, map: &map };
+        let base = Resolved { entity: Entity::Decl(1, 0), rest: vec![] };
+        assert_eq!(r.resolve(2, "Base"), base);
+        assert_eq!(r.resolve(2, "app.db.Base"), base);
+        assert_eq!(r.resolve(2, "database.Model"), base);
+        assert_eq!(r.resolve(2, "db.Base.metadata"), Resolved { entity: Entity::Decl(1, 0), rest: vec!["metadata".into()] });
+        assert_eq!(r.resolve(2, "Model"), base, "star import");
+        assert_eq!(r.resolve(1, "declarative_base").entity, Entity::External("sqlalchemy.orm.declarative_base".into()));
+    }
+
+    #[test]
+    fn import_cycles_end() {
+        let (files, map) = project(&[("a.py", "from b import X\n"), ("b.py", "from a import X\n")]);
+        let r = Resolver { files: &files, map: &map };
+        assert_eq!(r.resolve(0, "X").entity, Entity::Unknown);
+    }
+}
