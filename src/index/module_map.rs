@@ -23,6 +23,7 @@ pub struct ModuleMap {
     packages: Vec<bool>,
     by_name: HashMap<String, Vec<(FileId, usize)>>,
     by_path: HashMap<PathBuf, FileId>,
+    package_dirs: HashSet<PathBuf>,
 }
 
 /// `conftest.py`, `test_*.py`, `*_test.py`: what pytest collects.
@@ -46,10 +47,10 @@ fn is_identifier(s: &str) -> bool {
 impl ModuleMap {
     /// `paths` are the Python files (absolute), `roots` the import roots known from configuration.
     pub fn new(paths: Vec<PathBuf>, mut roots: Vec<PathBuf>) -> ModuleMap {
-        let package_dirs: HashSet<&Path> = paths
+        let package_dirs: HashSet<PathBuf> = paths
             .iter()
             .filter(|p| p.file_name().is_some_and(|n| n == "__init__.py"))
-            .filter_map(|p| p.parent())
+            .filter_map(|p| p.parent().map(Path::to_path_buf))
             .collect();
         // pytest's `prepend` import mode puts the first directory above a test module that is not
         // a package on sys.path, so modules there are importable by their bare names.
@@ -73,6 +74,7 @@ impl ModuleMap {
             by_path: paths.iter().enumerate().map(|(i, p)| (p.clone(), i)).collect(),
             roots,
             paths,
+            package_dirs,
         };
         for (file, path) in map.paths.iter().enumerate() {
             for (root_index, root) in map.roots.iter().enumerate() {
@@ -118,6 +120,16 @@ impl ModuleMap {
 
     pub fn root(&self, index: usize) -> &Path {
         &self.roots[index]
+    }
+
+    /// The name pytest's `prepend` import mode gives a test module: its path from the first
+    /// directory above it that is not a package.
+    pub fn pytest_name(&self, file: FileId) -> Option<&str> {
+        let mut dir = self.paths[file].parent()?;
+        while self.package_dirs.contains(dir) {
+            dir = dir.parent()?;
+        }
+        self.names[file].iter().find(|n| self.roots[n.root] == dir).map(|n| n.name.as_str())
     }
 
     pub fn file_at(&self, path: &Path) -> Option<FileId> {

@@ -1,0 +1,131 @@
+//! DM001 duplicate-table: two or more definitions of one table that one process loads.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::score::{rank, score, Score};
+use super::{Context, TableKey};
+use crate::index::models::{BaseId, TableId};
+use crate::report::{Code, Finding, Location};
+
+/// Definitions grouped by table identity, split into the sets that meet at run time; each set
+/// is ordered canonical first.
+pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
+    let models = &ctx.index.models;
+    let mut by_key: BTreeMap<TableKey, Vec<TableId>> = BTreeMap::new();
+    for (id, def) in models.tables.iter().enumerate() {
+        if def.schema_known {
+            by_key.entry(ctx.key(id)).or_default().push(id);
+        }
+    }
+    let mut clusters = Vec::new();
+    for defs in by_key.values().filter(|d| d.len() > 1) {
+        // Union the definitions that some process loads together.
+        let mut parent: Vec<usize> = (0..defs.len()).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        for i in 0..defs.len() {
+            for j in i + 1..defs.len() {
+                let (a, b) = (models.tables[defs[i]].file, models.tables[defs[j]].file);
+                if ctx.runtime.meet(&[a, b]) {
+                    let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[rj] = ri;
+                }
+            }
+        }
+        let mut groups: BTreeMap<usize, Vec<TableId>> = BTreeMap::new();
+        for i in 0..defs.len() {
+            let r = root(&mut parent, i);
+            groups.entry(r).or_default().push(defs[i]);
+        }
+        for group in groups.into_values().filter(|g| g.len() > 1) {
+            clusters.push(order(ctx, group));
+        }
+    }
+    clusters
+}
+
+/// The base most tables of a database use.
+fn primary_bases(ctx: &Context) -> HashMap<BaseId, BaseId> {
+    let mut counts: BTreeMap<(BaseId, BaseId), usize> = BTreeMap::new();
+    for (id, def) in ctx.index.models.tables.iter().enumerate() {
+        *counts.entry((ctx.key(id).0, def.registry)).or_default() += 1;
+    }
+    let mut best: HashMap<BaseId, (usize, BaseId)> = HashMap::new();
+    for ((group, base), n) in counts {
+        let entry = best.entry(group).or_insert((n, base));
+        if n > entry.0 {
+            *entry = (n, base);
+        }
+    }
+    best.into_iter().map(|(g, (_, b))| (g, b)).collect()
+}
+
+pub fn scored(ctx: &Context, group: &[TableId]) -> Vec<(TableId, Score, usize)> {
+    let primary = primary_bases(ctx);
+    group
+        .iter()
+        .map(|&id| {
+            let def = &ctx.index.models.tables[id];
+            let is_primary = primary.get(&ctx.key(id).0) == Some(&def.registry);
+            let importers = ctx.runtime.names.get(&def.file).map_or(0, |n| n.values().map(|s| s.len()).sum());
+            (id, score(def, is_primary), importers)
+        })
+        .collect()
+}
+
+fn order(ctx: &Context, group: Vec<TableId>) -> Vec<TableId> {
+    let candidates = scored(ctx, &group);
+    let mut ordered: Vec<TableId> = rank(ctx.index, &candidates).into_iter().map(|i| candidates[i].0).collect();
+    if let Some(chosen) = configured(ctx, &ordered) {
+        ordered.retain(|&t| t != chosen);
+        ordered.insert(0, chosen);
+    }
+    ordered
+}
+
+/// `[tool.dedupe-models.canonical] users = "pkg.auth.models:User"`.
+fn configured(ctx: &Context, group: &[TableId]) -> Option<TableId> {
+    let name = &ctx.index.models.tables[group[0]].name;
+    let choice = ctx.index.settings.iter().find_map(|(_, s)| s.canonical.get(name))?;
+    let (module, symbol) = choice.split_once(':')?;
+    group.iter().copied().find(|&t| {
+        let def = &ctx.index.models.tables[t];
+        def.symbol == symbol && ctx.index.module_map.names(def.file).iter().any(|n| n.name == module)
+    })
+}
+
+pub fn findings(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for cluster in &ctx.duplicates {
+        let scores: HashMap<TableId, Score> = scored(ctx, cluster).into_iter().map(|(t, s, _)| (t, s)).collect();
+        let canonical = &ctx.index.models.tables[cluster[0]];
+        let kept = ctx.at(canonical.file, canonical.offset);
+        let notes: Vec<String> = cluster
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let def = &ctx.index.models.tables[t];
+                let role = if i == 0 { "keep     " } else { "duplicate" };
+                format!("{role} {} `{}` on {}, {}", ctx.at(def.file, def.offset), def.symbol, ctx.base_name(def.registry), scores[&t].explain())
+            })
+            .collect();
+        for &t in &cluster[1..] {
+            let def = &ctx.index.models.tables[t];
+            let message = format!(
+                "table `{}` is defined again by `{}`; `{}` at {} is the canonical definition",
+                def.name, def.symbol, canonical.symbol, kept
+            );
+            let mut finding = ctx.table_finding(Code::DM001, t, def.offset, message);
+            let source = &ctx.index.files[canonical.file];
+            finding.canonical = Some(Location { path: source.display.clone(), line: source.line_col(canonical.offset).0, symbol: canonical.symbol.clone() });
+            finding.notes = notes.clone();
+            out.push(finding);
+        }
+    }
+    out
+}

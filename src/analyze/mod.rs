@@ -1,0 +1,100 @@
+//! Findings: from the index and the run-time load model to the DM00x codes of DESIGN.md.
+
+mod ambiguous_class_name;
+mod connections;
+mod dual_import_path;
+mod duplicate_base;
+mod duplicate_table;
+mod extend_existing;
+pub mod runtime;
+pub mod score;
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::index::facts::Span;
+use crate::index::models::{BaseId, TableId};
+use crate::index::module_map::FileId;
+use crate::index::Index;
+use crate::report::{Code, Finding, Report, Summary, TableRef, WarningOut};
+pub use connections::Connections;
+use runtime::Runtime;
+
+/// Everything the checks share.
+pub struct Context<'a> {
+    pub index: &'a Index,
+    pub runtime: Runtime,
+    pub connections: Connections,
+    /// Duplicate tables: definitions of one table that meet at run time, canonical first.
+    pub duplicates: Vec<Vec<TableId>>,
+}
+
+/// Table identity: the connected group of metadata, bind key, schema and name.
+pub type TableKey = (BaseId, Option<String>, Option<String>, String);
+
+impl<'a> Context<'a> {
+    pub fn new(index: &'a Index) -> Context<'a> {
+        let models = &index.models;
+        let interesting: HashSet<FileId> = models.tables.iter().map(|t| t.file).chain(models.mapped.iter().map(|m| m.file)).collect();
+        let runtime = Runtime::build(index, &interesting);
+        let connections = Connections::find(index);
+        let mut context = Context { index, runtime, connections, duplicates: Vec::new() };
+        context.duplicates = duplicate_table::clusters(&context);
+        context
+    }
+
+    pub fn key(&self, table: TableId) -> TableKey {
+        let def = &self.index.models.tables[table];
+        (self.connections.group(def.metadata), def.bind_key.clone(), def.schema.clone(), def.name.clone())
+    }
+
+    pub fn finding(&self, code: Code, file: FileId, offset: u32, message: String) -> Finding {
+        let source = &self.index.files[file];
+        let (line, column) = source.line_col(offset);
+        Finding { code, kind: code.kind(), table: None, path: source.display.clone(), line, column, symbol: None, canonical: None, message, notes: Vec::new() }
+    }
+
+    pub fn table_finding(&self, code: Code, table: TableId, offset: u32, message: String) -> Finding {
+        let def = &self.index.models.tables[table];
+        let mut finding = self.finding(code, def.file, offset, message);
+        finding.table = Some(TableRef { table: def.name.clone(), schema: def.schema.clone() });
+        finding.symbol = Some(def.symbol.clone());
+        finding
+    }
+
+    /// `path:line` of a definition, for messages.
+    pub fn at(&self, file: FileId, offset: u32) -> String {
+        let source = &self.index.files[file];
+        format!("{}:{}", source.display, source.line_col(offset).0)
+    }
+
+    pub fn text(&self, file: FileId, span: Span) -> &str {
+        &self.index.files[file].text[span.0 as usize..span.1 as usize]
+    }
+
+    pub fn base_name(&self, base: BaseId) -> String {
+        let info = &self.index.models.bases[base];
+        match info.file {
+            Some(file) => format!("`{}` ({})", info.name, self.at(file, info.offset)),
+            None => format!("`{}`", info.name),
+        }
+    }
+}
+
+pub fn check(index: &Index) -> Report {
+    let context = Context::new(index);
+    let mut findings = Vec::new();
+    findings.extend(duplicate_table::findings(&context));
+    findings.extend(dual_import_path::findings(&context));
+    findings.extend(duplicate_base::findings(&context));
+    findings.extend(extend_existing::findings(&context));
+    findings.extend(ambiguous_class_name::findings(&context));
+    findings.sort_by(|a, b| (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code)));
+    let tables: BTreeMap<TableKey, ()> = (0..index.models.tables.len()).map(|t| (context.key(t), ())).collect();
+    Report {
+        version: 1,
+        summary: Summary { files: index.files.len(), tables: tables.len(), findings: findings.len() },
+        findings,
+        warnings: index.warnings.iter().map(|w| WarningOut { path: w.path.clone(), line: w.line, message: w.message.clone() }).collect(),
+        skipped: index.skipped_files(),
+    }
+}

@@ -1,0 +1,248 @@
+//! Which files one Python process loads together, and under which module names.
+//!
+//! A process starts at an entry point: the whole test suite of a project (pytest loads every
+//! conftest.py and test module together), or a module that nothing imports (a script, an app
+//! entry point). It loads what it imports, transitively, including imports inside functions but
+//! not those under `if TYPE_CHECKING:`. A module is identified by its name, so a file reached
+//! under two names runs twice: that is how `src.models.user` and `models.user` collide.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crate::index::module_map::{is_test_module, FileId, ModuleMap};
+use crate::index::Index;
+
+/// An absolute import statement: the importing file and the index of the site in its facts.
+pub type SiteRef = (FileId, usize);
+
+pub struct Runtime {
+    /// For the files that were asked about: the processes that load them, ascending.
+    loaded_by: HashMap<FileId, Vec<u32>>,
+    /// For every file: each module name it was loaded under, with the absolute imports that use it.
+    pub names: HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>,
+    pub processes: usize,
+}
+
+impl Runtime {
+    /// Whether some process loads all the given files.
+    pub fn meet(&self, files: &[FileId]) -> bool {
+        let Some((first, rest)) = files.split_first() else { return false };
+        let Some(base) = self.loaded_by.get(first) else { return false };
+        base.iter().any(|p| rest.iter().all(|f| self.loaded_by.get(f).is_some_and(|l| l.binary_search(p).is_ok())))
+    }
+
+    /// Files loaded under more than one module name, with those names.
+    pub fn dual_loaded(&self) -> impl Iterator<Item = (FileId, &BTreeMap<String, BTreeSet<SiteRef>>)> {
+        self.names.iter().filter(|(_, names)| names.len() > 1).map(|(f, n)| (*f, n))
+    }
+
+    /// `interesting`: the files whose co-loading will be asked about (those that define models).
+    pub fn build(index: &Index, interesting: &HashSet<FileId>) -> Runtime {
+        let mut graph = Graph { index, map: &index.module_map, ids: HashMap::new(), instances: Vec::new() };
+        let mut runtime = Runtime { loaded_by: HashMap::new(), names: HashMap::new(), processes: 0 };
+        let mut seen: Vec<u32> = Vec::new();
+        let mut reached = vec![false; index.files.len()];
+
+        let mut run = |graph: &mut Graph, entries: Vec<usize>, runtime: &mut Runtime, reached: &mut Vec<bool>| {
+            runtime.processes += 1;
+            let stamp = runtime.processes as u32;
+            let mut queue = entries;
+            while let Some(id) = queue.pop() {
+                if seen.len() < graph.instances.len() {
+                    seen.resize(graph.instances.len(), 0);
+                }
+                if seen[id] == stamp {
+                    continue;
+                }
+                seen[id] = stamp;
+                let file = graph.instances[id].file;
+                reached[file] = true;
+                if interesting.contains(&file) {
+                    let list = runtime.loaded_by.entry(file).or_default();
+                    if list.last() != Some(&stamp) {
+                        list.push(stamp);
+                    }
+                }
+                queue.extend(graph.edges(id, &mut runtime.names));
+            }
+        };
+
+        // The test suite of each project is one process.
+        let mut suites: BTreeMap<Option<&std::path::Path>, Vec<usize>> = BTreeMap::new();
+        for file in 0..index.files.len() {
+            if is_test_module(graph.map.path(file)) {
+                let name = graph.map.pytest_name(file).map(str::to_owned).unwrap_or_else(|| graph.entry_name(file));
+                let id = graph.instance(name, file);
+                suites.entry(index.project_of(file)).or_default().push(id);
+            }
+        }
+        for (_, entries) in suites {
+            run(&mut graph, entries, &mut runtime, &mut reached);
+        }
+        // Every other module that nothing imports is an entry point of its own.
+        let imported = statically_imported(index);
+        for file in 0..index.files.len() {
+            if !imported[file] && !is_test_module(graph.map.path(file)) {
+                let id = graph.instance(graph.entry_name(file), file);
+                run(&mut graph, vec![id], &mut runtime, &mut reached);
+            }
+        }
+        // Model files only reachable through an import cycle nobody enters.
+        let mut leftovers: Vec<FileId> = interesting.iter().copied().filter(|f| !reached[*f]).collect();
+        leftovers.sort();
+        for file in leftovers {
+            if !reached[file] {
+                let id = graph.instance(graph.entry_name(file), file);
+                run(&mut graph, vec![id], &mut runtime, &mut reached);
+            }
+        }
+        runtime
+    }
+}
+
+struct Instance {
+    name: String,
+    file: FileId,
+    edges: Option<Vec<usize>>,
+}
+
+struct Graph<'a> {
+    index: &'a Index,
+    map: &'a ModuleMap,
+    ids: HashMap<String, usize>,
+    instances: Vec<Instance>,
+}
+
+impl<'a> Graph<'a> {
+    fn entry_name(&self, file: FileId) -> String {
+        self.map.names(file).first().map_or_else(|| format!("<{}>", self.index.files[file].display), |n| n.name.clone())
+    }
+
+    fn instance(&mut self, name: String, file: FileId) -> usize {
+        if let Some(&id) = self.ids.get(&name) {
+            return id;
+        }
+        let id = self.instances.len();
+        self.ids.insert(name.clone(), id);
+        self.instances.push(Instance { name, file, edges: None });
+        id
+    }
+
+    /// The instances an instance imports; computed once and recorded in `names`.
+    fn edges(&mut self, id: usize, names: &mut HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>) -> Vec<usize> {
+        if let Some(edges) = &self.instances[id].edges {
+            return edges.clone();
+        }
+        let file = self.instances[id].file;
+        let importer_name = self.instances[id].name.clone();
+        let mut targets: Vec<(String, FileId, Option<usize>)> = Vec::new();
+        for (site_index, site) in self.index.files[file].facts.imports.iter().enumerate() {
+            if site.type_checking {
+                continue;
+            }
+            let add = |name: String, absolute: bool, targets: &mut Vec<_>| {
+                if let Some(target) = self.map.resolve(&name, Some(file)) {
+                    targets.push((name, target, absolute.then_some(site_index)));
+                }
+            };
+            if !site.is_from {
+                for imported in &site.names {
+                    for prefix in prefixes(&imported.name) {
+                        add(prefix, true, &mut targets);
+                    }
+                }
+            } else if site.level == 0 {
+                let module = site.module.clone().unwrap_or_default();
+                for prefix in prefixes(&module) {
+                    add(prefix, true, &mut targets);
+                }
+                for imported in site.names.iter().filter(|n| n.name != "*") {
+                    add(format!("{module}.{}", imported.name), true, &mut targets);
+                }
+            } else {
+                let is_package = self.map.is_package(file);
+                match ModuleMap::relative_name(&importer_name, is_package, site.level, site.module.as_deref())
+                    .filter(|_| !importer_name.starts_with('<'))
+                {
+                    Some(base) => {
+                        for imported in site.names.iter().filter(|n| n.name != "*") {
+                            add(format!("{base}.{}", imported.name), false, &mut targets);
+                        }
+                        add(base, false, &mut targets);
+                    }
+                    // The importer has no module name (a script in a folder that is not a
+                    // valid package name): follow directories instead.
+                    None => {
+                        let mut files = vec![self.map.resolve_relative(file, site.level, site.module.as_deref())];
+                        for imported in site.names.iter().filter(|n| n.name != "*") {
+                            let joined = match &site.module {
+                                Some(m) => format!("{m}.{}", imported.name),
+                                None => imported.name.clone(),
+                            };
+                            files.push(self.map.resolve_relative(file, site.level, Some(&joined)));
+                        }
+                        for target in files.into_iter().flatten() {
+                            targets.push((self.entry_name(target), target, None));
+                        }
+                    }
+                }
+            }
+        }
+        let mut edges = Vec::with_capacity(targets.len());
+        for (name, target, site) in targets {
+            let uses = names.entry(target).or_default().entry(name.clone()).or_default();
+            if let Some(site) = site {
+                uses.insert((file, site));
+            }
+            edges.push(self.instance(name, target));
+        }
+        // The instance itself is loaded under its own name.
+        names.entry(file).or_default().entry(importer_name).or_default();
+        self.instances[id].edges = Some(edges.clone());
+        edges
+    }
+}
+
+/// `a.b.c` -> `a`, `a.b`, `a.b.c`: importing a module imports its packages first.
+fn prefixes(name: &str) -> impl Iterator<Item = String> + '_ {
+    name.match_indices('.').map(|(i, _)| name[..i].to_owned()).chain(std::iter::once(name.to_owned())).filter(|n| !n.is_empty())
+}
+
+/// Files that some (run-time) import statement in the project loads.
+fn statically_imported(index: &Index) -> Vec<bool> {
+    let map = &index.module_map;
+    let mut imported = vec![false; index.files.len()];
+    for (file, source) in index.files.iter().enumerate() {
+        for site in source.facts.imports.iter().filter(|s| !s.type_checking) {
+            let mut mark = |target: Option<FileId>| {
+                if let Some(t) = target.filter(|t| *t != file) {
+                    imported[t] = true;
+                }
+            };
+            if site.level > 0 {
+                mark(map.resolve_relative(file, site.level, site.module.as_deref()));
+                for n in &site.names {
+                    let joined = match &site.module {
+                        Some(m) => format!("{m}.{}", n.name),
+                        None => n.name.clone(),
+                    };
+                    mark(map.resolve_relative(file, site.level, Some(&joined)));
+                }
+            } else if site.is_from {
+                let module = site.module.clone().unwrap_or_default();
+                for prefix in prefixes(&module) {
+                    mark(map.resolve(&prefix, Some(file)));
+                }
+                for n in &site.names {
+                    mark(map.resolve(&format!("{module}.{}", n.name), Some(file)));
+                }
+            } else {
+                for n in &site.names {
+                    for prefix in prefixes(&n.name) {
+                        mark(map.resolve(&prefix, Some(file)));
+                    }
+                }
+            }
+        }
+    }
+    imported
+}

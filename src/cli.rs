@@ -1,0 +1,75 @@
+//! Command-line arguments, validated into a `Config`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+use crate::config::{normalize, Config, Format};
+
+/// Find SQLAlchemy, SQLModel and Flask-SQLAlchemy tables that a Python codebase defines more than
+/// once, and the causes behind them: dual import paths, duplicate declarative bases, and
+/// `extend_existing` band-aids.
+///
+/// Exit status: 0 nothing to report, 1 findings, 2 usage or I/O error.
+#[derive(Debug, Parser)]
+#[command(name = "dedupe-models", version, max_term_width = 100)]
+pub struct Args {
+    /// Files or directories to scan [default: the current directory]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: `text` (ruff-style lines) or `json` (the stable report for CI and editors)
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// When to colour the text report: `auto` colours only on a terminal and never when NO_COLOR is set
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArgsError {
+    #[error("cannot read the current directory: {0}")]
+    Cwd(std::io::Error),
+    #[error("cannot scan {0}: no such file or directory")]
+    Missing(String),
+}
+
+impl Args {
+    pub fn into_config(self) -> Result<Config, ArgsError> {
+        let cwd = std::env::current_dir().map_err(ArgsError::Cwd)?;
+        let paths = if self.paths.is_empty() { vec![PathBuf::from(".")] } else { self.paths };
+        let mut absolute = Vec::with_capacity(paths.len());
+        for path in paths {
+            if !path.exists() {
+                return Err(ArgsError::Missing(path.display().to_string()));
+            }
+            absolute.push(normalize(&cwd.join(path)));
+        }
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match self.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        let format = match self.format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+        };
+        Ok(Config { paths: absolute, cwd, format, color })
+    }
+}

@@ -1,0 +1,61 @@
+//! The human report: `path:line:col: CODE message`, the other definitions under it, a summary.
+
+use std::fmt::Write;
+
+use crate::report::Report;
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+}
+
+/// The report for stdout; warnings are rendered separately for stderr.
+pub fn text(report: &Report, color: bool) -> String {
+    let style = Style { color };
+    let mut out = String::new();
+    for finding in &report.findings {
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {} {}",
+            style.paint("1", &finding.path),
+            finding.line,
+            finding.column,
+            style.paint("1;31", &format!("{:?}", finding.code)),
+            finding.message
+        );
+        for note in &finding.notes {
+            let _ = writeln!(out, "  {} {note}", style.paint("36", "="));
+        }
+    }
+    if !report.findings.is_empty() {
+        out.push('\n');
+    }
+    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let s = &report.summary;
+    let _ = write!(out, "Scanned {}: {}, ", plural(s.files, "file"), plural(s.tables, "table"));
+    if s.findings == 0 {
+        out.push_str("no findings");
+    } else {
+        out.push_str(&style.paint("1", &plural(s.findings, "finding")));
+    }
+    if report.skipped > 0 {
+        let _ = write!(out, " ({} could not be parsed)", plural(report.skipped, "file"));
+    }
+    out.push_str(".\n");
+    out
+}
+
+pub fn warnings(report: &Report, color: bool) -> String {
+    let style = Style { color };
+    let mut out = String::new();
+    for w in &report.warnings {
+        let place = if w.line > 0 { format!("{}:{}", w.path, w.line) } else { w.path.clone() };
+        let _ = writeln!(out, "{}: {place}: {}", style.paint("1;33", "warning"), w.message);
+    }
+    out
+}
