@@ -1,1 +1,9 @@
-fn main(){}
+//! The integration tests, one binary: fixture-driven snapshots, CLI behaviour, the fixtures'
+//! own test suites under real SQLAlchemy, and a scan of real-world code.
+
+mod cli;
+mod fixture_suites;
+mod fixtures;
+mod python;
+mod smoke;
+mod support;

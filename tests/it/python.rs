@@ -1,0 +1,36 @@
+//! A Python virtualenv with real SQLAlchemy, SQLModel and Flask-SQLAlchemy from PyPI, made under
+//! target/ on first use so that `cargo test` works on a fresh machine by itself.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::support::repo;
+
+/// The virtualenv's python; panics with the reason when it cannot be made (no silent skip).
+pub fn python() -> PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(create).clone()
+}
+
+fn create() -> PathBuf {
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("py-venv");
+    let python = venv.join("bin").join("python");
+    let requirements = repo().join("tests").join("python-requirements.txt");
+    let marker = venv.join(".installed");
+    let wanted = std::fs::read_to_string(&requirements).unwrap();
+    if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted) && python.exists() {
+        return python;
+    }
+    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let status = Command::new(&host).args(["-m", "venv", "--clear"]).arg(&venv).status();
+    assert!(status.is_ok_and(|s| s.success()), "cannot create a virtualenv with `{host} -m venv` in {}", venv.display());
+    let output = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements)
+        .output()
+        .expect("pip runs");
+    assert!(output.status.success(), "pip install failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    std::fs::write(&marker, wanted).unwrap();
+    python
+}

@@ -1,0 +1,61 @@
+//! Running the built binary and finding the fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dedupe-models"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("utf-8 output")
+}
+
+/// Every `codemods/<kind>/fixtures/<case>/` directory, sorted.
+pub fn fixture_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for kind in std::fs::read_dir(repo().join("codemods")).unwrap().flatten() {
+        let fixtures = kind.path().join("fixtures");
+        let Ok(cases) = std::fs::read_dir(&fixtures) else { continue };
+        dirs.extend(cases.flatten().map(|c| c.path()).filter(|p| p.join("fixture.toml").is_file()));
+    }
+    dirs.sort();
+    dirs
+}
+
+/// `duplicate-table/user_reexport` for a fixture directory.
+pub fn fixture_name(dir: &Path) -> String {
+    let case = dir.file_name().unwrap().to_string_lossy();
+    let kind = dir.parent().unwrap().parent().unwrap().file_name().unwrap().to_string_lossy();
+    format!("{kind}__{case}")
+}
+
+pub fn fixture_toml(dir: &Path) -> toml::Table {
+    std::fs::read_to_string(dir.join("fixture.toml")).unwrap().parse().unwrap()
+}
+
+/// Copies a directory tree (for tests that run code or change files).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
