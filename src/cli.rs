@@ -52,7 +52,11 @@ pub enum ArgsError {
 impl Args {
     pub fn into_config(self) -> Result<Config, ArgsError> {
         let cwd = std::env::current_dir().map_err(ArgsError::Cwd)?;
-        let paths = if self.paths.is_empty() { vec![PathBuf::from(".")] } else { self.paths };
+        let paths = if self.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            self.paths
+        };
         let mut absolute = Vec::with_capacity(paths.len());
         for path in paths {
             if !path.exists() {
@@ -70,6 +74,11 @@ impl Args {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
         };
-        Ok(Config { paths: absolute, cwd, format, color })
+        Ok(Config {
+            paths: absolute,
+            cwd,
+            format,
+            color,
+        })
     }
 }

@@ -37,13 +37,24 @@ pub struct ProjectSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is not valid TOML: {message}")]
     Toml { path: String, message: String },
     #[error("{path}: `{key}` must be {expected}")]
-    Shape { path: String, key: &'static str, expected: &'static str },
+    Shape {
+        path: String,
+        key: &'static str,
+        expected: &'static str,
+    },
     #[error("{path}: bad exclude pattern `{pattern}`: {message}")]
-    Glob { path: String, pattern: String, message: String },
+    Glob {
+        path: String,
+        pattern: String,
+        message: String,
+    },
 }
 
 impl ProjectSettings {
@@ -53,40 +64,63 @@ impl ProjectSettings {
             return Ok(ProjectSettings::default());
         }
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
         let doc: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| ConfigError::Toml { path: shown.clone(), message: e.message().to_owned() })?;
+            .map_err(|e: toml::de::Error| ConfigError::Toml {
+                path: shown.clone(),
+                message: e.message().to_owned(),
+            })?;
         let tool = doc.get("tool").and_then(|t| t.as_table());
         let mut settings = ProjectSettings::default();
-        let strings = |value: Option<&toml::Value>, key: &'static str| -> Result<Vec<String>, ConfigError> {
-            let shape = || ConfigError::Shape { path: shown.clone(), key, expected: "a list of strings" };
-            match value {
-                None => Ok(Vec::new()),
-                Some(toml::Value::String(s)) => Ok(vec![s.clone()]),
-                Some(toml::Value::Array(items)) => items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_owned).ok_or_else(shape))
-                    .collect(),
-                Some(_) => Err(shape()),
-            }
-        };
-        let pytest = tool.and_then(|t| t.get("pytest")).and_then(|t| t.get("ini_options"));
+        let strings =
+            |value: Option<&toml::Value>, key: &'static str| -> Result<Vec<String>, ConfigError> {
+                let shape = || ConfigError::Shape {
+                    path: shown.clone(),
+                    key,
+                    expected: "a list of strings",
+                };
+                match value {
+                    None => Ok(Vec::new()),
+                    Some(toml::Value::String(s)) => Ok(vec![s.clone()]),
+                    Some(toml::Value::Array(items)) => items
+                        .iter()
+                        .map(|i| i.as_str().map(str::to_owned).ok_or_else(shape))
+                        .collect(),
+                    Some(_) => Err(shape()),
+                }
+            };
+        let pytest = tool
+            .and_then(|t| t.get("pytest"))
+            .and_then(|t| t.get("ini_options"));
         let setuptools_where = tool
             .and_then(|t| t.get("setuptools"))
             .and_then(|t| t.get("packages"))
             .and_then(|t| t.get("find"))
             .and_then(|t| t.get("where"));
         let ours = tool.and_then(|t| t.get("dedupe-models"));
-        for root in strings(pytest.and_then(|p| p.get("pythonpath")), "tool.pytest.ini_options.pythonpath")?
-            .into_iter()
-            .chain(strings(setuptools_where, "tool.setuptools.packages.find.where")?)
-            .chain(strings(ours.and_then(|o| o.get("roots")), "tool.dedupe-models.roots")?)
-        {
+        for root in strings(
+            pytest.and_then(|p| p.get("pythonpath")),
+            "tool.pytest.ini_options.pythonpath",
+        )?
+        .into_iter()
+        .chain(strings(
+            setuptools_where,
+            "tool.setuptools.packages.find.where",
+        )?)
+        .chain(strings(
+            ours.and_then(|o| o.get("roots")),
+            "tool.dedupe-models.roots",
+        )?) {
             settings.roots.push(normalize(&project_dir.join(root)));
         }
-        settings.exclude = strings(ours.and_then(|o| o.get("exclude")), "tool.dedupe-models.exclude")?;
+        settings.exclude = strings(
+            ours.and_then(|o| o.get("exclude")),
+            "tool.dedupe-models.exclude",
+        )?;
         if let Some(canonical) = ours.and_then(|o| o.get("canonical")) {
             let table = canonical.as_table().ok_or(ConfigError::Shape {
                 path: shown.clone(),
@@ -132,9 +166,16 @@ impl ProjectSettings {
 /// The directory a scan of `path` belongs to: the nearest ancestor (or itself) holding a
 /// pyproject.toml, setup.py, setup.cfg or .git; else `path` itself.
 pub fn project_root(path: &Path) -> PathBuf {
-    let start = if path.is_file() { path.parent().unwrap_or(path) } else { path };
+    let start = if path.is_file() {
+        path.parent().unwrap_or(path)
+    } else {
+        path
+    };
     for dir in start.ancestors() {
-        if ["pyproject.toml", "setup.py", "setup.cfg", ".git"].iter().any(|m| dir.join(m).exists()) {
+        if ["pyproject.toml", "setup.py", "setup.cfg", ".git"]
+            .iter()
+            .any(|m| dir.join(m).exists())
+        {
             return dir.to_path_buf();
         }
     }
@@ -159,7 +200,10 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// `path` relative to `base` with `/` separators, or the whole path when it is elsewhere.
 pub fn display_path(path: &Path, base: &Path) -> String {
     let shown = path.strip_prefix(base).unwrap_or(path);
-    let parts: Vec<String> = shown.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = shown
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     if parts.is_empty() {
         ".".to_owned()
     } else if shown.is_absolute() {

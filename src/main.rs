@@ -37,10 +37,17 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => render::json(&report),
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = stdout.write_all(rendered.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(err) = stdout
+        .write_all(rendered.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         if err.kind() != std::io::ErrorKind::BrokenPipe {
             return Err(err.into());
         }
     }
-    Ok(ExitCode::from(if report.findings.is_empty() { 0 } else { 1 }))
+    Ok(ExitCode::from(if report.findings.is_empty() {
+        0
+    } else {
+        1
+    }))
 }

@@ -6,7 +6,9 @@ use encoding_rs::Encoding;
 /// How a file was stored on disk, kept so that a rewrite can store it the same way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileEncoding {
-    Utf8 { bom: bool },
+    Utf8 {
+        bom: bool,
+    },
     /// ISO-8859-1, decoded byte for byte (encoding_rs maps the label to windows-1252, which differs).
     Latin1,
     Other(&'static Encoding),
@@ -41,14 +43,20 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
             if had_errors {
                 return Err(format!("is not valid {label}"));
             }
-            Ok(Decoded { text: text.into_owned(), encoding: FileEncoding::Other(encoding) })
+            Ok(Decoded {
+                text: text.into_owned(),
+                encoding: FileEncoding::Other(encoding),
+            })
         }
     }
 }
 
 fn utf8(bytes: &[u8], bom: bool) -> Result<Decoded, String> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(Decoded { text: text.to_owned(), encoding: FileEncoding::Utf8 { bom } }),
+        Ok(text) => Ok(Decoded {
+            text: text.to_owned(),
+            encoding: FileEncoding::Utf8 { bom },
+        }),
         Err(err) => Err(format!(
             "is not valid UTF-8 (byte {}) and declares no encoding",
             err.valid_up_to()
@@ -78,7 +86,9 @@ fn coding_in_line(line: &[u8]) -> Option<String> {
     }
     let at = trimmed.windows(6).position(|w| w == b"coding")?;
     let rest = &trimmed[at + 6..];
-    let rest = rest.strip_prefix(b":").or_else(|| rest.strip_prefix(b"="))?;
+    let rest = rest
+        .strip_prefix(b":")
+        .or_else(|| rest.strip_prefix(b"="))?;
     let rest = trim_ascii_start(rest);
     let len = rest
         .iter()
@@ -88,7 +98,10 @@ fn coding_in_line(line: &[u8]) -> Option<String> {
 }
 
 fn trim_ascii_start(bytes: &[u8]) -> &[u8] {
-    let skip = bytes.iter().take_while(|&&b| b == b' ' || b == b'\t' || b == b'\x0c').count();
+    let skip = bytes
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\x0c')
+        .count();
     &bytes[skip..]
 }
 
@@ -128,7 +141,8 @@ mod tests {
 
     #[test]
     fn latin1_declaration_on_second_line() {
-        let d = decode(b"#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nname = '\xe9'\n").unwrap();
+        let d =
+            decode(b"#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nname = '\xe9'\n").unwrap();
         assert!(d.text.contains("name = '\u{e9}'"));
         assert_eq!(d.encoding, FileEncoding::Latin1);
     }

@@ -6,8 +6,16 @@ use std::path::{Path, PathBuf};
 use globset::GlobSet;
 
 /// Directory names that never hold project code: virtualenvs, caches, vendored JS.
-const SKIPPED_DIRS: &[&str] =
-    &[".venv", "venv", "site-packages", "node_modules", "__pycache__", ".tox", ".nox", ".git"];
+const SKIPPED_DIRS: &[&str] = &[
+    ".venv",
+    "venv",
+    "site-packages",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".git",
+];
 
 /// Migration folders hold per-migration bases and model snapshots, never live models.
 const MIGRATION_DIRS: &[&str] = &["migrations", "alembic", "versions", "dbmigrate"];
@@ -19,17 +27,30 @@ pub struct Walked {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-const PROJECT_MARKERS: &[&str] = &["pyproject.toml", "setup.py", "setup.cfg", "pytest.ini", "tox.ini"];
+const PROJECT_MARKERS: &[&str] = &[
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "pytest.ini",
+    "tox.ini",
+];
 
 pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked {
-    let mut walked = Walked { files: Vec::new(), project_dirs: Vec::new(), errors: Vec::new() };
+    let mut walked = Walked {
+        files: Vec::new(),
+        project_dirs: Vec::new(),
+        errors: Vec::new(),
+    };
     for root in paths {
         if root.is_file() {
             walked.files.push(root.clone());
             continue;
         }
         let mut builder = ignore::WalkBuilder::new(root);
-        builder.require_git(false).hidden(true).sort_by_file_name(|a, b| a.cmp(b));
+        builder
+            .require_git(false)
+            .hidden(true)
+            .sort_by_file_name(|a, b| a.cmp(b));
         builder.filter_entry(|entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if !is_dir || entry.depth() == 0 {
@@ -49,7 +70,9 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
                 }
             };
             let path = entry.path();
-            let Some(file_type) = entry.file_type() else { continue };
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
             if file_type.is_dir() {
                 if PROJECT_MARKERS.iter().any(|m| path.join(m).is_file()) {
                     walked.project_dirs.push(path.to_path_buf());

@@ -11,13 +11,19 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
     let models = &ctx.index.models;
     let mut by_name: BTreeMap<(BaseId, &str), Vec<usize>> = BTreeMap::new();
     for (i, class) in models.mapped.iter().enumerate() {
-        by_name.entry((class.registry, class.name.as_str())).or_default().push(i);
+        by_name
+            .entry((class.registry, class.name.as_str()))
+            .or_default()
+            .push(i);
     }
     let mut out = Vec::new();
     for ((registry, name), classes) in by_name.iter().filter(|(_, c)| c.len() > 1) {
         for referrer in models.mapped.iter().filter(|m| m.registry == *registry) {
             for relationship in &referrer.relationships {
-                let (Some(target), Some(span)) = (&relationship.target, relationship.target_string) else { continue };
+                let (Some(target), Some(span)) = (&relationship.target, relationship.target_string)
+                else {
+                    continue;
+                };
                 if target != name {
                     continue;
                 }
@@ -28,7 +34,13 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                     .filter(|&c| ctx.runtime.meet(&[referrer.file, models.mapped[c].file]))
                     .collect();
                 let together = loaded.iter().enumerate().any(|(n, &a)| {
-                    loaded[n + 1..].iter().any(|&b| ctx.runtime.meet(&[referrer.file, models.mapped[a].file, models.mapped[b].file]))
+                    loaded[n + 1..].iter().any(|&b| {
+                        ctx.runtime.meet(&[
+                            referrer.file,
+                            models.mapped[a].file,
+                            models.mapped[b].file,
+                        ])
+                    })
                 });
                 if !together {
                     continue;
@@ -37,7 +49,10 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                     .iter()
                     .map(|&c| {
                         let m = &models.mapped[c];
-                        ctx.at(m.file, ctx.index.files[m.file].facts.classes[m.class].name_offset)
+                        ctx.at(
+                            m.file,
+                            ctx.index.files[m.file].facts.classes[m.class].name_offset,
+                        )
                     })
                     .collect();
                 let message = format!(

@@ -54,7 +54,10 @@ impl Connections {
 
     pub fn find(index: &Index) -> Connections {
         let models = &index.models;
-        let mut connections = Connections { list: Vec::new(), parent: HashMap::new() };
+        let mut connections = Connections {
+            list: Vec::new(),
+            parent: HashMap::new(),
+        };
         let mut tables_of: HashMap<BaseId, HashSet<&str>> = HashMap::new();
         let mut metadata_with: BTreeMap<&str, Vec<BaseId>> = BTreeMap::new();
         for def in &models.tables {
@@ -69,12 +72,19 @@ impl Connections {
                 .columns
                 .iter()
                 .filter_map(|c| c.foreign_key.as_deref().map(|fk| (fk, c.span.0)))
-                .chain(def.constraints.iter().flat_map(|c| c.fk_targets.iter().map(move |t| (t.as_str(), c.span.0))));
+                .chain(
+                    def.constraints
+                        .iter()
+                        .flat_map(|c| c.fk_targets.iter().map(move |t| (t.as_str(), c.span.0))),
+                );
             for (target, offset) in targets {
                 let mut parts: Vec<&str> = target.split('.').collect();
                 parts.pop();
                 let Some(table) = parts.pop() else { continue };
-                if tables_of.get(&def.metadata).is_some_and(|t| t.contains(table)) {
+                if tables_of
+                    .get(&def.metadata)
+                    .is_some_and(|t| t.contains(table))
+                {
                     continue;
                 }
                 for &other in metadata_with.get(table).into_iter().flatten() {
@@ -93,14 +103,25 @@ impl Connections {
         let mut classes_of: HashMap<BaseId, HashSet<&str>> = HashMap::new();
         let mut registries_with: BTreeMap<&str, Vec<BaseId>> = BTreeMap::new();
         for class in &models.mapped {
-            classes_of.entry(class.registry).or_default().insert(&class.name);
-            registries_with.entry(&class.name).or_default().push(class.registry);
+            classes_of
+                .entry(class.registry)
+                .or_default()
+                .insert(&class.name);
+            registries_with
+                .entry(&class.name)
+                .or_default()
+                .push(class.registry);
         }
         for class in &models.mapped {
             for relationship in &class.relationships {
-                let Some(target) = relationship.target.as_deref() else { continue };
+                let Some(target) = relationship.target.as_deref() else {
+                    continue;
+                };
                 let name = target.rsplit('.').next().unwrap_or(target);
-                if classes_of.get(&class.registry).is_some_and(|c| c.contains(name)) {
+                if classes_of
+                    .get(&class.registry)
+                    .is_some_and(|c| c.contains(name))
+                {
                     continue;
                 }
                 for &other in registries_with.get(name).into_iter().flatten() {
@@ -118,7 +139,10 @@ impl Connections {
 
         let mut calls: BTreeMap<(FileId, usize, &str), Vec<usize>> = BTreeMap::new();
         for (i, call) in models.create_alls.iter().enumerate() {
-            calls.entry((call.file, call.scope, call.engine.as_str())).or_default().push(i);
+            calls
+                .entry((call.file, call.scope, call.engine.as_str()))
+                .or_default()
+                .push(i);
         }
         for group in calls.values() {
             for (n, &i) in group.iter().enumerate() {
@@ -137,7 +161,8 @@ impl Connections {
                 }
             }
         }
-        let pairs: Vec<(BaseId, BaseId)> = connections.list.iter().map(|c| (c.from, c.to)).collect();
+        let pairs: Vec<(BaseId, BaseId)> =
+            connections.list.iter().map(|c| (c.from, c.to)).collect();
         for (a, b) in pairs {
             connections.union(a, b);
         }

@@ -10,12 +10,20 @@ use crate::report::{Code, Finding};
 /// The name each dual-loaded file should be imported as, and the stray names.
 pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
     let map = &ctx.index.module_map;
-    let root_of = |file: FileId, name: &str| map.names(file).iter().find(|n| n.name == name).map(|n| n.root);
+    let root_of = |file: FileId, name: &str| {
+        map.names(file)
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| n.root)
+    };
     // Which roots the package's own code imports through, project-wide.
     let mut root_use: HashMap<usize, usize> = HashMap::new();
     for (&file, names) in &ctx.runtime.names {
         for (name, sites) in names {
-            let own = sites.iter().filter(|(importer, _)| !ctx.index.files[*importer].in_tests).count();
+            let own = sites
+                .iter()
+                .filter(|(importer, _)| !ctx.index.files[*importer].in_tests)
+                .count();
             if let Some(root) = root_of(file, name) {
                 *root_use.entry(root).or_default() += own;
             }
@@ -26,9 +34,18 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
         let best = names
             .iter()
             .max_by_key(|(name, sites)| {
-                let own = sites.iter().filter(|(importer, _)| !ctx.index.files[*importer].in_tests).count();
-                let root = root_of(file, name).map_or(0, |r| root_use.get(&r).copied().unwrap_or(0));
-                (own, root, std::cmp::Reverse(name.len()), std::cmp::Reverse((*name).clone()))
+                let own = sites
+                    .iter()
+                    .filter(|(importer, _)| !ctx.index.files[*importer].in_tests)
+                    .count();
+                let root =
+                    root_of(file, name).map_or(0, |r| root_use.get(&r).copied().unwrap_or(0));
+                (
+                    own,
+                    root,
+                    std::cmp::Reverse(name.len()),
+                    std::cmp::Reverse((*name).clone()),
+                )
             })
             .map(|(name, _)| name.clone());
         let Some(best) = best else { continue };
@@ -46,7 +63,9 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
         let names = &ctx.runtime.names[&file];
         for name in &stray {
             for &site in &names[name] {
-                let longer = per_site.get(&site).is_none_or(|(n, _, _)| n.len() < name.len());
+                let longer = per_site
+                    .get(&site)
+                    .is_none_or(|(n, _, _)| n.len() < name.len());
                 if longer {
                     per_site.insert(site, (name.clone(), file, canonical.clone()));
                 }
@@ -80,7 +99,12 @@ fn written_module(ctx: &Context, importer: FileId, site: usize, stray: &str) -> 
         let module = import.module.clone().unwrap_or_default();
         for name in &import.names {
             let full = format!("{module}.{}", name.name);
-            if ctx.index.module_map.resolve(&full, Some(importer)).is_some() {
+            if ctx
+                .index
+                .module_map
+                .resolve(&full, Some(importer))
+                .is_some()
+            {
                 candidates.push(full);
             }
         }

@@ -11,18 +11,36 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
     let models = &ctx.index.models;
     let mut groups: BTreeMap<BaseId, BTreeMap<BaseId, usize>> = BTreeMap::new();
     for def in &models.tables {
-        *groups.entry(ctx.connections.group(def.metadata)).or_default().entry(def.metadata).or_default() += 1;
+        *groups
+            .entry(ctx.connections.group(def.metadata))
+            .or_default()
+            .entry(def.metadata)
+            .or_default() += 1;
     }
     let mut out = Vec::new();
     for (group, members) in groups.iter().filter(|(_, m)| m.len() > 1) {
-        let primary = *members.iter().max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id))).map(|(id, _)| id).unwrap();
+        let primary = *members
+            .iter()
+            .max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id)))
+            .map(|(id, _)| id)
+            .unwrap();
         let tables_of = |md: BaseId| -> BTreeSet<&str> {
-            models.tables.iter().filter(|t| t.metadata == md).map(|t| t.name.as_str()).collect()
+            models
+                .tables
+                .iter()
+                .filter(|t| t.metadata == md)
+                .map(|t| t.name.as_str())
+                .collect()
         };
         for (&md, _) in members.iter().filter(|(id, _)| **id != primary) {
             let mine = tables_of(md);
             let mut reasons = Vec::new();
-            for c in ctx.connections.list.iter().filter(|c| c.from == md || c.to == md) {
+            for c in ctx
+                .connections
+                .list
+                .iter()
+                .filter(|c| c.from == md || c.to == md)
+            {
                 let other = if c.from == md { c.to } else { c.from };
                 if ctx.connections.group(other) != *group {
                     continue;

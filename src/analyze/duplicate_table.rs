@@ -38,9 +38,9 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
             }
         }
         let mut groups: BTreeMap<usize, Vec<TableId>> = BTreeMap::new();
-        for i in 0..defs.len() {
+        for (i, &def) in defs.iter().enumerate() {
             let r = root(&mut parent, i);
-            groups.entry(r).or_default().push(defs[i]);
+            groups.entry(r).or_default().push(def);
         }
         for group in groups.into_values().filter(|g| g.len() > 1) {
             clusters.push(order(ctx, group));
@@ -72,7 +72,11 @@ pub fn scored(ctx: &Context, group: &[TableId]) -> Vec<(TableId, Score, usize)> 
         .map(|&id| {
             let def = &ctx.index.models.tables[id];
             let is_primary = primary.get(&ctx.key(id).0) == Some(&def.registry);
-            let importers = ctx.runtime.names.get(&def.file).map_or(0, |n| n.values().map(|s| s.len()).sum());
+            let importers = ctx
+                .runtime
+                .names
+                .get(&def.file)
+                .map_or(0, |n| n.values().map(|s| s.len()).sum());
             (id, score(def, is_primary), importers)
         })
         .collect()
@@ -80,7 +84,10 @@ pub fn scored(ctx: &Context, group: &[TableId]) -> Vec<(TableId, Score, usize)> 
 
 fn order(ctx: &Context, group: Vec<TableId>) -> Vec<TableId> {
     let candidates = scored(ctx, &group);
-    let mut ordered: Vec<TableId> = rank(ctx.index, &candidates).into_iter().map(|i| candidates[i].0).collect();
+    let mut ordered: Vec<TableId> = rank(ctx.index, &candidates)
+        .into_iter()
+        .map(|i| candidates[i].0)
+        .collect();
     if let Some(chosen) = configured(ctx, &ordered) {
         ordered.retain(|&t| t != chosen);
         ordered.insert(0, chosen);
@@ -91,18 +98,31 @@ fn order(ctx: &Context, group: Vec<TableId>) -> Vec<TableId> {
 /// `[tool.dedupe-models.canonical] users = "pkg.auth.models:User"`.
 fn configured(ctx: &Context, group: &[TableId]) -> Option<TableId> {
     let name = &ctx.index.models.tables[group[0]].name;
-    let choice = ctx.index.settings.iter().find_map(|(_, s)| s.canonical.get(name))?;
+    let choice = ctx
+        .index
+        .settings
+        .iter()
+        .find_map(|(_, s)| s.canonical.get(name))?;
     let (module, symbol) = choice.split_once(':')?;
     group.iter().copied().find(|&t| {
         let def = &ctx.index.models.tables[t];
-        def.symbol == symbol && ctx.index.module_map.names(def.file).iter().any(|n| n.name == module)
+        def.symbol == symbol
+            && ctx
+                .index
+                .module_map
+                .names(def.file)
+                .iter()
+                .any(|n| n.name == module)
     })
 }
 
 pub fn findings(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for cluster in &ctx.duplicates {
-        let scores: HashMap<TableId, Score> = scored(ctx, cluster).into_iter().map(|(t, s, _)| (t, s)).collect();
+        let scores: HashMap<TableId, Score> = scored(ctx, cluster)
+            .into_iter()
+            .map(|(t, s, _)| (t, s))
+            .collect();
         let canonical = &ctx.index.models.tables[cluster[0]];
         let kept = ctx.at(canonical.file, canonical.offset);
         let notes: Vec<String> = cluster
@@ -111,7 +131,13 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
             .map(|(i, &t)| {
                 let def = &ctx.index.models.tables[t];
                 let role = if i == 0 { "keep     " } else { "duplicate" };
-                format!("{role} {} `{}` on {}, {}", ctx.at(def.file, def.offset), def.symbol, ctx.base_name(def.registry), scores[&t].explain())
+                format!(
+                    "{role} {} `{}` on {}, {}",
+                    ctx.at(def.file, def.offset),
+                    def.symbol,
+                    ctx.base_name(def.registry),
+                    scores[&t].explain()
+                )
             })
             .collect();
         for &t in &cluster[1..] {
@@ -122,7 +148,11 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
             );
             let mut finding = ctx.table_finding(Code::DM001, t, def.offset, message);
             let source = &ctx.index.files[canonical.file];
-            finding.canonical = Some(Location { path: source.display.clone(), line: source.line_col(canonical.offset).0, symbol: canonical.symbol.clone() });
+            finding.canonical = Some(Location {
+                path: source.display.clone(),
+                line: source.line_col(canonical.offset).0,
+                symbol: canonical.symbol.clone(),
+            });
             finding.notes = notes.clone();
             out.push(finding);
         }

@@ -27,11 +27,17 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                     format!("it hides the other definition at {}", others.join(", "))
                 }
                 None if dual.contains(&def.file) => {
-                    format!("it hides that {} is imported under two module names", ctx.index.files[def.file].display)
+                    format!(
+                        "it hides that {} is imported under two module names",
+                        ctx.index.files[def.file].display
+                    )
                 }
                 None => "the table has one definition, so the flag can go".to_owned(),
             };
-            let message = format!("`{}` on table `{}` is a band-aid: {why}", flag.flag, def.name);
+            let message = format!(
+                "`{}` on table `{}` is a band-aid: {why}",
+                flag.flag, def.name
+            );
             out.push(ctx.table_finding(Code::DM004, id, flag.span.0, message));
             let last = out.last_mut().unwrap();
             if *file != def.file {

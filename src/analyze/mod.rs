@@ -34,29 +34,64 @@ pub type TableKey = (BaseId, Option<String>, Option<String>, String);
 impl<'a> Context<'a> {
     pub fn new(index: &'a Index) -> Context<'a> {
         let models = &index.models;
-        let interesting: HashSet<FileId> = models.tables.iter().map(|t| t.file).chain(models.mapped.iter().map(|m| m.file)).collect();
+        let interesting: HashSet<FileId> = models
+            .tables
+            .iter()
+            .map(|t| t.file)
+            .chain(models.mapped.iter().map(|m| m.file))
+            .collect();
         let runtime = Runtime::build(index, &interesting);
         let connections = Connections::find(index);
-        let mut context = Context { index, runtime, connections, duplicates: Vec::new() };
+        let mut context = Context {
+            index,
+            runtime,
+            connections,
+            duplicates: Vec::new(),
+        };
         context.duplicates = duplicate_table::clusters(&context);
         context
     }
 
     pub fn key(&self, table: TableId) -> TableKey {
         let def = &self.index.models.tables[table];
-        (self.connections.group(def.metadata), def.bind_key.clone(), def.schema.clone(), def.name.clone())
+        (
+            self.connections.group(def.metadata),
+            def.bind_key.clone(),
+            def.schema.clone(),
+            def.name.clone(),
+        )
     }
 
     pub fn finding(&self, code: Code, file: FileId, offset: u32, message: String) -> Finding {
         let source = &self.index.files[file];
         let (line, column) = source.line_col(offset);
-        Finding { code, kind: code.kind(), table: None, path: source.display.clone(), line, column, symbol: None, canonical: None, message, notes: Vec::new() }
+        Finding {
+            code,
+            kind: code.kind(),
+            table: None,
+            path: source.display.clone(),
+            line,
+            column,
+            symbol: None,
+            canonical: None,
+            message,
+            notes: Vec::new(),
+        }
     }
 
-    pub fn table_finding(&self, code: Code, table: TableId, offset: u32, message: String) -> Finding {
+    pub fn table_finding(
+        &self,
+        code: Code,
+        table: TableId,
+        offset: u32,
+        message: String,
+    ) -> Finding {
         let def = &self.index.models.tables[table];
         let mut finding = self.finding(code, def.file, offset, message);
-        finding.table = Some(TableRef { table: def.name.clone(), schema: def.schema.clone() });
+        finding.table = Some(TableRef {
+            table: def.name.clone(),
+            schema: def.schema.clone(),
+        });
         finding.symbol = Some(def.symbol.clone());
         finding
     }
@@ -88,13 +123,29 @@ pub fn check(index: &Index) -> Report {
     findings.extend(duplicate_base::findings(&context));
     findings.extend(extend_existing::findings(&context));
     findings.extend(ambiguous_class_name::findings(&context));
-    findings.sort_by(|a, b| (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code)));
-    let tables: BTreeMap<TableKey, ()> = (0..index.models.tables.len()).map(|t| (context.key(t), ())).collect();
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code))
+    });
+    let tables: BTreeMap<TableKey, ()> = (0..index.models.tables.len())
+        .map(|t| (context.key(t), ()))
+        .collect();
     Report {
         version: 1,
-        summary: Summary { files: index.files.len(), tables: tables.len(), findings: findings.len() },
+        summary: Summary {
+            files: index.files.len(),
+            tables: tables.len(),
+            findings: findings.len(),
+        },
         findings,
-        warnings: index.warnings.iter().map(|w| WarningOut { path: w.path.clone(), line: w.line, message: w.message.clone() }).collect(),
+        warnings: index
+            .warnings
+            .iter()
+            .map(|w| WarningOut {
+                path: w.path.clone(),
+                line: w.line,
+                message: w.message.clone(),
+            })
+            .collect(),
         skipped: index.skipped_files(),
     }
 }

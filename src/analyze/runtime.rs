@@ -25,24 +25,51 @@ pub struct Runtime {
 impl Runtime {
     /// Whether some process loads all the given files.
     pub fn meet(&self, files: &[FileId]) -> bool {
-        let Some((first, rest)) = files.split_first() else { return false };
-        let Some(base) = self.loaded_by.get(first) else { return false };
-        base.iter().any(|p| rest.iter().all(|f| self.loaded_by.get(f).is_some_and(|l| l.binary_search(p).is_ok())))
+        let Some((first, rest)) = files.split_first() else {
+            return false;
+        };
+        let Some(base) = self.loaded_by.get(first) else {
+            return false;
+        };
+        base.iter().any(|p| {
+            rest.iter().all(|f| {
+                self.loaded_by
+                    .get(f)
+                    .is_some_and(|l| l.binary_search(p).is_ok())
+            })
+        })
     }
 
     /// Files loaded under more than one module name, with those names.
-    pub fn dual_loaded(&self) -> impl Iterator<Item = (FileId, &BTreeMap<String, BTreeSet<SiteRef>>)> {
-        self.names.iter().filter(|(_, names)| names.len() > 1).map(|(f, n)| (*f, n))
+    pub fn dual_loaded(
+        &self,
+    ) -> impl Iterator<Item = (FileId, &BTreeMap<String, BTreeSet<SiteRef>>)> {
+        self.names
+            .iter()
+            .filter(|(_, names)| names.len() > 1)
+            .map(|(f, n)| (*f, n))
     }
 
     /// `interesting`: the files whose co-loading will be asked about (those that define models).
     pub fn build(index: &Index, interesting: &HashSet<FileId>) -> Runtime {
-        let mut graph = Graph { index, map: &index.module_map, ids: HashMap::new(), instances: Vec::new() };
-        let mut runtime = Runtime { loaded_by: HashMap::new(), names: HashMap::new(), processes: 0 };
+        let mut graph = Graph {
+            index,
+            map: &index.module_map,
+            ids: HashMap::new(),
+            instances: Vec::new(),
+        };
+        let mut runtime = Runtime {
+            loaded_by: HashMap::new(),
+            names: HashMap::new(),
+            processes: 0,
+        };
         let mut seen: Vec<u32> = Vec::new();
         let mut reached = vec![false; index.files.len()];
 
-        let mut run = |graph: &mut Graph, entries: Vec<usize>, runtime: &mut Runtime, reached: &mut Vec<bool>| {
+        let mut run = |graph: &mut Graph,
+                       entries: Vec<usize>,
+                       runtime: &mut Runtime,
+                       reached: &mut Vec<bool>| {
             runtime.processes += 1;
             let stamp = runtime.processes as u32;
             let mut queue = entries;
@@ -70,7 +97,11 @@ impl Runtime {
         let mut suites: BTreeMap<Option<&std::path::Path>, Vec<usize>> = BTreeMap::new();
         for file in 0..index.files.len() {
             if is_test_module(graph.map.path(file)) {
-                let name = graph.map.pytest_name(file).map(str::to_owned).unwrap_or_else(|| graph.entry_name(file));
+                let name = graph
+                    .map
+                    .pytest_name(file)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| graph.entry_name(file));
                 let id = graph.instance(name, file);
                 suites.entry(index.project_of(file)).or_default().push(id);
             }
@@ -80,14 +111,18 @@ impl Runtime {
         }
         // Every other module that nothing imports is an entry point of its own.
         let imported = statically_imported(index);
-        for file in 0..index.files.len() {
-            if !imported[file] && !is_test_module(graph.map.path(file)) {
+        for (file, &is_imported) in imported.iter().enumerate() {
+            if !is_imported && !is_test_module(graph.map.path(file)) {
                 let id = graph.instance(graph.entry_name(file), file);
                 run(&mut graph, vec![id], &mut runtime, &mut reached);
             }
         }
         // Model files only reachable through an import cycle nobody enters.
-        let mut leftovers: Vec<FileId> = interesting.iter().copied().filter(|f| !reached[*f]).collect();
+        let mut leftovers: Vec<FileId> = interesting
+            .iter()
+            .copied()
+            .filter(|f| !reached[*f])
+            .collect();
         leftovers.sort();
         for file in leftovers {
             if !reached[file] {
@@ -114,7 +149,10 @@ struct Graph<'a> {
 
 impl<'a> Graph<'a> {
     fn entry_name(&self, file: FileId) -> String {
-        self.map.names(file).first().map_or_else(|| format!("<{}>", self.index.files[file].display), |n| n.name.clone())
+        self.map.names(file).first().map_or_else(
+            || format!("<{}>", self.index.files[file].display),
+            |n| n.name.clone(),
+        )
     }
 
     fn instance(&mut self, name: String, file: FileId) -> usize {
@@ -123,12 +161,20 @@ impl<'a> Graph<'a> {
         }
         let id = self.instances.len();
         self.ids.insert(name.clone(), id);
-        self.instances.push(Instance { name, file, edges: None });
+        self.instances.push(Instance {
+            name,
+            file,
+            edges: None,
+        });
         id
     }
 
     /// The instances an instance imports; computed once and recorded in `names`.
-    fn edges(&mut self, id: usize, names: &mut HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>) -> Vec<usize> {
+    fn edges(
+        &mut self,
+        id: usize,
+        names: &mut HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>,
+    ) -> Vec<usize> {
         if let Some(edges) = &self.instances[id].edges {
             return edges.clone();
         }
@@ -160,8 +206,13 @@ impl<'a> Graph<'a> {
                 }
             } else {
                 let is_package = self.map.is_package(file);
-                match ModuleMap::relative_name(&importer_name, is_package, site.level, site.module.as_deref())
-                    .filter(|_| !importer_name.starts_with('<'))
+                match ModuleMap::relative_name(
+                    &importer_name,
+                    is_package,
+                    site.level,
+                    site.module.as_deref(),
+                )
+                .filter(|_| !importer_name.starts_with('<'))
                 {
                     Some(base) => {
                         for imported in site.names.iter().filter(|n| n.name != "*") {
@@ -172,7 +223,11 @@ impl<'a> Graph<'a> {
                     // The importer has no module name (a script in a folder that is not a
                     // valid package name): follow directories instead.
                     None => {
-                        let mut files = vec![self.map.resolve_relative(file, site.level, site.module.as_deref())];
+                        let mut files = vec![self.map.resolve_relative(
+                            file,
+                            site.level,
+                            site.module.as_deref(),
+                        )];
                         for imported in site.names.iter().filter(|n| n.name != "*") {
                             let joined = match &site.module {
                                 Some(m) => format!("{m}.{}", imported.name),
@@ -189,14 +244,22 @@ impl<'a> Graph<'a> {
         }
         let mut edges = Vec::with_capacity(targets.len());
         for (name, target, site) in targets {
-            let uses = names.entry(target).or_default().entry(name.clone()).or_default();
+            let uses = names
+                .entry(target)
+                .or_default()
+                .entry(name.clone())
+                .or_default();
             if let Some(site) = site {
                 uses.insert((file, site));
             }
             edges.push(self.instance(name, target));
         }
         // The instance itself is loaded under its own name.
-        names.entry(file).or_default().entry(importer_name).or_default();
+        names
+            .entry(file)
+            .or_default()
+            .entry(importer_name)
+            .or_default();
         self.instances[id].edges = Some(edges.clone());
         edges
     }
@@ -204,7 +267,10 @@ impl<'a> Graph<'a> {
 
 /// `a.b.c` -> `a`, `a.b`, `a.b.c`: importing a module imports its packages first.
 fn prefixes(name: &str) -> impl Iterator<Item = String> + '_ {
-    name.match_indices('.').map(|(i, _)| name[..i].to_owned()).chain(std::iter::once(name.to_owned())).filter(|n| !n.is_empty())
+    name.match_indices('.')
+        .map(|(i, _)| name[..i].to_owned())
+        .chain(std::iter::once(name.to_owned()))
+        .filter(|n| !n.is_empty())
 }
 
 /// Files that some (run-time) import statement in the project loads.

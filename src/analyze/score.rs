@@ -20,27 +20,49 @@ impl Score {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// `primary`: whether the definition is on the base most tables of its database use.
 pub fn score(def: &TableDef, primary: bool) -> Score {
-    let mut score = Score { total: 0, reasons: Vec::new() };
+    let mut score = Score {
+        total: 0,
+        reasons: Vec::new(),
+    };
     let mut add = |points: i32, reason: String| {
         score.total += points;
         score.reasons.push(format!("{reason} {points:+}"));
     };
     if !def.columns.is_empty() {
-        add(def.columns.len() as i32, plural(def.columns.len(), "column"));
+        add(
+            def.columns.len() as i32,
+            plural(def.columns.len(), "column"),
+        );
     }
-    let fks = def.columns.iter().filter(|c| c.foreign_key.is_some()).count()
-        + def.constraints.iter().map(|c| c.fk_targets.len()).sum::<usize>();
+    let fks = def
+        .columns
+        .iter()
+        .filter(|c| c.foreign_key.is_some())
+        .count()
+        + def
+            .constraints
+            .iter()
+            .map(|c| c.fk_targets.len())
+            .sum::<usize>();
     if fks > 0 {
         add(2 * fks as i32, plural(fks, "foreign key"));
     }
     if !def.relationships.is_empty() {
         let n = def.relationships.len();
-        let paired = def.relationships.iter().filter(|r| r.back_populates.is_some()).count();
+        let paired = def
+            .relationships
+            .iter()
+            .filter(|r| r.back_populates.is_some())
+            .count();
         add(2 * n as i32 + paired as i32, plural(n, "relationship"));
     }
     let constraints = def.constraints.len();
@@ -73,7 +95,11 @@ pub fn rank(index: &Index, candidates: &[(TableId, Score, usize)]) -> Vec<usize>
         sb.total
             .cmp(&sa.total)
             .then(ib.cmp(ia))
-            .then_with(|| index.files[da.file].display.cmp(&index.files[db.file].display))
+            .then_with(|| {
+                index.files[da.file]
+                    .display
+                    .cmp(&index.files[db.file].display)
+            })
             .then(da.offset.cmp(&db.offset))
     });
     order

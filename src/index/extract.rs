@@ -14,7 +14,15 @@ const RELATIONSHIP_CALLS: &[&str] = &["relationship", "Relationship", "relation"
 const BAND_AIDS: &[&str] = &["extend_existing", "keep_existing", "useexisting"];
 
 pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts {
-    let mut collector = Collector { text, in_tests, facts: FileFacts::default(), functions: Vec::new(), next_scope: 0, classes: 0, type_checking: 0 };
+    let mut collector = Collector {
+        text,
+        in_tests,
+        facts: FileFacts::default(),
+        functions: Vec::new(),
+        next_scope: 0,
+        classes: 0,
+        type_checking: 0,
+    };
     collector.visit_body(&module.body);
     collector.facts
 }
@@ -51,7 +59,7 @@ impl<'t> Collector<'t> {
                 is_from: false,
                 level: 0,
                 module: None,
-                names: import.names.iter().map(|a| imported(a)).collect(),
+                names: import.names.iter().map(imported).collect(),
                 type_checking: self.type_checking > 0,
                 in_function: !self.functions.is_empty(),
             },
@@ -60,7 +68,7 @@ impl<'t> Collector<'t> {
                 is_from: true,
                 level: from.level,
                 module: from.module.as_ref().map(|m| m.as_str().to_owned()),
-                names: from.names.iter().map(|a| imported(a)).collect(),
+                names: from.names.iter().map(imported).collect(),
                 type_checking: self.type_checking > 0,
                 in_function: !self.functions.is_empty(),
             },
@@ -72,7 +80,13 @@ impl<'t> Collector<'t> {
                 if site.is_from {
                     if name.name != "*" {
                         let local = name.asname.as_deref().unwrap_or(&name.name);
-                        self.bind(local, Binding::FromImport { site: index, name: name.name.clone() });
+                        self.bind(
+                            local,
+                            Binding::FromImport {
+                                site: index,
+                                name: name.name.clone(),
+                            },
+                        );
                     }
                 } else if let Some(asname) = &name.asname {
                     self.bind(asname, Binding::Module(name.name.clone()));
@@ -89,7 +103,12 @@ impl<'t> Collector<'t> {
         if let Some(decl) = decl_kind(value) {
             let (kind, metadata) = decl;
             let index = self.facts.decls.len();
-            self.facts.decls.push(Decl { name: target.to_owned(), stmt: stmt_span, kind, metadata });
+            self.facts.decls.push(Decl {
+                name: target.to_owned(),
+                stmt: stmt_span,
+                kind,
+                metadata,
+            });
             self.bind(target, Binding::Decl(index));
         } else if let Some(table) = self.table_call(value, Some(target), stmt_span, None) {
             let index = self.facts.tables.len();
@@ -103,7 +122,13 @@ impl<'t> Collector<'t> {
     }
 
     /// `Table("name", metadata, Column(...), ..., schema=..., extend_existing=True)`.
-    fn table_call(&self, value: &Expr, assigned: Option<&str>, stmt: Span, class: Option<usize>) -> Option<TableCall> {
+    fn table_call(
+        &self,
+        value: &Expr,
+        assigned: Option<&str>,
+        stmt: Span,
+        class: Option<usize>,
+    ) -> Option<TableCall> {
         let Expr::Call(call) = value else { return None };
         let callee = dotted(&call.func)?;
         if !(callee == "Table" || callee.ends_with(".Table")) {
@@ -111,7 +136,10 @@ impl<'t> Collector<'t> {
         }
         let args = &call.arguments.args;
         let name = string_literal(args.first()?)?;
-        let metadata = args.get(1).filter(|a| callee_name(a).is_none_or(|n| n != "Column")).and_then(dotted);
+        let metadata = args
+            .get(1)
+            .filter(|a| callee_name(a).is_none_or(|n| n != "Column"))
+            .and_then(dotted);
         let mut table = TableCall {
             name,
             assigned: assigned.map(str::to_owned),
@@ -123,16 +151,26 @@ impl<'t> Collector<'t> {
             columns: Vec::new(),
             constraints: Vec::new(),
             flags: Vec::new(),
-            reflected: keyword(call, "autoload_with").is_some() || keyword(call, "autoload").is_some_and(is_true),
+            reflected: keyword(call, "autoload_with").is_some()
+                || keyword(call, "autoload").is_some_and(is_true),
             class,
             in_tests: self.in_tests,
         };
         for arg in args.iter().skip(1) {
-            let Some(name) = callee_name(arg) else { continue };
+            let Some(name) = callee_name(arg) else {
+                continue;
+            };
             let Expr::Call(inner) = arg else { continue };
             if name == "Column" {
-                let column_name = inner.arguments.args.first().and_then(string_literal).unwrap_or_default();
-                table.columns.push(self.column(&column_name, inner, offset(arg.range()), None));
+                let column_name = inner
+                    .arguments
+                    .args
+                    .first()
+                    .and_then(string_literal)
+                    .unwrap_or_default();
+                table
+                    .columns
+                    .push(self.column(&column_name, inner, offset(arg.range()), None));
             } else if let Some(constraint) = constraint(name, inner) {
                 table.constraints.push(constraint);
             }
@@ -140,23 +178,39 @@ impl<'t> Collector<'t> {
         for kw in &call.arguments.keywords {
             if let Some(arg) = &kw.arg {
                 if BAND_AIDS.contains(&arg.as_str()) && is_true(&kw.value) {
-                    table.flags.push(BandAid { flag: arg.as_str().to_owned(), span: offset(kw.range) });
+                    table.flags.push(BandAid {
+                        flag: arg.as_str().to_owned(),
+                        span: offset(kw.range),
+                    });
                 }
             }
         }
         Some(table)
     }
 
-    fn column(&self, attr: &str, call: &ast::ExprCall, span: Span, mapped_type: Option<&Expr>) -> Column {
+    fn column(
+        &self,
+        attr: &str,
+        call: &ast::ExprCall,
+        span: Span,
+        mapped_type: Option<&Expr>,
+    ) -> Column {
         let args = &call.arguments.args;
-        let name = args.first().and_then(string_literal).unwrap_or_else(|| attr.to_owned());
+        let name = args
+            .first()
+            .and_then(string_literal)
+            .unwrap_or_else(|| attr.to_owned());
         let mut foreign_key = keyword(call, "foreign_key").and_then(string_literal);
         let mut type_text = mapped_type.map(|t| self.source(t));
         for arg in args.iter() {
             match callee_name(arg) {
                 Some("ForeignKey") => {
                     if let Expr::Call(fk) = arg {
-                        foreign_key = fk.arguments.args.first().and_then(|a| string_literal(a).or_else(|| dotted(a)));
+                        foreign_key = fk
+                            .arguments
+                            .args
+                            .first()
+                            .and_then(|a| string_literal(a).or_else(|| dotted(a)));
                     }
                 }
                 Some("Sequence" | "Identity" | "Computed") => {}
@@ -166,7 +220,9 @@ impl<'t> Collector<'t> {
             }
         }
         if type_text.is_none() {
-            type_text = keyword(call, "sa_type").or_else(|| keyword(call, "type_")).map(|t| self.source(t));
+            type_text = keyword(call, "sa_type")
+                .or_else(|| keyword(call, "type_"))
+                .map(|t| self.source(t));
         }
         Column {
             attr: attr.to_owned(),
@@ -184,14 +240,23 @@ impl<'t> Collector<'t> {
     }
 
     fn class(&mut self, class: &ast::StmtClassDef) -> ClassFacts {
-        let start = class.decorator_list.first().map_or(class.range.start(), |d| d.range.start());
+        let start = class
+            .decorator_list
+            .first()
+            .map_or(class.range.start(), |d| d.range.start());
         let mut facts = ClassFacts {
             name: class.name.as_str().to_owned(),
             span: (start.to_u32(), class.range.end().to_u32()),
             name_offset: class.name.range.start().to_u32(),
             bases: class.bases().iter().filter_map(base_name).collect(),
-            table_kw: class.keywords().iter().any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "table") && is_true(&k.value)),
-            decorators: class.decorator_list.iter().filter_map(|d| decorator_name(&d.expression)).collect(),
+            table_kw: class.keywords().iter().any(|k| {
+                k.arg.as_ref().is_some_and(|a| a.as_str() == "table") && is_true(&k.value)
+            }),
+            decorators: class
+                .decorator_list
+                .iter()
+                .filter_map(|d| decorator_name(&d.expression))
+                .collect(),
             tablename: None,
             table_args: None,
             table_attr: None,
@@ -208,14 +273,32 @@ impl<'t> Collector<'t> {
         for stmt in &class.body {
             match stmt {
                 Stmt::Assign(assign) => {
-                    let [Expr::Name(target)] = assign.targets.as_slice() else { continue };
-                    self.class_attribute(&mut facts, class_index, target.id.as_str(), &assign.value, None, offset(assign.range));
+                    let [Expr::Name(target)] = assign.targets.as_slice() else {
+                        continue;
+                    };
+                    self.class_attribute(
+                        &mut facts,
+                        class_index,
+                        target.id.as_str(),
+                        &assign.value,
+                        None,
+                        offset(assign.range),
+                    );
                 }
                 Stmt::AnnAssign(ann) => {
-                    let Expr::Name(target) = ann.target.as_ref() else { continue };
+                    let Expr::Name(target) = ann.target.as_ref() else {
+                        continue;
+                    };
                     let name = target.id.as_str();
                     if let Some(value) = &ann.value {
-                        self.class_attribute(&mut facts, class_index, name, value, Some(&ann.annotation), offset(ann.range));
+                        self.class_attribute(
+                            &mut facts,
+                            class_index,
+                            name,
+                            value,
+                            Some(&ann.annotation),
+                            offset(ann.range),
+                        );
                     } else if !name.starts_with("__") && !is_class_var(&ann.annotation) {
                         let (mapped, inner) = mapped_inner(&ann.annotation);
                         facts.mapped_typing |= mapped;
@@ -238,14 +321,19 @@ impl<'t> Collector<'t> {
                 }
                 Stmt::FunctionDef(func) if is_declared_attr(func) => match func.name.as_str() {
                     "__tablename__" => {
-                        facts.tablename = Some(table_name::rule_from_body(&func.body).map_or(TableName::Unknown, TableName::Rule));
+                        facts.tablename = Some(
+                            table_name::rule_from_body(&func.body)
+                                .map_or(TableName::Unknown, TableName::Rule),
+                        );
                     }
                     "__table_args__" => {
                         let returned = match func.body.as_slice() {
                             [.., Stmt::Return(r)] => r.value.as_deref(),
                             _ => None,
                         };
-                        let mut args = returned.map(|e| table_args(e, offset(func.range))).unwrap_or_default();
+                        let mut args = returned
+                            .map(|e| table_args(e, offset(func.range)))
+                            .unwrap_or_default();
                         args.stmt = offset(func.range);
                         facts.table_args = Some(args);
                     }
@@ -257,11 +345,22 @@ impl<'t> Collector<'t> {
         facts
     }
 
-    fn class_attribute(&mut self, facts: &mut ClassFacts, class_index: usize, name: &str, value: &Expr, annotation: Option<&Expr>, span: Span) {
+    fn class_attribute(
+        &mut self,
+        facts: &mut ClassFacts,
+        class_index: usize,
+        name: &str,
+        value: &Expr,
+        annotation: Option<&Expr>,
+        span: Span,
+    ) {
         match name {
             "__tablename__" => {
                 facts.tablename = Some(match string_literal(value) {
-                    Some(value_text) => TableName::Literal { value: value_text, span },
+                    Some(value_text) => TableName::Literal {
+                        value: value_text,
+                        span,
+                    },
                     None if matches!(value, Expr::NoneLiteral(_)) => return,
                     None => TableName::Unknown,
                 });
@@ -272,13 +371,15 @@ impl<'t> Collector<'t> {
                 return;
             }
             "__table__" => {
-                facts.table_attr = Some(match self.table_call(value, None, span, Some(class_index)) {
-                    Some(table) => {
-                        self.facts.tables.push(table);
-                        TableAttr::Call(self.facts.tables.len() - 1)
-                    }
-                    None => TableAttr::Existing,
-                });
+                facts.table_attr = Some(
+                    match self.table_call(value, None, span, Some(class_index)) {
+                        Some(table) => {
+                            self.facts.tables.push(table);
+                            TableAttr::Call(self.facts.tables.len() - 1)
+                        }
+                        None => TableAttr::Existing,
+                    },
+                );
                 return;
             }
             "__abstract__" => {
@@ -292,7 +393,9 @@ impl<'t> Collector<'t> {
             "metadata" => {
                 facts.metadata = Some(match value {
                     Expr::Call(call) if callee_name(value) == Some("MetaData") => {
-                        MetadataArg::Inline { schema: keyword(call, "schema").and_then(string_literal) }
+                        MetadataArg::Inline {
+                            schema: keyword(call, "schema").and_then(string_literal),
+                        }
                     }
                     other => dotted(other).map_or(MetadataArg::Own, MetadataArg::Ref),
                 });
@@ -363,7 +466,8 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                     self.bind(func.name.as_str(), Binding::Other);
                 }
                 self.next_scope += 1;
-                self.functions.push((self.next_scope, func.name.as_str().to_owned()));
+                self.functions
+                    .push((self.next_scope, func.name.as_str().to_owned()));
                 walk_stmt(self, stmt);
                 self.functions.pop();
             }
@@ -389,7 +493,11 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
             Stmt::Assign(assign) if self.at_module_level() => {
                 for target in &assign.targets {
                     if let Expr::Name(name) = target {
-                        self.module_assignment(name.id.as_str(), &assign.value, offset(assign.range));
+                        self.module_assignment(
+                            name.id.as_str(),
+                            &assign.value,
+                            offset(assign.range),
+                        );
                     }
                 }
                 walk_stmt(self, stmt);
@@ -413,10 +521,20 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
     fn visit_expr(&mut self, expr: &'a Expr) {
         if let Expr::Call(call) = expr {
             if let Expr::Attribute(attr) = call.func.as_ref() {
-                let (scope, scope_name) = self.functions.last().cloned().unwrap_or((0, "<module>".to_owned()));
+                let (scope, scope_name) = self
+                    .functions
+                    .last()
+                    .cloned()
+                    .unwrap_or((0, "<module>".to_owned()));
                 let found = match attr.attr.as_str() {
                     "create_all" => dotted(&attr.value).map(|target| {
-                        let engine = call.arguments.args.first().or_else(|| keyword(call, "bind")).map(|e| self.source(e)).unwrap_or_default();
+                        let engine = call
+                            .arguments
+                            .args
+                            .first()
+                            .or_else(|| keyword(call, "bind"))
+                            .map(|e| self.source(e))
+                            .unwrap_or_default();
                         (target, engine)
                     }),
                     // `await conn.run_sync(Base.metadata.create_all)`
@@ -429,7 +547,13 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                     _ => None,
                 };
                 if let Some((target, engine)) = found {
-                    self.facts.create_alls.push(CreateAll { scope, scope_name, target, engine, offset: call.range().start().to_u32() });
+                    self.facts.create_alls.push(CreateAll {
+                        scope,
+                        scope_name,
+                        target,
+                        engine,
+                        offset: call.range().start().to_u32(),
+                    });
                 }
             }
         }
@@ -453,8 +577,12 @@ fn is_type_checking(test: &Expr) -> bool {
 fn decl_kind(value: &Expr) -> Option<(DeclKind, MetadataArg)> {
     let Expr::Call(call) = value else { return None };
     let metadata_kw = || match keyword(call, "metadata") {
-        Some(Expr::Call(inner)) if callee_name(keyword(call, "metadata").unwrap()) == Some("MetaData") => {
-            MetadataArg::Inline { schema: keyword(inner, "schema").and_then(string_literal) }
+        Some(Expr::Call(inner))
+            if callee_name(keyword(call, "metadata").unwrap()) == Some("MetaData") =>
+        {
+            MetadataArg::Inline {
+                schema: keyword(inner, "schema").and_then(string_literal),
+            }
         }
         Some(other) => dotted(other).map_or(MetadataArg::Own, MetadataArg::Ref),
         None => MetadataArg::Own,
@@ -463,17 +591,31 @@ fn decl_kind(value: &Expr) -> Option<(DeclKind, MetadataArg)> {
         "declarative_base" => Some((DeclKind::DeclarativeBase, metadata_kw())),
         "registry" => Some((DeclKind::Registry, metadata_kw())),
         "SQLAlchemy" => Some((DeclKind::FlaskSqlalchemy, metadata_kw())),
-        "MetaData" => Some((DeclKind::MetaData, MetadataArg::Inline { schema: keyword(call, "schema").and_then(string_literal) })),
+        "MetaData" => Some((
+            DeclKind::MetaData,
+            MetadataArg::Inline {
+                schema: keyword(call, "schema").and_then(string_literal),
+            },
+        )),
         "generate_base" => {
-            let Expr::Attribute(attr) = call.func.as_ref() else { return None };
-            Some((DeclKind::GenerateBase, MetadataArg::Ref(dotted(&attr.value)?)))
+            let Expr::Attribute(attr) = call.func.as_ref() else {
+                return None;
+            };
+            Some((
+                DeclKind::GenerateBase,
+                MetadataArg::Ref(dotted(&attr.value)?),
+            ))
         }
         _ => None,
     }
 }
 
 fn table_args(expr: &Expr, stmt: Span) -> TableArgs {
-    let mut args = TableArgs { stmt, known: true, ..TableArgs::default() };
+    let mut args = TableArgs {
+        stmt,
+        known: true,
+        ..TableArgs::default()
+    };
     let dict = match expr {
         Expr::Dict(dict) => Some(dict),
         Expr::Tuple(tuple) => {
@@ -507,8 +649,14 @@ fn table_args(expr: &Expr, stmt: Span) -> TableArgs {
                 },
                 "autoload_with" | "autoload" => args.reflected = true,
                 flag if BAND_AIDS.contains(&flag) && is_true(&item.value) => {
-                    let start = item.key.as_ref().map_or(item.value.range().start(), |k| k.range().start());
-                    args.flags.push(BandAid { flag: key.clone(), span: (start.to_u32(), item.value.range().end().to_u32()) });
+                    let start = item
+                        .key
+                        .as_ref()
+                        .map_or(item.value.range().start(), |k| k.range().start());
+                    args.flags.push(BandAid {
+                        flag: key.clone(),
+                        span: (start.to_u32(), item.value.range().end().to_u32()),
+                    });
                 }
                 _ => {}
             }
@@ -530,7 +678,11 @@ fn constraint(name: &str, call: &ast::ExprCall) -> Option<Constraint> {
     } else {
         Vec::new()
     };
-    Some(Constraint { kind: name.to_owned(), span: offset(call.range()), fk_targets })
+    Some(Constraint {
+        kind: name.to_owned(),
+        span: offset(call.range()),
+        fk_targets,
+    })
 }
 
 /// A class base as a dotted name: `Base`, `db.Model`, `Generic[T]` -> `Generic`.
@@ -550,7 +702,8 @@ fn decorator_name(expr: &Expr) -> Option<String> {
 
 fn is_declared_attr(func: &ast::StmtFunctionDef) -> bool {
     func.decorator_list.iter().any(|d| {
-        decorator_name(&d.expression).is_some_and(|n| n.split('.').any(|part| part == "declared_attr"))
+        decorator_name(&d.expression)
+            .is_some_and(|n| n.split('.').any(|part| part == "declared_attr"))
     })
 }
 
@@ -579,7 +732,12 @@ fn annotation_target(annotation: &Expr) -> Option<String> {
         Expr::StringLiteral(s) => {
             let text = s.value.to_str();
             let inner = text.rsplit('[').next().unwrap_or(text);
-            let inner = inner.trim_end_matches(']').split('|').next().unwrap_or(inner).trim();
+            let inner = inner
+                .trim_end_matches(']')
+                .split('|')
+                .next()
+                .unwrap_or(inner)
+                .trim();
             let inner = inner.trim_matches(|c| c == '"' || c == '\'');
             (!inner.is_empty()).then(|| inner.to_owned())
         }

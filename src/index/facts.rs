@@ -46,7 +46,10 @@ pub enum Binding {
     /// `import a.b as m` binds `m` to `a.b`; `import a.b` binds `a` to `a`.
     Module(String),
     /// `from m import n as x`: index of the import site and the imported name.
-    FromImport { site: usize, name: String },
+    FromImport {
+        site: usize,
+        name: String,
+    },
     Class(usize),
     Decl(usize),
     Table(usize),
@@ -112,7 +115,10 @@ pub struct ClassFacts {
 
 #[derive(Debug, Clone)]
 pub enum TableName {
-    Literal { value: String, span: Span },
+    Literal {
+        value: String,
+        span: Span,
+    },
     /// A `@declared_attr` computed from the class name.
     Rule(NameRule),
     /// Something we cannot evaluate (a `declared_attr` returning `None` for some classes, ...).

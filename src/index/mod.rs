@@ -67,12 +67,21 @@ impl Index {
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir)?;
-            let paths: Vec<PathBuf> = config.paths.iter().filter(|p| p.starts_with(dir)).cloned().collect();
+            let paths: Vec<PathBuf> = config
+                .paths
+                .iter()
+                .filter(|p| p.starts_with(dir))
+                .cloned()
+                .collect();
             let walked = crate::walk::walk(&paths, &exclude, dir);
             files.extend(walked.files);
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
-                warnings.push(Warning { path: display_path(&path, &config.cwd), line: 0, message });
+                warnings.push(Warning {
+                    path: display_path(&path, &config.cwd),
+                    line: 0,
+                    message,
+                });
             }
         }
         files.sort();
@@ -96,8 +105,10 @@ impl Index {
         }
         let roots = roots.into_iter().map(|r| normalize(&r)).collect();
 
-        let sources: Vec<(SourceFile, Option<Warning>)> =
-            files.par_iter().map(|path| read_source(path, &config.cwd)).collect();
+        let sources: Vec<(SourceFile, Option<Warning>)> = files
+            .par_iter()
+            .map(|path| read_source(path, &config.cwd))
+            .collect();
         let mut index_files = Vec::with_capacity(sources.len());
         for (source, warning) in sources {
             if let Some(w) = warning {
@@ -107,13 +118,23 @@ impl Index {
         }
         let module_map = ModuleMap::new(files, roots);
         let models = Models::resolve(&index_files, &module_map);
-        Ok(Index { files: index_files, module_map, models, warnings, project_dirs, settings })
+        Ok(Index {
+            files: index_files,
+            module_map,
+            models,
+            warnings,
+            project_dirs,
+            settings,
+        })
     }
 
     /// The deepest project directory holding `file`.
     pub fn project_of(&self, file: FileId) -> Option<&Path> {
         let path = self.module_map.path(file);
-        self.project_dirs.iter().find(|d| path.starts_with(d)).map(PathBuf::as_path)
+        self.project_dirs
+            .iter()
+            .find(|d| path.starts_with(d))
+            .map(PathBuf::as_path)
     }
 
     pub fn skipped_files(&self) -> usize {
@@ -138,12 +159,28 @@ fn read_source(path: &Path, cwd: &Path) -> (SourceFile, Option<Warning>) {
         Ok(bytes) => bytes,
         Err(err) => {
             let message = format!("cannot read: {}", err.to_string().to_lowercase());
-            return (file, Some(Warning { path: display, line: 0, message }));
+            return (
+                file,
+                Some(Warning {
+                    path: display,
+                    line: 0,
+                    message,
+                }),
+            );
         }
     };
     let decoded = match decode(&bytes) {
         Ok(decoded) => decoded,
-        Err(message) => return (file, Some(Warning { path: display, line: 1, message: format!("skipped: the file {message}") })),
+        Err(message) => {
+            return (
+                file,
+                Some(Warning {
+                    path: display,
+                    line: 1,
+                    message: format!("skipped: the file {message}"),
+                }),
+            )
+        }
     };
     file.text = decoded.text;
     file.encoding = decoded.encoding;
@@ -156,7 +193,11 @@ fn read_source(path: &Path, cwd: &Path) -> (SourceFile, Option<Warning>) {
         }
         Err(err) => {
             let (line, _) = file.line_col(err.offset);
-            let warning = Warning { path: display, line, message: format!("could not parse: {}", err.message) };
+            let warning = Warning {
+                path: display,
+                line,
+                message: format!("could not parse: {}", err.message),
+            };
             (file, Some(warning))
         }
     }

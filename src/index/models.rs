@@ -108,7 +108,11 @@ enum Role {
     Plain,
     /// A declarative base (or an abstract class on one): subclasses are mapped on it.
     Base(BaseId),
-    Mapped { registry: BaseId, table: Option<String>, flask: bool },
+    Mapped {
+        registry: BaseId,
+        table: Option<String>,
+        flask: bool,
+    },
     /// A SQLModel class without `table=True`: it only carries fields.
     SqlModelFields,
     InProgress,
@@ -167,20 +171,32 @@ impl<'a> Builder<'a> {
             return id;
         }
         let id = self.models.bases.len();
-        self.models.bases.push(BaseInfo { metadata: id, ..info });
+        self.models.bases.push(BaseInfo {
+            metadata: id,
+            ..info
+        });
         self.keys.insert(key, id);
         id
     }
 
     fn sqlmodel_base(&mut self) -> BaseId {
-        let info = BaseInfo { name: "SQLModel".into(), file: None, offset: 0, kind: BaseKind::SqlModel, metadata: 0, schema: None };
+        let info = BaseInfo {
+            name: "SQLModel".into(),
+            file: None,
+            offset: 0,
+            kind: BaseKind::SqlModel,
+            metadata: 0,
+            schema: None,
+        };
         self.new_base(BaseKey::SqlModel, info)
     }
 
     fn base_for_decl(&mut self, file: FileId, index: usize) -> Option<BaseId> {
         let decl = &self.facts(file).decls[index];
         if decl.kind == DeclKind::GenerateBase {
-            let MetadataArg::Ref(registry) = &decl.metadata else { return None };
+            let MetadataArg::Ref(registry) = &decl.metadata else {
+                return None;
+            };
             return match self.resolver.resolve(file, registry).entity {
                 Entity::Decl(f, d) if (f, d) != (file, index) => self.base_for_decl(f, d),
                 _ => None,
@@ -200,7 +216,14 @@ impl<'a> Builder<'a> {
             MetadataArg::Inline { schema } => schema.clone(),
             _ => None,
         };
-        let info = BaseInfo { name: decl.name.clone(), file: Some(file), offset: decl.stmt.0, kind, metadata: 0, schema };
+        let info = BaseInfo {
+            name: decl.name.clone(),
+            file: Some(file),
+            offset: decl.stmt.0,
+            kind,
+            metadata: 0,
+            schema,
+        };
         let id = self.new_base(BaseKey::Decl(file, index), info);
         if let MetadataArg::Ref(reference) = &decl.metadata {
             if let Some(md) = self.metadata_of_expr(file, reference) {
@@ -222,7 +245,9 @@ impl<'a> Builder<'a> {
                 Role::SqlModelFields => self.sqlmodel_base(),
                 _ => return None,
             },
-            (Entity::External(path), []) if path.ends_with("SQLModel.metadata") => self.sqlmodel_base(),
+            (Entity::External(path), []) if path.ends_with("SQLModel.metadata") => {
+                self.sqlmodel_base()
+            }
             _ => return None,
         };
         Some(self.models.bases[base].metadata)
@@ -230,7 +255,11 @@ impl<'a> Builder<'a> {
 
     fn role(&mut self, file: FileId, index: usize) -> Role {
         if let Some(role) = self.roles.get(&(file, index)) {
-            return if *role == Role::InProgress { Role::Plain } else { role.clone() };
+            return if *role == Role::InProgress {
+                Role::Plain
+            } else {
+                role.clone()
+            };
         }
         self.roles.insert((file, index), Role::InProgress);
         let role = self.compute_role(file, index);
@@ -274,7 +303,11 @@ impl<'a> Builder<'a> {
                         parent_base = parent_base.or(Some(b));
                         flask |= self.is_flask(b);
                     }
-                    Role::Mapped { registry, table, flask: parent_flask } => {
+                    Role::Mapped {
+                        registry,
+                        table,
+                        flask: parent_flask,
+                    } => {
                         parent_base = parent_base.or(Some(registry));
                         mapped_parent = Some(table);
                         flask |= parent_flask;
@@ -300,7 +333,14 @@ impl<'a> Builder<'a> {
         }
 
         if declares_base {
-            let info = BaseInfo { name: class.name.clone(), file: Some(file), offset: class.name_offset, kind: BaseKind::DeclarativeClass, metadata: 0, schema: None };
+            let info = BaseInfo {
+                name: class.name.clone(),
+                file: Some(file),
+                offset: class.name_offset,
+                kind: BaseKind::DeclarativeClass,
+                metadata: 0,
+                schema: None,
+            };
             let id = self.new_base(BaseKey::Class(file, index), info);
             match &class.metadata {
                 Some(MetadataArg::Ref(reference)) => {
@@ -308,7 +348,9 @@ impl<'a> Builder<'a> {
                         self.models.bases[id].metadata = md;
                     }
                 }
-                Some(MetadataArg::Inline { schema }) => self.models.bases[id].schema = schema.clone(),
+                Some(MetadataArg::Inline { schema }) => {
+                    self.models.bases[id].schema = schema.clone()
+                }
                 _ => {
                     if let Some(parent) = parent_base {
                         self.models.bases[id].metadata = self.models.bases[parent].metadata;
@@ -327,17 +369,27 @@ impl<'a> Builder<'a> {
             return Role::Base(registry);
         }
         if reflected || matches!(class.table_attr, Some(TableAttr::Existing)) {
-            return Role::Mapped { registry, table: None, flask };
+            return Role::Mapped {
+                registry,
+                table: None,
+                flask,
+            };
         }
         if let Some(TableAttr::Call(t)) = class.table_attr {
-            return Role::Mapped { registry, table: Some(self.facts(file).tables[t].name.clone()), flask };
+            return Role::Mapped {
+                registry,
+                table: Some(self.facts(file).tables[t].name.clone()),
+                flask,
+            };
         }
         let own_pk = class.columns.iter().any(|c| c.primary_key);
         let table = match mapped_parent {
             // Inheritance: only a subclass that declares its own, different table creates one;
             // Flask-SQLAlchemy also needs a primary key on it, or it is single-table inheritance.
             Some(parent_table) => match &class.tablename {
-                Some(TableName::Literal { value, .. }) if Some(value) == parent_table.as_ref() => None,
+                Some(TableName::Literal { value, .. }) if Some(value) == parent_table.as_ref() => {
+                    None
+                }
                 Some(TableName::Literal { value, .. }) => (!flask || own_pk).then(|| value.clone()),
                 Some(TableName::Rule(rule)) => (!flask || own_pk).then(|| rule.apply(&class.name)),
                 Some(TableName::Unknown) => None,
@@ -345,7 +397,11 @@ impl<'a> Builder<'a> {
             },
             None => {
                 let inherited = self.inherited(file, index);
-                if inherited.table_args.as_ref().is_some_and(|(_, a)| a.reflected) {
+                if inherited
+                    .table_args
+                    .as_ref()
+                    .is_some_and(|(_, a)| a.reflected)
+                {
                     None
                 } else {
                     match inherited.tablename {
@@ -359,7 +415,11 @@ impl<'a> Builder<'a> {
                 }
             }
         };
-        Role::Mapped { registry, table, flask }
+        Role::Mapped {
+            registry,
+            table,
+            flask,
+        }
     }
 
     fn is_flask(&self, base: BaseId) -> bool {
@@ -388,7 +448,8 @@ impl<'a> Builder<'a> {
             }
             out.columns.extend(class.columns.iter().cloned());
             out.fields.extend(class.annotated_fields.iter().cloned());
-            out.relationships.extend(class.relationships.iter().cloned());
+            out.relationships
+                .extend(class.relationships.iter().cloned());
             out.mapped_typing |= class.mapped_typing;
             let mut parents = Vec::new();
             for base in &class.bases {
@@ -404,10 +465,16 @@ impl<'a> Builder<'a> {
     }
 
     fn collect_tables(&mut self) {
-        let mut roles: Vec<((FileId, usize), Role)> = self.roles.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let mut roles: Vec<((FileId, usize), Role)> =
+            self.roles.iter().map(|(k, v)| (*k, v.clone())).collect();
         roles.sort_by_key(|(k, _)| *k);
         for ((file, index), role) in roles {
-            let Role::Mapped { registry, table, .. } = role else { continue };
+            let Role::Mapped {
+                registry, table, ..
+            } = role
+            else {
+                continue;
+            };
             let inherited = self.inherited(file, index);
             let class = &self.facts(file).classes[index];
             self.models.mapped.push(MappedClass {
@@ -417,7 +484,9 @@ impl<'a> Builder<'a> {
                 registry,
                 relationships: inherited.relationships.clone(),
             });
-            let (Some(name), None) = (table, &class.table_attr) else { continue };
+            let (Some(name), None) = (table, &class.table_attr) else {
+                continue;
+            };
             let sqlmodel = self.models.bases[registry].kind == BaseKind::SqlModel;
             let mut columns = inherited.columns;
             if sqlmodel {
@@ -426,12 +495,19 @@ impl<'a> Builder<'a> {
             let metadata = self.models.bases[registry].metadata;
             let (schema, schema_known, flags, constraints) = match &inherited.table_args {
                 Some((f, args)) => (
-                    args.schema.clone().or_else(|| self.models.bases[metadata].schema.clone()),
+                    args.schema
+                        .clone()
+                        .or_else(|| self.models.bases[metadata].schema.clone()),
                     args.known,
                     args.flags.iter().map(|b| (*f, b.clone())).collect(),
                     args.constraints.clone(),
                 ),
-                None => (self.models.bases[metadata].schema.clone(), true, Vec::new(), Vec::new()),
+                None => (
+                    self.models.bases[metadata].schema.clone(),
+                    true,
+                    Vec::new(),
+                    Vec::new(),
+                ),
             };
             self.models.tables.push(TableDef {
                 file,
@@ -462,7 +538,9 @@ impl<'a> Builder<'a> {
                     Some(expr) => self.metadata_of_expr(file, expr),
                     None => {
                         let head = table.callee.rsplit_once('.').map_or("", |(h, _)| h);
-                        (!head.is_empty()).then(|| self.metadata_of_expr(file, head)).flatten()
+                        (!head.is_empty())
+                            .then(|| self.metadata_of_expr(file, head))
+                            .flatten()
                     }
                 };
                 let Some(metadata) = metadata else { continue };
@@ -470,13 +548,22 @@ impl<'a> Builder<'a> {
                 self.models.tables.push(TableDef {
                     file,
                     origin: Origin::Table(index),
-                    symbol: class.map(|c| c.name.clone()).or_else(|| table.assigned.clone()).unwrap_or_else(|| table.name.clone()),
+                    symbol: class
+                        .map(|c| c.name.clone())
+                        .or_else(|| table.assigned.clone())
+                        .unwrap_or_else(|| table.name.clone()),
                     offset: class.map_or(table.stmt.0, |c| c.name_offset),
                     span: class.map_or(table.stmt, |c| c.span),
                     name: table.name.clone(),
-                    schema: table.schema.clone().or_else(|| self.models.bases[metadata].schema.clone()),
+                    schema: table
+                        .schema
+                        .clone()
+                        .or_else(|| self.models.bases[metadata].schema.clone()),
                     schema_known: true,
-                    bind_key: table.bind_key.clone().or_else(|| class.and_then(|c| c.bind_key.clone())),
+                    bind_key: table
+                        .bind_key
+                        .clone()
+                        .or_else(|| class.and_then(|c| c.bind_key.clone())),
                     registry: metadata,
                     metadata,
                     columns: table.columns.clone(),

@@ -28,14 +28,19 @@ pub struct ModuleMap {
 
 /// `conftest.py`, `test_*.py`, `*_test.py`: what pytest collects.
 pub fn is_test_module(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     name == "conftest.py" || name.starts_with("test_") || name.ends_with("_test.py")
 }
 
 /// Test modules, and anything in a `tests` or `test` folder.
 pub fn is_test_path(path: &Path) -> bool {
     is_test_module(path)
-        || path.components().any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test")))
+        || path
+            .components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test")))
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -64,23 +69,39 @@ impl ModuleMap {
                 dir = d.parent();
             }
         }
-        roots.sort_by(|a, b| b.components().count().cmp(&a.components().count()).then(a.cmp(b)));
+        roots.sort_by(|a, b| {
+            b.components()
+                .count()
+                .cmp(&a.components().count())
+                .then(a.cmp(b))
+        });
         roots.dedup();
 
         let mut map = ModuleMap {
             names: vec![Vec::new(); paths.len()],
-            packages: paths.iter().map(|p| p.file_name().is_some_and(|n| n == "__init__.py")).collect(),
+            packages: paths
+                .iter()
+                .map(|p| p.file_name().is_some_and(|n| n == "__init__.py"))
+                .collect(),
             by_name: HashMap::new(),
-            by_path: paths.iter().enumerate().map(|(i, p)| (p.clone(), i)).collect(),
+            by_path: paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.clone(), i))
+                .collect(),
             roots,
             paths,
             package_dirs,
         };
         for (file, path) in map.paths.iter().enumerate() {
             for (root_index, root) in map.roots.iter().enumerate() {
-                let Ok(relative) = path.strip_prefix(root) else { continue };
-                let mut parts: Vec<String> =
-                    relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                let Ok(relative) = path.strip_prefix(root) else {
+                    continue;
+                };
+                let mut parts: Vec<String> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
                 let Some(last) = parts.pop() else { continue };
                 let stem = last.strip_suffix(".py").unwrap_or(&last).to_owned();
                 if stem != "__init__" {
@@ -90,8 +111,14 @@ impl ModuleMap {
                     continue;
                 }
                 let name = parts.join(".");
-                map.by_name.entry(name.clone()).or_default().push((file, root_index));
-                map.names[file].push(ModuleName { name, root: root_index });
+                map.by_name
+                    .entry(name.clone())
+                    .or_default()
+                    .push((file, root_index));
+                map.names[file].push(ModuleName {
+                    name,
+                    root: root_index,
+                });
             }
         }
         map
@@ -129,7 +156,10 @@ impl ModuleMap {
         while self.package_dirs.contains(dir) {
             dir = dir.parent()?;
         }
-        self.names[file].iter().find(|n| self.roots[n.root] == dir).map(|n| n.name.as_str())
+        self.names[file]
+            .iter()
+            .find(|n| self.roots[n.root] == dir)
+            .map(|n| n.name.as_str())
     }
 
     pub fn file_at(&self, path: &Path) -> Option<FileId> {
@@ -153,7 +183,12 @@ impl ModuleMap {
 
     /// The name that a relative import (`level` dots, then `module`) means inside the module
     /// loaded as `importer_name`.
-    pub fn relative_name(importer_name: &str, importer_is_package: bool, level: u32, module: Option<&str>) -> Option<String> {
+    pub fn relative_name(
+        importer_name: &str,
+        importer_is_package: bool,
+        level: u32,
+        module: Option<&str>,
+    ) -> Option<String> {
         let mut parts: Vec<&str> = importer_name.split('.').collect();
         if !importer_is_package {
             parts.pop();
@@ -173,7 +208,12 @@ impl ModuleMap {
 
     /// The file a relative import loads, worked out from directories alone, which is the same
     /// whichever root the importer was loaded through.
-    pub fn resolve_relative(&self, importer: FileId, level: u32, module: Option<&str>) -> Option<FileId> {
+    pub fn resolve_relative(
+        &self,
+        importer: FileId,
+        level: u32,
+        module: Option<&str>,
+    ) -> Option<FileId> {
         let mut dir = self.paths[importer].parent()?.to_path_buf();
         for _ in 1..level {
             dir = dir.parent()?.to_path_buf();
@@ -197,8 +237,14 @@ mod tests {
 
     fn map(files: &[&str], roots: &[&str]) -> ModuleMap {
         ModuleMap::new(
-            files.iter().map(|f| PathBuf::from(format!("/p/{f}"))).collect(),
-            roots.iter().map(|r| PathBuf::from(format!("/p/{r}")).components().collect()).collect(),
+            files
+                .iter()
+                .map(|f| PathBuf::from(format!("/p/{f}")))
+                .collect(),
+            roots
+                .iter()
+                .map(|r| PathBuf::from(format!("/p/{r}")).components().collect())
+                .collect(),
         )
     }
 
@@ -218,14 +264,20 @@ mod tests {
 
     #[test]
     fn test_modules_add_their_first_non_package_dir_as_root() {
-        let m = map(&["tests/conftest.py", "tests/helpers.py", "app/models.py"], &[""]);
+        let m = map(
+            &["tests/conftest.py", "tests/helpers.py", "app/models.py"],
+            &[""],
+        );
         assert_eq!(names(&m, 1), ["helpers", "tests.helpers"]);
         assert_eq!(names(&m, 2), ["app.models"]);
     }
 
     #[test]
     fn package_test_dirs_put_their_parent_on_the_path() {
-        let m = map(&["tests/__init__.py", "tests/test_a.py", "backend/x.py"], &["backend"]);
+        let m = map(
+            &["tests/__init__.py", "tests/test_a.py", "backend/x.py"],
+            &["backend"],
+        );
         assert_eq!(names(&m, 1), ["tests.test_a"]);
         // /p is on the path for the tests, so backend/x.py has its long name there too.
         assert_eq!(names(&m, 2), ["x", "backend.x"]);
@@ -240,15 +292,32 @@ mod tests {
 
     #[test]
     fn relative_names_follow_the_importer_name() {
-        assert_eq!(ModuleMap::relative_name("a.b.c", false, 1, Some("d")).as_deref(), Some("a.b.d"));
-        assert_eq!(ModuleMap::relative_name("a.b", true, 1, Some("d")).as_deref(), Some("a.b.d"));
-        assert_eq!(ModuleMap::relative_name("a.b.c", false, 2, None).as_deref(), Some("a"));
+        assert_eq!(
+            ModuleMap::relative_name("a.b.c", false, 1, Some("d")).as_deref(),
+            Some("a.b.d")
+        );
+        assert_eq!(
+            ModuleMap::relative_name("a.b", true, 1, Some("d")).as_deref(),
+            Some("a.b.d")
+        );
+        assert_eq!(
+            ModuleMap::relative_name("a.b.c", false, 2, None).as_deref(),
+            Some("a")
+        );
         assert_eq!(ModuleMap::relative_name("a", false, 2, Some("x")), None);
     }
 
     #[test]
     fn relative_files_follow_directories() {
-        let m = map(&["pkg/__init__.py", "pkg/a/__init__.py", "pkg/a/m.py", "pkg/b.py"], &[""]);
+        let m = map(
+            &[
+                "pkg/__init__.py",
+                "pkg/a/__init__.py",
+                "pkg/a/m.py",
+                "pkg/b.py",
+            ],
+            &[""],
+        );
         assert_eq!(m.resolve_relative(2, 2, Some("b")), Some(3));
         assert_eq!(m.resolve_relative(2, 1, None), Some(1));
         assert_eq!(m.resolve_relative(2, 2, None), Some(0));
@@ -257,7 +326,10 @@ mod tests {
 
     #[test]
     fn the_importer_root_wins_when_a_name_is_taken_twice() {
-        let m = map(&["svc_a/models.py", "svc_b/models.py", "svc_b/app.py"], &["svc_a", "svc_b"]);
+        let m = map(
+            &["svc_a/models.py", "svc_b/models.py", "svc_b/app.py"],
+            &["svc_a", "svc_b"],
+        );
         assert_eq!(m.resolve("models", Some(2)), Some(1));
     }
 }

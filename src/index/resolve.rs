@@ -42,7 +42,10 @@ impl<'a> Resolver<'a> {
     }
 
     fn resolve_parts(&self, file: FileId, parts: Vec<String>, depth: usize) -> Resolved {
-        let unknown = Resolved { entity: Entity::Unknown, rest: Vec::new() };
+        let unknown = Resolved {
+            entity: Entity::Unknown,
+            rest: Vec::new(),
+        };
         if depth > MAX_DEPTH || parts.is_empty() {
             return unknown;
         }
@@ -52,9 +55,18 @@ impl<'a> Resolver<'a> {
             return self.through_star_imports(file, parts, depth);
         };
         match binding {
-            Binding::Class(i) => Resolved { entity: Entity::Class(file, *i), rest },
-            Binding::Decl(i) => Resolved { entity: Entity::Decl(file, *i), rest },
-            Binding::Table(i) => Resolved { entity: Entity::Table(file, *i), rest },
+            Binding::Class(i) => Resolved {
+                entity: Entity::Class(file, *i),
+                rest,
+            },
+            Binding::Decl(i) => Resolved {
+                entity: Entity::Decl(file, *i),
+                rest,
+            },
+            Binding::Table(i) => Resolved {
+                entity: Entity::Table(file, *i),
+                rest,
+            },
             Binding::Other => unknown,
             Binding::Alias(target) => {
                 let mut next: Vec<String> = target.split('.').map(str::to_owned).collect();
@@ -73,25 +85,45 @@ impl<'a> Resolver<'a> {
                 let site = &self.facts(file).imports[*site];
                 let mut next = vec![name.clone()];
                 next.extend(rest);
-                self.from_site(file, site, next, depth)
+                self.through_from_import(file, site, next, depth)
             }
         }
     }
 
     /// `from <site module> import <parts[0]>`, then the attribute path.
-    fn from_site(&self, file: FileId, site: &ImportSite, parts: Vec<String>, depth: usize) -> Resolved {
+    fn through_from_import(
+        &self,
+        file: FileId,
+        site: &ImportSite,
+        parts: Vec<String>,
+        depth: usize,
+    ) -> Resolved {
         let module_file = if site.level > 0 {
-            self.map.resolve_relative(file, site.level, site.module.as_deref())
+            self.map
+                .resolve_relative(file, site.level, site.module.as_deref())
         } else {
-            site.module.as_deref().and_then(|m| self.map.resolve(m, Some(file)))
+            site.module
+                .as_deref()
+                .and_then(|m| self.map.resolve(m, Some(file)))
         };
         let Some(module_file) = module_file else {
             if site.level > 0 {
-                return Resolved { entity: Entity::Unknown, rest: Vec::new() };
+                return Resolved {
+                    entity: Entity::Unknown,
+                    rest: Vec::new(),
+                };
             }
-            let mut full: Vec<String> = site.module.iter().flat_map(|m| m.split('.')).map(str::to_owned).collect();
+            let mut full: Vec<String> = site
+                .module
+                .iter()
+                .flat_map(|m| m.split('.'))
+                .map(str::to_owned)
+                .collect();
             full.extend(parts);
-            return Resolved { entity: Entity::External(full.join(".")), rest: Vec::new() };
+            return Resolved {
+                entity: Entity::External(full.join(".")),
+                rest: Vec::new(),
+            };
         };
         // `from pkg import submodule`
         let submodule = if site.level > 0 {
@@ -101,10 +133,18 @@ impl<'a> Resolver<'a> {
             };
             self.map.resolve_relative(file, site.level, Some(&joined))
         } else {
-            self.map.resolve(&format!("{}.{}", site.module.as_deref().unwrap_or(""), parts[0]), Some(file))
+            self.map.resolve(
+                &format!("{}.{}", site.module.as_deref().unwrap_or(""), parts[0]),
+                Some(file),
+            )
         };
         match submodule {
-            Some(sub) if !self.facts(module_file).bindings.contains_key(parts[0].as_str()) => {
+            Some(sub)
+                if !self
+                    .facts(module_file)
+                    .bindings
+                    .contains_key(parts[0].as_str()) =>
+            {
                 self.attribute_of_module(sub, parts[1..].to_vec(), depth)
             }
             _ => self.resolve_parts(module_file, parts, depth + 1),
@@ -119,23 +159,37 @@ impl<'a> Resolver<'a> {
                 return self.attribute_of_module(target, full[split..].to_vec(), depth);
             }
         }
-        Resolved { entity: Entity::External(full.join(".")), rest: Vec::new() }
+        Resolved {
+            entity: Entity::External(full.join(".")),
+            rest: Vec::new(),
+        }
     }
 
     fn attribute_of_module(&self, module: FileId, rest: Vec<String>, depth: usize) -> Resolved {
         if rest.is_empty() {
-            Resolved { entity: Entity::Module(module), rest }
+            Resolved {
+                entity: Entity::Module(module),
+                rest,
+            }
         } else {
             self.resolve_parts(module, rest, depth + 1)
         }
     }
 
     fn through_star_imports(&self, file: FileId, parts: Vec<String>, depth: usize) -> Resolved {
-        for site in self.facts(file).imports.iter().filter(|s| s.is_from && s.names.iter().any(|n| n.name == "*")) {
+        for site in self
+            .facts(file)
+            .imports
+            .iter()
+            .filter(|s| s.is_from && s.names.iter().any(|n| n.name == "*"))
+        {
             let module_file = if site.level > 0 {
-                self.map.resolve_relative(file, site.level, site.module.as_deref())
+                self.map
+                    .resolve_relative(file, site.level, site.module.as_deref())
             } else {
-                site.module.as_deref().and_then(|m| self.map.resolve(m, Some(file)))
+                site.module
+                    .as_deref()
+                    .and_then(|m| self.map.resolve(m, Some(file)))
             };
             match module_file {
                 Some(target) => {
@@ -147,12 +201,18 @@ impl<'a> Resolver<'a> {
                 // `from sqlalchemy import *`: an unbound name may come from there.
                 None if site.level == 0 => {
                     let module = site.module.clone().unwrap_or_default();
-                    return Resolved { entity: Entity::External(format!("{module}.{}", parts.join("."))), rest: Vec::new() };
+                    return Resolved {
+                        entity: Entity::External(format!("{module}.{}", parts.join("."))),
+                        rest: Vec::new(),
+                    };
                 }
                 None => {}
             }
         }
-        Resolved { entity: Entity::Unknown, rest: Vec::new() }
+        Resolved {
+            entity: Entity::Unknown,
+            rest: Vec::new(),
+        }
     }
 }
 
@@ -179,7 +239,10 @@ mod tests {
                 }
             })
             .collect::<Vec<_>>();
-        let map = ModuleMap::new(sources.iter().map(|s| s.path.clone()).collect(), vec![PathBuf::from("/p")]);
+        let map = ModuleMap::new(
+            sources.iter().map(|s| s.path.clone()).collect(),
+            vec![PathBuf::from("/p")],
+        );
         (sources, map)
     }
 
@@ -190,20 +253,38 @@ mod tests {
             ("app/db.py", "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\nModel = Base\n"),
             ("app/models.py", "from app import Base\nimport app.db\nimport app.db as database\nfrom . import db\nfrom .db import *\n"),
         ]);
-        let r = Resolver { files: &files, map: &map };
-        let base = Resolved { entity: Entity::Decl(1, 0), rest: vec![] };
+        let r = Resolver {
+            files: &files,
+            map: &map,
+        };
+        let base = Resolved {
+            entity: Entity::Decl(1, 0),
+            rest: vec![],
+        };
         assert_eq!(r.resolve(2, "Base"), base);
         assert_eq!(r.resolve(2, "app.db.Base"), base);
         assert_eq!(r.resolve(2, "database.Model"), base);
-        assert_eq!(r.resolve(2, "db.Base.metadata"), Resolved { entity: Entity::Decl(1, 0), rest: vec!["metadata".into()] });
+        assert_eq!(
+            r.resolve(2, "db.Base.metadata"),
+            Resolved {
+                entity: Entity::Decl(1, 0),
+                rest: vec!["metadata".into()]
+            }
+        );
         assert_eq!(r.resolve(2, "Model"), base, "star import");
-        assert_eq!(r.resolve(1, "declarative_base").entity, Entity::External("sqlalchemy.orm.declarative_base".into()));
+        assert_eq!(
+            r.resolve(1, "declarative_base").entity,
+            Entity::External("sqlalchemy.orm.declarative_base".into())
+        );
     }
 
     #[test]
     fn import_cycles_end() {
         let (files, map) = project(&[("a.py", "from b import X\n"), ("b.py", "from a import X\n")]);
-        let r = Resolver { files: &files, map: &map };
+        let r = Resolver {
+            files: &files,
+            map: &map,
+        };
         assert_eq!(r.resolve(0, "X").entity, Entity::Unknown);
     }
 }

@@ -89,7 +89,9 @@ fn rule_from_expr(expr: &Expr) -> Option<Vec<NamePart>> {
             let mut parts = Vec::new();
             for part in &f.value {
                 match part {
-                    ast::FStringPart::Literal(lit) => parts.push(NamePart::Text(lit.value.to_string())),
+                    ast::FStringPart::Literal(lit) => {
+                        parts.push(NamePart::Text(lit.value.to_string()))
+                    }
                     ast::FStringPart::FString(fs) => {
                         for element in &fs.elements {
                             match element {
@@ -130,7 +132,9 @@ fn rule_from_expr(expr: &Expr) -> Option<Vec<NamePart>> {
                         return Some(vec![NamePart::ClassName(Case::Snake)]);
                     }
                     let lowered = name.to_ascii_lowercase();
-                    if (lowered.contains("snake") || lowered.contains("underscore")) && args.len() == 1 {
+                    if (lowered.contains("snake") || lowered.contains("underscore"))
+                        && args.len() == 1
+                    {
                         let inner = rule_from_expr(&args[0])?;
                         return Some(inner.into_iter().map(|p| recase(p, Case::Snake)).collect());
                     }
@@ -189,7 +193,9 @@ mod tests {
         assert_eq!(plural.apply("Invoice"), "invoices");
         let fstring = rule("def f(cls):\n    return f\"tbl_{cls.__name__.lower()}\"\n").unwrap();
         assert_eq!(fstring.apply("Invoice"), "tbl_invoice");
-        let resub = rule("def f(cls):\n    return re.sub(r'(?<!^)(?=[A-Z])', '_', cls.__name__).lower()\n").unwrap();
+        let resub =
+            rule("def f(cls):\n    return re.sub(r'(?<!^)(?=[A-Z])', '_', cls.__name__).lower()\n")
+                .unwrap();
         assert_eq!(resub.apply("InvoiceLine"), "invoice_line");
     }
 

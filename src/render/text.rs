@@ -10,7 +10,11 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
 }
 
@@ -35,16 +39,31 @@ pub fn text(report: &Report, color: bool) -> String {
     if !report.findings.is_empty() {
         out.push('\n');
     }
-    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     let s = &report.summary;
-    let _ = write!(out, "Scanned {}: {}, ", plural(s.files, "file"), plural(s.tables, "table"));
+    let _ = write!(
+        out,
+        "Scanned {}: {}, ",
+        plural(s.files, "file"),
+        plural(s.tables, "table")
+    );
     if s.findings == 0 {
         out.push_str("no findings");
     } else {
         out.push_str(&style.paint("1", &plural(s.findings, "finding")));
     }
     if report.skipped > 0 {
-        let _ = write!(out, " ({} could not be parsed)", plural(report.skipped, "file"));
+        let _ = write!(
+            out,
+            " ({} could not be parsed)",
+            plural(report.skipped, "file")
+        );
     }
     out.push_str(".\n");
     out
@@ -54,8 +73,17 @@ pub fn warnings(report: &Report, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
     for w in &report.warnings {
-        let place = if w.line > 0 { format!("{}:{}", w.path, w.line) } else { w.path.clone() };
-        let _ = writeln!(out, "{}: {place}: {}", style.paint("1;33", "warning"), w.message);
+        let place = if w.line > 0 {
+            format!("{}:{}", w.path, w.line)
+        } else {
+            w.path.clone()
+        };
+        let _ = writeln!(
+            out,
+            "{}: {place}: {}",
+            style.paint("1;33", "warning"),
+            w.message
+        );
     }
     out
 }

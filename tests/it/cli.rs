@@ -20,7 +20,13 @@ const USER_B: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.db impo
 const MAIN: &[u8] = b"import app.a\nimport app.b\n";
 
 fn duplicated() -> tempfile::TempDir {
-    project(&[("app/__init__.py", b""), ("app/db.py", DB), ("app/a.py", USER_A), ("app/b.py", USER_B), ("main.py", MAIN)])
+    project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("app/a.py", USER_A),
+        ("app/b.py", USER_B),
+        ("main.py", MAIN),
+    ])
 }
 
 #[test]
@@ -28,7 +34,14 @@ fn help_documents_every_flag() {
     let output = run(Path::new("."), &["--help"]);
     assert_eq!(output.status.code(), Some(0));
     let help = stdout(&output);
-    for flag in ["--format", "--color", "--help", "--version", "[PATH]", "Exit status"] {
+    for flag in [
+        "--format",
+        "--color",
+        "--help",
+        "--version",
+        "[PATH]",
+        "Exit status",
+    ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
 }
@@ -39,7 +52,10 @@ fn usage_errors_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     let output = run(Path::new("."), &["does/not/exist"]);
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(stderr(&output).trim(), "error: cannot scan does/not/exist: no such file or directory");
+    assert_eq!(
+        stderr(&output).trim(),
+        "error: cannot scan does/not/exist: no such file or directory"
+    );
 }
 
 #[test]
@@ -48,10 +64,21 @@ fn findings_exit_1_and_name_both_definitions() {
     let output = run(dir.path(), &["--color", "never"]);
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(text.starts_with("app/b.py:4:7: DM001 table `users` is defined again by `User`; `User` at app/a.py:4"), "{text}");
-    assert!(text.ends_with("Scanned 5 files: 1 table, 1 finding.\n"), "{text}");
+    assert!(
+        text.starts_with(
+            "app/b.py:4:7: DM001 table `users` is defined again by `User`; `User` at app/a.py:4"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Scanned 5 files: 1 table, 1 finding.\n"),
+        "{text}"
+    );
     // Paths are relative to where the tool runs, whatever PATH says.
-    let output = run(dir.path().parent().unwrap(), &["--format", "json", dir.path().to_str().unwrap()]);
+    let output = run(
+        dir.path().parent().unwrap(),
+        &["--format", "json", dir.path().to_str().unwrap()],
+    );
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     let name = dir.path().file_name().unwrap().to_str().unwrap();
     assert_eq!(report["findings"][0]["path"], format!("{name}/app/b.py"));
@@ -60,19 +87,41 @@ fn findings_exit_1_and_name_both_definitions() {
 #[test]
 fn definitions_that_never_load_together_are_not_duplicates() {
     // Two scripts, each run on its own, each with its own users table.
-    let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB), ("app/a.py", USER_A), ("app/b.py", USER_B)]);
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("app/a.py", USER_A),
+        ("app/b.py", USER_B),
+    ]);
     let output = run(dir.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }
 
 #[test]
 fn imports_under_type_checking_do_not_load() {
-    let main: &[u8] = b"import app.a\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import app.b\n";
-    let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB), ("app/a.py", USER_A), ("app/b.py", USER_B), ("main.py", main)]);
+    let main: &[u8] =
+        b"import app.a\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import app.b\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("app/a.py", USER_A),
+        ("app/b.py", USER_B),
+        ("main.py", main),
+    ]);
     assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
     let main: &[u8] = b"import app.a\ndef later():\n    import app.b\n";
-    let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB), ("app/a.py", USER_A), ("app/b.py", USER_B), ("main.py", main)]);
-    assert_eq!(run(dir.path(), &[]).status.code(), Some(1), "function-local imports load when called");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("app/a.py", USER_A),
+        ("app/b.py", USER_B),
+        ("main.py", main),
+    ]);
+    assert_eq!(
+        run(dir.path(), &[]).status.code(),
+        Some(1),
+        "function-local imports load when called"
+    );
 }
 
 #[test]
@@ -82,8 +131,12 @@ fn a_file_that_does_not_parse_is_a_warning_and_the_scan_goes_on() {
     let output = run(dir.path(), &["--color", "never"]);
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
-    assert!(err.starts_with("warning: broken.py:1: could not parse: "), "{err}");
-    assert!(stdout(&output).ends_with("Scanned 6 files: 1 table, 1 finding (1 file could not be parsed).\n"));
+    assert!(
+        err.starts_with("warning: broken.py:1: could not parse: "),
+        "{err}"
+    );
+    assert!(stdout(&output)
+        .ends_with("Scanned 6 files: 1 table, 1 finding (1 file could not be parsed).\n"));
     let json = run(dir.path(), &["--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(report["warnings"][0]["path"], "broken.py");
@@ -95,16 +148,29 @@ fn legacy_encodings_and_bom_are_decoded() {
     let latin1: &[u8] = b"# -*- coding: latin-1 -*-\nfrom sqlalchemy import Column, Integer\nfrom app.db import Base\n\nclass User(Base):\n    '''Utilisateur \xe9'''\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n";
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(USER_A);
-    let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB), ("app/a.py", &bom), ("app/b.py", latin1), ("main.py", MAIN)]);
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("app/a.py", &bom),
+        ("app/b.py", latin1),
+        ("main.py", MAIN),
+    ]);
     let output = run(dir.path(), &["--color", "never"]);
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
-    assert!(stdout(&output).contains("app/b.py:5:7: DM001"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("app/b.py:5:7: DM001"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let dir = duplicated();
-    assert!(!stdout(&run(dir.path(), &[])).contains('\x1b'), "not a terminal: no colour");
+    assert!(
+        !stdout(&run(dir.path(), &[])).contains('\x1b'),
+        "not a terminal: no colour"
+    );
     assert!(stdout(&run(dir.path(), &["--color", "always"])).contains("\x1b[1;31mDM001\x1b[0m"));
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_dedupe-models"))
         .current_dir(dir.path())
@@ -117,12 +183,24 @@ fn colour_only_when_asked_or_on_a_terminal() {
 #[test]
 fn configured_excludes_and_roots_are_honoured() {
     let dir = duplicated();
-    std::fs::write(dir.path().join("pyproject.toml"), "[tool.dedupe-models]\nexclude = [\"app/b.py\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.dedupe-models]\nexclude = [\"app/b.py\"]\n",
+    )
+    .unwrap();
     assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
-    std::fs::write(dir.path().join("pyproject.toml"), "[tool.dedupe-models\nexclude = 3").unwrap();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.dedupe-models\nexclude = 3",
+    )
+    .unwrap();
     let output = run(dir.path(), &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("pyproject.toml is not valid TOML"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("pyproject.toml is not valid TOML"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -131,11 +209,19 @@ fn virtualenvs_and_ignored_files_are_not_scanned() {
     std::fs::write(dir.path().join(".gitignore"), "generated/\n").unwrap();
     std::fs::create_dir_all(dir.path().join("env")).unwrap();
     std::fs::write(dir.path().join("env/pyvenv.cfg"), "home = /usr/bin\n").unwrap();
-    for copy in ["venv/lib/python3.11/site-packages/app/b.py", "generated/app/b.py", "env/lib/app/b.py"] {
+    for copy in [
+        "venv/lib/python3.11/site-packages/app/b.py",
+        "generated/app/b.py",
+        "env/lib/app/b.py",
+    ] {
         let path = dir.path().join(copy);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, USER_B).unwrap();
     }
     let output = run(dir.path(), &["--color", "never"]);
-    assert!(stdout(&output).ends_with("Scanned 5 files: 1 table, 1 finding.\n"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).ends_with("Scanned 5 files: 1 table, 1 finding.\n"),
+        "{}",
+        stdout(&output)
+    );
 }

@@ -13,17 +13,25 @@ fn fixture_suites_fail_with_their_story_error() {
     for dir in fixture_dirs() {
         let name = fixture_name(&dir);
         let toml = fixture_toml(&dir);
-        let Some(pytest) = toml.get("pytest").and_then(|p| p.as_table()) else { continue };
+        let Some(pytest) = toml.get("pytest").and_then(|p| p.as_table()) else {
+            continue;
+        };
         let scratch = tempfile::tempdir().unwrap();
         copy_tree(&dir, scratch.path());
-        let cwd = scratch.path().join(pytest.get("cwd").and_then(|c| c.as_str()).unwrap_or("."));
+        let cwd = scratch
+            .path()
+            .join(pytest.get("cwd").and_then(|c| c.as_str()).unwrap_or("."));
         let output = Command::new(&python)
             .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"])
             .current_dir(&cwd)
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .output()
             .unwrap();
-        let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         if pytest.get("passes").and_then(|p| p.as_bool()) == Some(true) {
             if !output.status.success() {
                 problems.push(format!("{name}: its suite should pass:\n{printed}"));
@@ -31,12 +39,22 @@ fn fixture_suites_fail_with_their_story_error() {
             continue;
         }
         if output.status.success() {
-            problems.push(format!("{name}: its suite passed, but the fixture claims it fails"));
+            problems.push(format!(
+                "{name}: its suite passed, but the fixture claims it fails"
+            ));
         }
-        let errors = pytest.get("error").into_iter().chain(pytest.get("also").and_then(|a| a.as_array()).into_iter().flatten());
+        let errors = pytest.get("error").into_iter().chain(
+            pytest
+                .get("also")
+                .and_then(|a| a.as_array())
+                .into_iter()
+                .flatten(),
+        );
         for error in errors.filter_map(|e| e.as_str()) {
             if !printed.contains(error) {
-                problems.push(format!("{name}: pytest did not print `{error}`:\n{printed}"));
+                problems.push(format!(
+                    "{name}: pytest did not print `{error}`:\n{printed}"
+                ));
             }
         }
     }

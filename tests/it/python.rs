@@ -23,14 +23,32 @@ fn create() -> PathBuf {
         return python;
     }
     let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let status = Command::new(&host).args(["-m", "venv", "--clear"]).arg(&venv).status();
-    assert!(status.is_ok_and(|s| s.success()), "cannot create a virtualenv with `{host} -m venv` in {}", venv.display());
+    let status = Command::new(&host)
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv)
+        .status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "cannot create a virtualenv with `{host} -m venv` in {}",
+        venv.display()
+    );
     let output = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
         .arg(&requirements)
         .output()
         .expect("pip runs");
-    assert!(output.status.success(), "pip install failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "pip install failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     std::fs::write(&marker, wanted).unwrap();
     python
 }

@@ -27,10 +27,20 @@ pub fn stderr(output: &Output) -> String {
 /// Every `codemods/<kind>/fixtures/<case>/` directory, sorted.
 pub fn fixture_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    for kind in std::fs::read_dir(repo().join("codemods")).unwrap().flatten() {
+    for kind in std::fs::read_dir(repo().join("codemods"))
+        .unwrap()
+        .flatten()
+    {
         let fixtures = kind.path().join("fixtures");
-        let Ok(cases) = std::fs::read_dir(&fixtures) else { continue };
-        dirs.extend(cases.flatten().map(|c| c.path()).filter(|p| p.join("fixture.toml").is_file()));
+        let Ok(cases) = std::fs::read_dir(&fixtures) else {
+            continue;
+        };
+        dirs.extend(
+            cases
+                .flatten()
+                .map(|c| c.path())
+                .filter(|p| p.join("fixture.toml").is_file()),
+        );
     }
     dirs.sort();
     dirs
@@ -39,12 +49,22 @@ pub fn fixture_dirs() -> Vec<PathBuf> {
 /// `duplicate-table/user_reexport` for a fixture directory.
 pub fn fixture_name(dir: &Path) -> String {
     let case = dir.file_name().unwrap().to_string_lossy();
-    let kind = dir.parent().unwrap().parent().unwrap().file_name().unwrap().to_string_lossy();
+    let kind = dir
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
     format!("{kind}__{case}")
 }
 
 pub fn fixture_toml(dir: &Path) -> toml::Table {
-    std::fs::read_to_string(dir.join("fixture.toml")).unwrap().parse().unwrap()
+    std::fs::read_to_string(dir.join("fixture.toml"))
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 /// Copies a directory tree (for tests that run code or change files).
