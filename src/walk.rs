@@ -79,10 +79,8 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
                 }
                 continue;
             }
-            if path.extension().is_some_and(|e| e == "py" || e == "pyi") {
-                if path.extension().is_some_and(|e| e == "pyi") {
-                    continue; // stubs describe modules, they never define tables at run time
-                }
+            // Only `.py`: stubs (`.pyi`) describe modules and never define tables at run time.
+            if path.extension().is_some_and(|e| e == "py") {
                 let relative = path.strip_prefix(exclude_base).unwrap_or(path);
                 if !exclude.is_empty() && exclude.is_match(relative) {
                     continue;

@@ -223,19 +223,7 @@ impl<'a> Graph<'a> {
                     // The importer has no module name (a script in a folder that is not a
                     // valid package name): follow directories instead.
                     None => {
-                        let mut files = vec![self.map.resolve_relative(
-                            file,
-                            site.level,
-                            site.module.as_deref(),
-                        )];
-                        for imported in site.names.iter().filter(|n| n.name != "*") {
-                            let joined = match &site.module {
-                                Some(m) => format!("{m}.{}", imported.name),
-                                None => imported.name.clone(),
-                            };
-                            files.push(self.map.resolve_relative(file, site.level, Some(&joined)));
-                        }
-                        for target in files.into_iter().flatten() {
+                        for target in self.map.files_loaded_by(file, site) {
                             targets.push((self.entry_name(target), target, None));
                         }
                     }
@@ -275,38 +263,11 @@ fn prefixes(name: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Files that some (run-time) import statement in the project loads.
 fn statically_imported(index: &Index) -> Vec<bool> {
-    let map = &index.module_map;
     let mut imported = vec![false; index.files.len()];
     for (file, source) in index.files.iter().enumerate() {
         for site in source.facts.imports.iter().filter(|s| !s.type_checking) {
-            let mut mark = |target: Option<FileId>| {
-                if let Some(t) = target.filter(|t| *t != file) {
-                    imported[t] = true;
-                }
-            };
-            if site.level > 0 {
-                mark(map.resolve_relative(file, site.level, site.module.as_deref()));
-                for n in &site.names {
-                    let joined = match &site.module {
-                        Some(m) => format!("{m}.{}", n.name),
-                        None => n.name.clone(),
-                    };
-                    mark(map.resolve_relative(file, site.level, Some(&joined)));
-                }
-            } else if site.is_from {
-                let module = site.module.clone().unwrap_or_default();
-                for prefix in prefixes(&module) {
-                    mark(map.resolve(&prefix, Some(file)));
-                }
-                for n in &site.names {
-                    mark(map.resolve(&format!("{module}.{}", n.name), Some(file)));
-                }
-            } else {
-                for n in &site.names {
-                    for prefix in prefixes(&n.name) {
-                        mark(map.resolve(&prefix, Some(file)));
-                    }
-                }
+            for target in index.module_map.files_loaded_by(file, site) {
+                imported[target] = true;
             }
         }
     }

@@ -577,9 +577,7 @@ fn is_type_checking(test: &Expr) -> bool {
 fn decl_kind(value: &Expr) -> Option<(DeclKind, MetadataArg)> {
     let Expr::Call(call) = value else { return None };
     let metadata_kw = || match keyword(call, "metadata") {
-        Some(Expr::Call(inner))
-            if callee_name(keyword(call, "metadata").unwrap()) == Some("MetaData") =>
-        {
+        Some(value @ Expr::Call(inner)) if callee_name(value) == Some("MetaData") => {
             MetadataArg::Inline {
                 schema: keyword(inner, "schema").and_then(string_literal),
             }

@@ -58,6 +58,8 @@ pub struct Index {
 impl Index {
     pub fn build(config: &Config) -> Result<Index, ConfigError> {
         let mut project_dirs: Vec<PathBuf> = config.paths.iter().map(|p| project_root(p)).collect();
+        project_dirs.sort();
+        project_dirs.dedup();
         // Settings of the projects named on the command line decide what is excluded.
         let mut settings = Vec::new();
         for dir in &project_dirs {

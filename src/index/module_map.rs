@@ -5,6 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use super::facts::ImportSite;
+
 pub type FileId = usize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +206,61 @@ impl ModuleMap {
             name.push_str(module);
         }
         (!name.is_empty()).then_some(name)
+    }
+
+    /// The file a `from` import's module part loads (`a.b` in `from a.b import X`, or the relative
+    /// package in `from ..x import Y`).
+    pub fn from_module(&self, importer: FileId, site: &ImportSite) -> Option<FileId> {
+        if site.level > 0 {
+            self.resolve_relative(importer, site.level, site.module.as_deref())
+        } else {
+            site.module
+                .as_deref()
+                .and_then(|m| self.resolve(m, Some(importer)))
+        }
+    }
+
+    /// Every project file an import statement loads, worked out from directories for relative
+    /// imports, so it holds whatever name the importer runs under: the module, its packages, and
+    /// imported names that are submodules.
+    pub fn files_loaded_by(&self, importer: FileId, site: &ImportSite) -> Vec<FileId> {
+        let mut files = Vec::new();
+        let prefixes = |name: &str| {
+            name.match_indices('.')
+                .map(|(i, _)| name[..i].to_owned())
+                .chain(std::iter::once(name.to_owned()))
+                .collect::<Vec<_>>()
+        };
+        if !site.is_from {
+            for n in &site.names {
+                files.extend(
+                    prefixes(&n.name)
+                        .iter()
+                        .filter_map(|p| self.resolve(p, Some(importer))),
+                );
+            }
+        } else if site.level > 0 {
+            files.extend(self.resolve_relative(importer, site.level, site.module.as_deref()));
+            for n in site.names.iter().filter(|n| n.name != "*") {
+                let joined = match &site.module {
+                    Some(m) => format!("{m}.{}", n.name),
+                    None => n.name.clone(),
+                };
+                files.extend(self.resolve_relative(importer, site.level, Some(&joined)));
+            }
+        } else {
+            let module = site.module.clone().unwrap_or_default();
+            files.extend(
+                prefixes(&module)
+                    .iter()
+                    .filter_map(|p| self.resolve(p, Some(importer))),
+            );
+            for n in site.names.iter().filter(|n| n.name != "*") {
+                files.extend(self.resolve(&format!("{module}.{}", n.name), Some(importer)));
+            }
+        }
+        files.retain(|&f| f != importer);
+        files
     }
 
     /// The file a relative import loads, worked out from directories alone, which is the same
