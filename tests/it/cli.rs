@@ -225,3 +225,15 @@ fn virtualenvs_and_ignored_files_are_not_scanned() {
         stdout(&output)
     );
 }
+
+#[test]
+fn the_canonical_choice_can_be_configured() {
+    let dir = duplicated();
+    let output = run(dir.path(), &["--color", "never"]);
+    assert!(stdout(&output).starts_with("app/b.py:4:7: DM001"), "by score, app/a.py is kept");
+    std::fs::write(dir.path().join("pyproject.toml"), "[tool.dedupe-models.canonical]\nusers = \"app.b:User\"\n").unwrap();
+    let output = run(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["findings"][0]["path"], "app/a.py");
+    assert_eq!(report["findings"][0]["canonical"]["path"], "app/b.py");
+}
