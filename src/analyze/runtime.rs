@@ -143,7 +143,8 @@ struct Instance {
 struct Graph<'a> {
     index: &'a Index,
     map: &'a ModuleMap,
-    ids: HashMap<String, usize>,
+    /// Keyed by name and file: pytest loads every `conftest.py` as `conftest`, each its own module.
+    ids: HashMap<(String, FileId), usize>,
     instances: Vec<Instance>,
 }
 
@@ -156,11 +157,11 @@ impl<'a> Graph<'a> {
     }
 
     fn instance(&mut self, name: String, file: FileId) -> usize {
-        if let Some(&id) = self.ids.get(&name) {
+        if let Some(&id) = self.ids.get(&(name.clone(), file)) {
             return id;
         }
         let id = self.instances.len();
-        self.ids.insert(name.clone(), id);
+        self.ids.insert((name.clone(), file), id);
         self.instances.push(Instance {
             name,
             file,

@@ -230,10 +230,38 @@ fn virtualenvs_and_ignored_files_are_not_scanned() {
 fn the_canonical_choice_can_be_configured() {
     let dir = duplicated();
     let output = run(dir.path(), &["--color", "never"]);
-    assert!(stdout(&output).starts_with("app/b.py:4:7: DM001"), "by score, app/a.py is kept");
-    std::fs::write(dir.path().join("pyproject.toml"), "[tool.dedupe-models.canonical]\nusers = \"app.b:User\"\n").unwrap();
+    assert!(
+        stdout(&output).starts_with("app/b.py:4:7: DM001"),
+        "by score, app/a.py is kept"
+    );
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.dedupe-models.canonical]\nusers = \"app.b:User\"\n",
+    )
+    .unwrap();
     let output = run(dir.path(), &["--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report["findings"][0]["path"], "app/a.py");
     assert_eq!(report["findings"][0]["canonical"]["path"], "app/b.py");
+}
+
+#[test]
+fn every_conftest_loads_although_all_are_named_conftest() {
+    let conftest_a: &[u8] = b"import app.a\n";
+    let conftest_b: &[u8] = b"import app.b\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("app/a.py", USER_A),
+        ("app/b.py", USER_B),
+        ("conftest.py", conftest_a),
+        ("tests/conftest.py", conftest_b),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "one test process loads both:\n{}",
+        stdout(&output)
+    );
 }
