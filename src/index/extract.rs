@@ -5,6 +5,7 @@
 use ruff_python_ast::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
 
 use super::facts::*;
+use super::removal::{remove_item, remove_statement, List};
 use super::table_name;
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{callee_name, dotted, is_true, keyword, offset, string_literal, Ranged};
@@ -59,6 +60,7 @@ impl<'t> Collector<'t> {
                 is_from: false,
                 level: 0,
                 module: None,
+                module_span: None,
                 names: import.names.iter().map(imported).collect(),
                 type_checking: self.type_checking > 0,
                 in_function: !self.functions.is_empty(),
@@ -68,6 +70,7 @@ impl<'t> Collector<'t> {
                 is_from: true,
                 level: from.level,
                 module: from.module.as_ref().map(|m| m.as_str().to_owned()),
+                module_span: from.module.as_ref().map(|m| offset(m.range)),
                 names: from.names.iter().map(imported).collect(),
                 type_checking: self.type_checking > 0,
                 in_function: !self.functions.is_empty(),
@@ -175,12 +178,27 @@ impl<'t> Collector<'t> {
                 table.constraints.push(constraint);
             }
         }
+        let list = List {
+            close: call.arguments.range.end().to_u32() - 1,
+            items: call
+                .arguments
+                .iter_source_order()
+                .map(|a| offset(a.range()))
+                .collect(),
+            tuple: false,
+        };
         for kw in &call.arguments.keywords {
             if let Some(arg) = &kw.arg {
                 if BAND_AIDS.contains(&arg.as_str()) && is_true(&kw.value) {
+                    let index = list
+                        .items
+                        .iter()
+                        .position(|s| *s == offset(kw.range))
+                        .unwrap_or(0);
                     table.flags.push(BandAid {
                         flag: arg.as_str().to_owned(),
                         span: offset(kw.range),
+                        removal: remove_item(self.text, &list, index),
                     });
                 }
             }
@@ -332,7 +350,7 @@ impl<'t> Collector<'t> {
                             _ => None,
                         };
                         let mut args = returned
-                            .map(|e| table_args(e, offset(func.range)))
+                            .map(|e| table_args(e, offset(func.range), self.text, false))
                             .unwrap_or_default();
                         args.stmt = offset(func.range);
                         facts.table_args = Some(args);
@@ -367,7 +385,7 @@ impl<'t> Collector<'t> {
                 return;
             }
             "__table_args__" => {
-                facts.table_args = Some(table_args(value, span));
+                facts.table_args = Some(table_args(value, span, self.text, true));
                 return;
             }
             "__table__" => {
@@ -566,6 +584,7 @@ fn imported(alias: &ast::Alias) -> ImportedName {
         name: alias.name.as_str().to_owned(),
         asname: alias.asname.as_ref().map(|a| a.as_str().to_owned()),
         span: offset(alias.range),
+        name_span: offset(alias.name.range),
     }
 }
 
@@ -608,14 +627,16 @@ fn decl_kind(value: &Expr) -> Option<(DeclKind, MetadataArg)> {
     }
 }
 
-fn table_args(expr: &Expr, stmt: Span) -> TableArgs {
+/// `own_statement`: whether `stmt` is an assignment that can go when the value becomes empty
+/// (false for a `declared_attr` body, which returns the value).
+fn table_args(expr: &Expr, stmt: Span, text: &str, own_statement: bool) -> TableArgs {
     let mut args = TableArgs {
         stmt,
         known: true,
         ..TableArgs::default()
     };
-    let dict = match expr {
-        Expr::Dict(dict) => Some(dict),
+    let (dict, tuple) = match expr {
+        Expr::Dict(dict) => (Some(dict), None),
         Expr::Tuple(tuple) => {
             for item in &tuple.elts {
                 if let (Some(name), Expr::Call(call)) = (callee_name(item), item) {
@@ -625,42 +646,100 @@ fn table_args(expr: &Expr, stmt: Span) -> TableArgs {
                 }
             }
             match tuple.elts.last() {
-                Some(Expr::Dict(dict)) => Some(dict),
-                _ => None,
+                Some(Expr::Dict(dict)) => (Some(dict), Some(tuple)),
+                _ => (None, Some(tuple)),
             }
         }
         _ => {
             args.known = false;
-            None
+            (None, None)
         }
     };
-    if let Some(dict) = dict {
-        for item in &dict.items {
-            let Some(key) = item.key.as_ref().and_then(string_literal) else {
-                args.known = false; // `**other_args`
-                continue;
-            };
-            match key.as_str() {
-                "schema" => match string_literal(&item.value) {
-                    Some(schema) => args.schema = Some(schema),
-                    None => args.known = false,
-                },
-                "autoload_with" | "autoload" => args.reflected = true,
-                flag if BAND_AIDS.contains(&flag) && is_true(&item.value) => {
-                    let start = item
-                        .key
-                        .as_ref()
-                        .map_or(item.value.range().start(), |k| k.range().start());
-                    args.flags.push(BandAid {
-                        flag: key.clone(),
-                        span: (start.to_u32(), item.value.range().end().to_u32()),
-                    });
-                }
-                _ => {}
+    let Some(dict) = dict else { return args };
+    let entries = List {
+        close: dict.range.end().to_u32() - 1,
+        items: dict.items.iter().map(|i| dict_item_span(i)).collect(),
+        tuple: false,
+    };
+    // What goes when the dict would be left empty: the dict from the tuple, or the statement.
+    let empty_dict_removal = || -> Vec<TextEdit> {
+        match tuple {
+            Some(tuple) if tuple.elts.len() > 1 => {
+                let list = List {
+                    close: tuple.range.end().to_u32() - 1,
+                    items: tuple.elts.iter().map(|e| offset(e.range())).collect(),
+                    tuple: true,
+                };
+                remove_item(text, &list, tuple.elts.len() - 1)
             }
+            _ if own_statement => vec![remove_statement(text, stmt)],
+            _ => {
+                let (start, end) = offset(dict.range);
+                vec![TextEdit {
+                    start,
+                    end,
+                    content: "{}".into(),
+                }]
+            }
+        }
+    };
+    let band_aids = dict
+        .items
+        .iter()
+        .filter(|i| {
+            i.key
+                .as_ref()
+                .and_then(string_literal)
+                .is_some_and(|k| BAND_AIDS.contains(&k.as_str()))
+                && is_true(&i.value)
+        })
+        .count();
+    for (index, item) in dict.items.iter().enumerate() {
+        let Some(key) = item.key.as_ref().and_then(string_literal) else {
+            args.known = false; // `**other_args`
+            continue;
+        };
+        match key.as_str() {
+            "schema" => match string_literal(&item.value) {
+                Some(schema) => args.schema = Some(schema),
+                None => args.known = false,
+            },
+            "autoload_with" | "autoload" => args.reflected = true,
+            flag if BAND_AIDS.contains(&flag) && is_true(&item.value) => {
+                // The last band-aid of a dict that holds nothing else takes the dict with it.
+                let removal = if dict.items.len() == band_aids {
+                    let first = dict.items.iter().position(|i| {
+                        i.key
+                            .as_ref()
+                            .and_then(string_literal)
+                            .is_some_and(|k| BAND_AIDS.contains(&k.as_str()))
+                    });
+                    if first == Some(index) {
+                        empty_dict_removal()
+                    } else {
+                        Vec::new()
+                    }
+                } else {
+                    remove_item(text, &entries, index)
+                };
+                args.flags.push(BandAid {
+                    flag: key.clone(),
+                    span: entries.items[index],
+                    removal,
+                });
+            }
+            _ => {}
         }
     }
     args
+}
+
+fn dict_item_span(item: &ast::DictItem) -> Span {
+    let start = item
+        .key
+        .as_ref()
+        .map_or(item.value.range().start(), |k| k.range().start());
+    (start.to_u32(), item.value.range().end().to_u32())
 }
 
 fn constraint(name: &str, call: &ast::ExprCall) -> Option<Constraint> {

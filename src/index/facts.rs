@@ -28,6 +28,8 @@ pub struct ImportSite {
     pub level: u32,
     /// The `from` module; `None` for `from . import x` and for plain `import` statements.
     pub module: Option<String>,
+    /// Where the `from` module is written (`src.pkg.models` in `from src.pkg.models import X`).
+    pub module_span: Option<Span>,
     pub names: Vec<ImportedName>,
     pub type_checking: bool,
     pub in_function: bool,
@@ -38,7 +40,10 @@ pub struct ImportedName {
     /// The imported module (plain `import`) or the imported attribute (`from`); `*` for star imports.
     pub name: String,
     pub asname: Option<String>,
+    /// The whole `name as asname`.
     pub span: Span,
+    /// Just `name`.
+    pub name_span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +155,17 @@ pub struct BandAid {
     pub flag: String,
     /// The `key: value` dict entry or the `key=value` keyword.
     pub span: Span,
+    /// The edits that remove the flag and leave everything else as it was: the entry, the dict
+    /// it leaves empty, the `__table_args__` it leaves empty.
+    pub removal: Vec<TextEdit>,
+}
+
+/// A replacement of `start..end` by `content`, in byte offsets of the decoded text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TextEdit {
+    pub start: u32,
+    pub end: u32,
+    pub content: String,
 }
 
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@ pub mod extract;
 pub mod facts;
 pub mod models;
 pub mod module_map;
+pub mod removal;
 pub mod resolve;
 pub mod table_name;
 
