@@ -658,7 +658,7 @@ fn table_args(expr: &Expr, stmt: Span, text: &str, own_statement: bool) -> Table
     let Some(dict) = dict else { return args };
     let entries = List {
         close: dict.range.end().to_u32() - 1,
-        items: dict.items.iter().map(|i| dict_item_span(i)).collect(),
+        items: dict.items.iter().map(dict_item_span).collect(),
         tuple: false,
     };
     // What goes when the dict would be left empty: the dict from the tuple, or the statement.
