@@ -54,6 +54,7 @@ fn main() {
         cwd: root.clone(),
         format: Format::Text,
         color: false,
+        mode: dedupe_models::config::Mode::Check,
     };
     let mut times = Vec::with_capacity(RUNS);
     let mut warmup = Duration::ZERO;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
-use crate::config::{normalize, Config, Format};
+use crate::config::{normalize, Config, Format, Mode};
 
 /// Find SQLAlchemy, SQLModel and Flask-SQLAlchemy tables that a Python codebase defines more than
 /// once, and the causes behind them: dual import paths, duplicate declarative bases, and
@@ -22,6 +22,11 @@ pub struct Args {
     /// Output format: `text` (ruff-style lines) or `json` (the stable report for CI and editors)
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
+
+    /// Print the whole fix as a unified diff that `git apply` accepts, and write nothing; exit 1
+    /// when the diff is not empty
+    #[arg(long)]
+    pub diff: bool,
 
     /// When to colour the text report: `auto` colours only on a terminal and never when NO_COLOR is set
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
@@ -74,11 +79,13 @@ impl Args {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
         };
+        let mode = if self.diff { Mode::Diff } else { Mode::Check };
         Ok(Config {
             paths: absolute,
             cwd,
             format,
             color,
+            mode,
         })
     }
 }

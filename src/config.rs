@@ -21,6 +21,15 @@ pub struct Config {
     pub cwd: PathBuf,
     pub format: Format,
     pub color: bool,
+    pub mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Report findings.
+    Check,
+    /// Print the fix as a unified diff; write nothing.
+    Diff,
 }
 
 /// Settings read from one project's pyproject.toml.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dedupe_models::cli::Args;
-use dedupe_models::config::Format;
+use dedupe_models::config::{Format, Mode};
 use dedupe_models::render;
 
 fn main() -> ExitCode {
@@ -27,6 +27,17 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.into_config()?;
+    if config.mode == Mode::Diff {
+        let output = dedupe_models::diff(&config)?;
+        for w in &output.warnings {
+            eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
+        }
+        for s in &output.skipped {
+            eprintln!("skipped: {}:{}: {}", s.path, s.line, s.message);
+        }
+        write_stdout(&output.diff)?;
+        return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
+    }
     let report = dedupe_models::check(&config)?;
     let stderr_color = config.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let rendered = match config.format {
@@ -36,18 +47,21 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Format::Json => render::json(&report),
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(err) = stdout
-        .write_all(rendered.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        if err.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(err.into());
-        }
-    }
+    write_stdout(&rendered)?;
     Ok(ExitCode::from(if report.findings.is_empty() {
         0
     } else {
         1
     }))
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err),
+        _ => Ok(()),
+    }
 }

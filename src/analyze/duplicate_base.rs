@@ -7,7 +7,33 @@ use super::Context;
 use crate::index::models::BaseId;
 use crate::report::{Code, Finding};
 
+/// A second base: its metadata, the primary metadata of its database, and why they are one.
+pub struct Secondary {
+    pub metadata: BaseId,
+    pub primary: BaseId,
+    pub reasons: Vec<String>,
+}
+
 pub fn findings(ctx: &Context) -> Vec<Finding> {
+    let models = &ctx.index.models;
+    let mut out = Vec::new();
+    for secondary in secondaries(ctx) {
+        let info = &models.bases[secondary.metadata];
+        let Some(file) = info.file else { continue };
+        let message = format!(
+            "second declarative base `{}` beside {}: {}",
+            info.name,
+            ctx.base_name(secondary.primary),
+            secondary.reasons.join("; ")
+        );
+        let mut finding = ctx.finding(Code::DM003, file, info.offset, message);
+        finding.symbol = Some(info.name.clone());
+        out.push(finding);
+    }
+    out
+}
+
+pub fn secondaries(ctx: &Context) -> Vec<Secondary> {
     let models = &ctx.index.models;
     let mut groups: BTreeMap<BaseId, BTreeMap<BaseId, usize>> = BTreeMap::new();
     for def in &models.tables {
@@ -72,20 +98,13 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                 }
             }
             reasons.dedup();
-            let info = &models.bases[md];
-            let Some(file) = info.file else { continue };
-            if reasons.is_empty() {
-                continue;
+            if !reasons.is_empty() && models.bases[md].file.is_some() {
+                out.push(Secondary {
+                    metadata: md,
+                    primary,
+                    reasons,
+                });
             }
-            let message = format!(
-                "second declarative base `{}` beside {}: {}",
-                info.name,
-                ctx.base_name(primary),
-                reasons.join("; ")
-            );
-            let mut finding = ctx.finding(Code::DM003, file, info.offset, message);
-            finding.symbol = Some(info.name.clone());
-            out.push(finding);
         }
     }
     out

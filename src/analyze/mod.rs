@@ -2,8 +2,8 @@
 
 mod ambiguous_class_name;
 mod connections;
-mod dual_import_path;
-mod duplicate_base;
+pub mod dual_import_path;
+pub mod duplicate_base;
 mod duplicate_table;
 mod extend_existing;
 pub mod runtime;

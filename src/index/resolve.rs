@@ -90,6 +90,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// What `name` imported by the import statement `site` of `file` is.
+    pub fn imported(&self, file: FileId, site: usize, name: &str) -> Resolved {
+        let site = &self.facts(file).imports[site];
+        self.through_from_import(file, site, vec![name.to_owned()], 0)
+    }
+
     /// `from <site module> import <parts[0]>`, then the attribute path.
     fn through_from_import(
         &self,

@@ -1,7 +1,9 @@
 //! Turning a report into what the user reads: ruff-style text or the JSON contract.
 
+mod diff;
 mod json;
 mod text;
 
+pub use diff::unified;
 pub use json::json;
 pub use text::{text, warnings};

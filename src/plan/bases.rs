@@ -1,0 +1,86 @@
+//! DM003: a second declarative base becomes an import of the primary one, under its own name.
+
+use super::{Planner, ShimKey};
+use crate::analyze::duplicate_base::secondaries;
+use crate::index::facts::TextEdit;
+use crate::index::models::{BaseKind, Origin};
+
+pub fn plan(p: &mut Planner) {
+    let ctx = p.ctx;
+    let models = &ctx.index.models;
+    for secondary in secondaries(ctx) {
+        let info = &models.bases[secondary.metadata];
+        let primary = &models.bases[secondary.primary];
+        let (Some(file), Some(primary_file)) = (info.file, primary.file) else {
+            continue;
+        };
+        let span = match find_statement(p, file, info.offset, info.kind) {
+            Some(span) => span,
+            None => {
+                p.skip(file, info.offset, format!("base `{}` is not unified: only `declarative_base()` assignments and `DeclarativeBase` subclasses are", info.name));
+                continue;
+            }
+        };
+        // Tables of this base that the primary also defines must all become re-exports first,
+        // or unifying would define them twice on one MetaData.
+        let clash = models.tables.iter().enumerate().find(|(_, t)| {
+            t.metadata == secondary.metadata
+                && models.tables.iter().any(|o| {
+                    o.metadata == secondary.primary && o.name == t.name && o.schema == t.schema
+                })
+                && !p.shimmed.contains_key(&match t.origin {
+                    Origin::Class(c) => ShimKey::Class(t.file, c),
+                    Origin::Table(i) => ShimKey::Table(t.file, i),
+                })
+        });
+        if let Some((_, table)) = clash {
+            p.skip(file, info.offset, format!("base `{}` is not unified: its table `{}` would then be defined twice on one MetaData", info.name, table.name));
+            continue;
+        }
+        if p.loads(primary_file, file) {
+            p.skip(file, info.offset, format!("base `{}` is not unified: {} imports this module, so the import would be circular", info.name, ctx.index.files[primary_file].display));
+            continue;
+        }
+        let Some(module) = p.module_name(primary_file) else {
+            continue;
+        };
+        let alias = if info.name == primary.name {
+            String::new()
+        } else {
+            format!(" as {}", info.name)
+        };
+        let content = format!("from {module} import {}{alias}", primary.name);
+        let reason = format!(
+            "use the one declarative base `{}` of {module}",
+            primary.name
+        );
+        if p.file(file).add(
+            TextEdit {
+                start: span.0,
+                end: span.1,
+                content,
+            },
+            reason,
+        ) {
+            p.removed.entry(file).or_default().push(span);
+        }
+    }
+}
+
+/// The statement that creates the base: the `Base = declarative_base()` assignment or the class.
+fn find_statement(p: &Planner, file: usize, offset: u32, kind: BaseKind) -> Option<(u32, u32)> {
+    let facts = &p.ctx.index.files[file].facts;
+    match kind {
+        BaseKind::DeclarativeBase => facts
+            .decls
+            .iter()
+            .find(|d| d.stmt.0 == offset)
+            .map(|d| d.stmt),
+        BaseKind::DeclarativeClass => facts
+            .classes
+            .iter()
+            .find(|c| c.name_offset == offset)
+            .map(|c| c.span),
+        _ => None,
+    }
+}

@@ -1,0 +1,105 @@
+//! DM002: imports that use a stray module name are rewritten to the canonical one.
+
+use std::collections::BTreeMap;
+
+use super::Planner;
+use crate::analyze::dual_import_path::canonical_names;
+use crate::index::facts::TextEdit;
+use crate::index::module_map::FileId;
+
+/// `src.models.user` vs `models.user` -> (`src.`, ``): the differing leading parts.
+fn prefixes<'s>(stray: &'s str, canonical: &'s str) -> (&'s str, &'s str) {
+    let (mut a, mut b) = (stray.len(), canonical.len());
+    while a > 0 && b > 0 && stray.as_bytes()[a - 1] == canonical.as_bytes()[b - 1] {
+        a -= 1;
+        b -= 1;
+    }
+    // Back up to a dot boundary.
+    while a < stray.len() && (a > 0 && stray.as_bytes()[a - 1] != b'.') {
+        a += 1;
+        b += 1;
+    }
+    (&stray[..a], &canonical[..b])
+}
+
+fn rename(module: &str, stray_prefix: &str, canonical_prefix: &str) -> Option<String> {
+    if stray_prefix.is_empty() {
+        return Some(format!("{canonical_prefix}{module}"));
+    }
+    let rest = module.strip_prefix(stray_prefix)?;
+    Some(format!("{canonical_prefix}{rest}"))
+}
+
+pub fn plan(p: &mut Planner) {
+    let ctx = p.ctx;
+    let mut unfixed: BTreeMap<FileId, bool> = BTreeMap::new();
+    for (file, canonical, stray) in canonical_names(ctx) {
+        let names = &ctx.runtime.names[&file];
+        let mut all_fixed = true;
+        for name in &stray {
+            let (stray_prefix, canonical_prefix) = prefixes(name, &canonical);
+            for &(importer, site_index) in &names[name] {
+                let text = p.text(importer);
+                let site = &ctx.index.files[importer].facts.imports[site_index];
+                let target = if site.is_from {
+                    site.module_span.zip(site.module.clone())
+                } else {
+                    site.names
+                        .iter()
+                        .find(|n| {
+                            n.asname.is_some()
+                                && (n.name == *name || n.name.starts_with(&format!("{name}.")))
+                        })
+                        .map(|n| (n.name_span, n.name.clone()))
+                };
+                let Some(((start, end), module)) = target else {
+                    all_fixed = false;
+                    p.skip(importer, site.stmt.0, format!("`import {name}` is not rewritten: without `as`, the name it binds would change; import `{canonical}` by hand"));
+                    continue;
+                };
+                if p.file(importer).covers((start, end)) {
+                    continue; // the statement is already rewritten whole
+                }
+                let written = &text[start as usize..end as usize];
+                let Some(fixed) = (written == module)
+                    .then(|| rename(&module, stray_prefix, canonical_prefix))
+                    .flatten()
+                else {
+                    all_fixed = false;
+                    continue;
+                };
+                let reason = format!("import `{fixed}`, the name the package uses, not `{module}`");
+                if !p.file(importer).add(
+                    TextEdit {
+                        start,
+                        end,
+                        content: fixed,
+                    },
+                    reason,
+                ) {
+                    all_fixed = false;
+                }
+            }
+        }
+        unfixed.insert(file, !all_fixed);
+    }
+    p.fixed_dual
+        .extend(unfixed.into_iter().filter(|(_, u)| !u).map(|(f, _)| f));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_differ_on_whole_segments() {
+        assert_eq!(prefixes("src.models.user", "models.user"), ("src.", ""));
+        assert_eq!(prefixes("app.src.pkg.x", "pkg.x"), ("app.src.", ""));
+        assert_eq!(prefixes("a.xmodels", "b.models"), ("a.xmodels", "b.models"));
+        assert_eq!(
+            rename("src.models.user", "src.", "").as_deref(),
+            Some("models.user")
+        );
+        assert_eq!(rename("src.models", "src.", "").as_deref(), Some("models"));
+    }
+}

@@ -1,0 +1,139 @@
+//! DM001: each non-canonical definition becomes a re-export of the canonical one, under its own
+//! name, so every old import path keeps working.
+
+use std::collections::BTreeSet;
+
+use super::{Planner, ShimKey};
+use crate::index::facts::TextEdit;
+use crate::index::models::{Origin, TableDef};
+
+pub fn plan(p: &mut Planner) {
+    let ctx = p.ctx;
+    let tables = &ctx.index.models.tables;
+    for (cluster_index, cluster) in ctx.duplicates.iter().enumerate() {
+        let canonical = &tables[cluster[0]];
+        let Some(module) = p.module_name(canonical.file) else {
+            p.skip(
+                canonical.file,
+                canonical.offset,
+                format!(
+                    "table `{}` is not fixed: {} has no importable module name",
+                    canonical.name, ctx.index.files[canonical.file].display
+                ),
+            );
+            continue;
+        };
+        let mut problems = Vec::new();
+        for &t in &cluster[1..] {
+            let dup = &tables[t];
+            if matches!(dup.origin, Origin::Class(_))
+                != matches!(canonical.origin, Origin::Class(_))
+            {
+                problems.push(format!(
+                    "`{}` is a {} and the canonical `{}` a {}",
+                    dup.symbol,
+                    kind(dup),
+                    canonical.symbol,
+                    kind(canonical)
+                ));
+            }
+            if dup.file == canonical.file {
+                problems.push(format!(
+                    "`{}` and `{}` are in one module",
+                    dup.symbol, canonical.symbol
+                ));
+            } else if p.loads(canonical.file, dup.file) {
+                problems.push(format!(
+                    "{} imports {}, so a re-export would be circular",
+                    ctx.index.files[canonical.file].display, ctx.index.files[dup.file].display
+                ));
+            }
+            let lost = lost_fields(dup, canonical);
+            if !lost.is_empty() {
+                // Copying them into the canonical class (`--merge-columns`) is not built yet.
+                problems.push(format!(
+                    "`{}` at {} has {} that `{}` lacks; add them to `{}` by hand, then run again",
+                    dup.symbol,
+                    ctx.at(dup.file, dup.offset),
+                    lost.join(", "),
+                    canonical.symbol,
+                    canonical.symbol
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            for &t in &cluster[1..] {
+                let dup = &tables[t];
+                p.skip(
+                    dup.file,
+                    dup.offset,
+                    format!("table `{}` is not fixed: {}", dup.name, problems.join("; ")),
+                );
+            }
+            continue;
+        }
+        for &t in &cluster[1..] {
+            let dup = &tables[t];
+            let alias = if dup.symbol == canonical.symbol {
+                String::new()
+            } else {
+                format!(" as {}", dup.symbol)
+            };
+            // A re-export for the module's importers: linters must not call it unused.
+            let content = format!(
+                "from {module} import {}{alias}  # noqa: F401",
+                canonical.symbol
+            );
+            let reason = format!(
+                "re-export `{}` from {module}: the one definition of table `{}`",
+                canonical.symbol, dup.name
+            );
+            let edit = TextEdit {
+                start: dup.span.0,
+                end: dup.span.1,
+                content,
+            };
+            if p.file(dup.file).add(edit, reason) {
+                p.removed.entry(dup.file).or_default().push(dup.span);
+                let key = match dup.origin {
+                    Origin::Class(c) => ShimKey::Class(dup.file, c),
+                    Origin::Table(i) => ShimKey::Table(dup.file, i),
+                };
+                p.shimmed
+                    .insert(key, (module.clone(), canonical.symbol.clone()));
+            }
+        }
+        p.fixed_clusters.insert(cluster_index);
+    }
+}
+
+fn kind(def: &TableDef) -> &'static str {
+    match def.origin {
+        Origin::Class(_) => "mapped class",
+        Origin::Table(_) => "Table",
+    }
+}
+
+/// Columns and relationships the duplicate has and the canonical lacks, by database column name
+/// and attribute name.
+pub fn lost_fields(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
+    let columns: BTreeSet<&str> = canonical.columns.iter().map(|c| c.name.as_str()).collect();
+    let relationships: BTreeSet<&str> = canonical
+        .relationships
+        .iter()
+        .map(|r| r.attr.as_str())
+        .collect();
+    let mut lost: Vec<String> = dup
+        .columns
+        .iter()
+        .filter(|c| !columns.contains(c.name.as_str()))
+        .map(|c| format!("column `{}`", c.name))
+        .collect();
+    lost.extend(
+        dup.relationships
+            .iter()
+            .filter(|r| !relationships.contains(r.attr.as_str()))
+            .map(|r| format!("relationship `{}`", r.attr)),
+    );
+    lost
+}

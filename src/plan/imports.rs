@@ -1,0 +1,233 @@
+//! Import statements: importers of a re-exported name are pointed at the canonical module, and
+//! imports that only removed code used are removed.
+
+use std::collections::BTreeMap;
+
+use super::{indentation, mentions, Planner, ShimKey};
+use crate::index::facts::{ImportSite, TextEdit};
+use crate::index::module_map::FileId;
+use crate::index::removal::{remove_item, remove_statement, List};
+use crate::index::resolve::{Entity, Resolver};
+
+pub fn rewrite_importers(p: &mut Planner) {
+    if p.shimmed.is_empty() {
+        return;
+    }
+    let ctx = p.ctx;
+    let resolver = Resolver {
+        files: &ctx.index.files,
+        map: &ctx.index.module_map,
+    };
+    for (file, source) in ctx.index.files.iter().enumerate() {
+        for (site_index, site) in source.facts.imports.iter().enumerate() {
+            if !site.is_from {
+                continue;
+            }
+            let mut moved: Vec<(usize, String, String)> = Vec::new();
+            for (n, name) in site.names.iter().enumerate().filter(|(_, n)| n.name != "*") {
+                let resolved = resolver.imported(file, site_index, &name.name);
+                if !resolved.rest.is_empty() {
+                    continue;
+                }
+                let key = match resolved.entity {
+                    Entity::Class(f, c) => ShimKey::Class(f, c),
+                    Entity::Table(f, t) => ShimKey::Table(f, t),
+                    _ => continue,
+                };
+                if let Some((module, symbol)) = p.shimmed.get(&key) {
+                    moved.push((n, module.clone(), symbol.clone()));
+                }
+            }
+            if !moved.is_empty() {
+                rewrite_site(p, file, site, &moved);
+            }
+        }
+    }
+}
+
+/// Splits `from old import A, B` into `from canonical import A` and `from old import B`.
+fn rewrite_site(
+    p: &mut Planner,
+    file: FileId,
+    site: &ImportSite,
+    moved: &[(usize, String, String)],
+) {
+    let text = p.text(file);
+    if p.file(file).covers(site.stmt) {
+        return;
+    }
+    let mut by_module: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (n, module, symbol) in moved {
+        let name = &site.names[*n];
+        let local = name.asname.as_deref().unwrap_or(&name.name);
+        let alias = if local == symbol {
+            symbol.clone()
+        } else {
+            format!("{symbol} as {local}")
+        };
+        by_module.entry(module).or_default().push(alias);
+    }
+    let statements: Vec<String> = by_module
+        .iter()
+        .map(|(m, names)| format!("from {m} import {}", names.join(", ")))
+        .collect();
+    let (indent, alone) = indentation(text, site.stmt.0);
+    let separator = if alone {
+        format!("\n{indent}")
+    } else {
+        "; ".to_owned()
+    };
+    let joined = statements.join(&separator);
+    let reason = format!(
+        "import {} from the canonical module",
+        moved
+            .iter()
+            .map(|(_, _, s)| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let plan = p.file(file);
+    if moved.len() == site.names.len() {
+        plan.add(
+            TextEdit {
+                start: site.stmt.0,
+                end: site.stmt.1,
+                content: joined,
+            },
+            reason,
+        );
+        return;
+    }
+    let close = if text[..site.stmt.1 as usize].ends_with(')') {
+        site.stmt.1 - 1
+    } else {
+        site.stmt.1
+    };
+    let list = List {
+        close,
+        items: site.names.iter().map(|n| n.span).collect(),
+        tuple: false,
+    };
+    let mut edits: Vec<TextEdit> = Vec::new();
+    // Remove from the back so that each removal sees the list as it was.
+    let mut remaining = list.items.clone();
+    for (n, _, _) in moved.iter().rev() {
+        let index = remaining
+            .iter()
+            .position(|s| *s == site.names[*n].span)
+            .unwrap();
+        let current = List {
+            close: list.close,
+            items: remaining.clone(),
+            tuple: false,
+        };
+        edits.extend(remove_item(text, &current, index));
+        remaining.remove(index);
+    }
+    edits.push(TextEdit {
+        start: site.stmt.0,
+        end: site.stmt.0,
+        content: format!("{joined}{separator}"),
+    });
+    edits.sort();
+    for edit in edits {
+        plan.add(edit, reason.clone());
+    }
+}
+
+/// Imports whose names only the removed code used go too (module level only).
+pub fn remove_unused(p: &mut Planner) {
+    let ctx = p.ctx;
+    let removed: Vec<(FileId, Vec<(u32, u32)>)> =
+        p.removed.iter().map(|(f, s)| (*f, s.clone())).collect();
+    for (file, spans) in removed {
+        let text = p.text(file);
+        let source = &ctx.index.files[file];
+        let plan = p.plan.files.get(&file).cloned().unwrap_or_default();
+        // The file as it will read, without the import statements themselves.
+        let mut remaining = String::new();
+        let mut at = 0usize;
+        let mut cuts: Vec<(u32, u32, String)> = plan
+            .edits
+            .iter()
+            .map(|e| (e.edit.start, e.edit.end, e.edit.content.clone()))
+            .collect();
+        cuts.extend(
+            source
+                .facts
+                .imports
+                .iter()
+                .filter(|s| !s.in_function)
+                .map(|s| (s.stmt.0, s.stmt.1, String::new())),
+        );
+        cuts.sort();
+        for (start, end, content) in cuts {
+            if (start as usize) < at {
+                continue;
+            }
+            remaining.push_str(&text[at..start as usize]);
+            // Shims import the canonical name; that binding is not a use of the old imports.
+            if !content.starts_with("from ") {
+                remaining.push_str(&content);
+            }
+            at = end as usize;
+        }
+        remaining.push_str(&text[at..]);
+        let in_removed: String = spans
+            .iter()
+            .map(|(s, e)| &text[*s as usize..*e as usize])
+            .collect::<Vec<_>>()
+            .join("\n");
+        for site in source.facts.imports.iter().filter(|s| !s.in_function) {
+            if plan
+                .edits
+                .iter()
+                .any(|e| e.edit.start < site.stmt.1 && site.stmt.0 < e.edit.end)
+            {
+                continue;
+            }
+            let unused: Vec<usize> = site
+                .names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.name != "*")
+                .filter(|(_, n)| {
+                    let bound = n
+                        .asname
+                        .as_deref()
+                        .unwrap_or_else(|| n.name.split('.').next().unwrap_or(&n.name));
+                    mentions(&in_removed, bound)
+                        && !mentions(&remaining, bound)
+                        && !mentions(&remaining, "__all__")
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if unused.is_empty() {
+                continue;
+            }
+            let reason = "remove imports only the removed definitions used";
+            let file_plan = p.file(file);
+            if unused.len() == site.names.len() {
+                file_plan.add(remove_statement(text, site.stmt), reason);
+                continue;
+            }
+            let close = if text[..site.stmt.1 as usize].ends_with(')') {
+                site.stmt.1 - 1
+            } else {
+                site.stmt.1
+            };
+            let mut items: Vec<(u32, u32)> = site.names.iter().map(|n| n.span).collect();
+            for i in unused.into_iter().rev() {
+                let list = List {
+                    close,
+                    items: items.clone(),
+                    tuple: false,
+                };
+                for edit in remove_item(text, &list, i) {
+                    file_plan.add(edit, reason);
+                }
+                items.remove(i);
+            }
+        }
+    }
+}

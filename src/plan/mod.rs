@@ -1,0 +1,258 @@
+//! The fix as data: for each file, sorted and disjoint text edits, each with its reason, plus
+//! what was left alone and why. A pure function of the analysis; nothing here touches the disk.
+
+mod band_aids;
+mod bases;
+mod class_names;
+mod dual_paths;
+mod duplicates;
+mod imports;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::analyze::Context;
+use crate::index::facts::{Span, TextEdit};
+use crate::index::module_map::FileId;
+
+#[derive(Debug, Clone)]
+pub struct PlannedEdit {
+    pub edit: TextEdit,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FilePlan {
+    /// Sorted by position; no two overlap.
+    pub edits: Vec<PlannedEdit>,
+}
+
+/// Something the plan does not fix, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    pub path: String,
+    pub line: u32,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub files: BTreeMap<FileId, FilePlan>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl FilePlan {
+    fn overlaps(&self, start: u32, end: u32) -> bool {
+        self.edits.iter().any(|e| {
+            let (s, t) = (e.edit.start, e.edit.end);
+            (start < t && s < end)
+                || (start == end && s == start && t == start)
+                || (start == s && end == t)
+        })
+    }
+
+    /// Adds an edit unless it overlaps one already planned; returns whether it was added.
+    fn add(&mut self, edit: TextEdit, reason: impl Into<String>) -> bool {
+        if self.overlaps(edit.start, edit.end) {
+            return false;
+        }
+        let at = self
+            .edits
+            .partition_point(|e| (e.edit.start, e.edit.end) <= (edit.start, edit.end));
+        self.edits.insert(
+            at,
+            PlannedEdit {
+                edit,
+                reason: reason.into(),
+            },
+        );
+        true
+    }
+
+    pub fn covers(&self, (start, end): Span) -> bool {
+        self.edits
+            .iter()
+            .any(|e| e.edit.start <= start && end <= e.edit.end && e.edit.start < e.edit.end)
+    }
+}
+
+/// The text after the edits; edits must be sorted and disjoint.
+pub fn apply_edits(text: &str, edits: &[PlannedEdit]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0usize;
+    for e in edits {
+        out.push_str(&text[at..e.edit.start as usize]);
+        out.push_str(&e.edit.content);
+        at = e.edit.end as usize;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Every rewritten file must still parse; the first that does not is named in the error.
+pub fn verify(index: &crate::index::Index, plan: &Plan) -> Result<(), String> {
+    for (&file, file_plan) in &plan.files {
+        let source = &index.files[file];
+        let new = apply_edits(&source.text, &file_plan.edits);
+        if let Err(err) = crate::python::parse(&new) {
+            let line = crate::source::LineIndex::new(&new)
+                .line_col(&new, err.offset)
+                .0;
+            return Err(format!(
+                "the rewrite of {} would not parse ({} at line {line}); nothing was changed. This is a bug in dedupe-models: please report it",
+                source.display, err.message
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Shared state while planning.
+pub(crate) struct Planner<'a, 'c> {
+    pub ctx: &'c Context<'a>,
+    pub plan: Plan,
+    /// Module names to write in imports, per file.
+    names: HashMap<FileId, Option<String>>,
+    /// Definitions replaced by a re-export: (file, class or table index) -> (module, symbol).
+    pub shimmed: HashMap<ShimKey, (String, String)>,
+    /// Clusters of duplicates that the plan fixes (indexes into `ctx.duplicates`).
+    pub fixed_clusters: BTreeSet<usize>,
+    /// Files loaded under two names whose every stray import is rewritten.
+    pub fixed_dual: BTreeSet<FileId>,
+    /// Spans the plan removes, per file (their imports may become unused).
+    pub removed: BTreeMap<FileId, Vec<Span>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ShimKey {
+    Class(FileId, usize),
+    Table(FileId, usize),
+}
+
+impl<'a, 'c> Planner<'a, 'c> {
+    pub fn file(&mut self, file: FileId) -> &mut FilePlan {
+        self.plan.files.entry(file).or_default()
+    }
+
+    pub fn skip(&mut self, file: FileId, offset: u32, message: String) {
+        let source = &self.ctx.index.files[file];
+        let line = source.line_col(offset).0;
+        self.plan.skipped.push(Skipped {
+            path: source.display.clone(),
+            line,
+            message,
+        });
+    }
+
+    pub fn text(&self, file: FileId) -> &'a str {
+        &self.ctx.index.files[file].text
+    }
+
+    /// The dotted name to import a file by: the canonical one where it has two, else the one
+    /// the project's imports use most, else the name from the deepest root.
+    pub fn module_name(&mut self, file: FileId) -> Option<String> {
+        if let Some(name) = self.names.get(&file) {
+            return name.clone();
+        }
+        let ctx = self.ctx;
+        let name = ctx
+            .runtime
+            .names
+            .get(&file)
+            .and_then(|names| {
+                names
+                    .iter()
+                    .filter(|(n, _)| !n.starts_with('<'))
+                    .max_by_key(|(n, sites)| {
+                        let own = sites
+                            .iter()
+                            .filter(|(f, _)| !ctx.index.files[*f].in_tests)
+                            .count();
+                        (own, sites.len(), std::cmp::Reverse(n.len()))
+                    })
+                    .map(|(n, _)| n.clone())
+            })
+            .or_else(|| {
+                ctx.index
+                    .module_map
+                    .names(file)
+                    .first()
+                    .map(|n| n.name.clone())
+            });
+        self.names.insert(file, name.clone());
+        name
+    }
+
+    /// Whether loading `from` at import time (module-level imports, transitively) loads `target`.
+    pub fn loads(&self, from: FileId, target: FileId) -> bool {
+        let index = self.ctx.index;
+        let mut seen = BTreeSet::from([from]);
+        let mut queue = vec![from];
+        while let Some(file) = queue.pop() {
+            if file == target {
+                return true;
+            }
+            for site in index.files[file]
+                .facts
+                .imports
+                .iter()
+                .filter(|s| !s.in_function && !s.type_checking)
+            {
+                for next in index.module_map.files_loaded_by(file, site) {
+                    if seen.insert(next) {
+                        queue.push(next);
+                    }
+                }
+            }
+        }
+        false
+    }
+}
+
+pub fn plan(ctx: &Context) -> Plan {
+    let mut planner = Planner {
+        ctx,
+        plan: Plan::default(),
+        names: HashMap::new(),
+        shimmed: HashMap::new(),
+        fixed_clusters: BTreeSet::new(),
+        fixed_dual: BTreeSet::new(),
+        removed: BTreeMap::new(),
+    };
+    for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
+        planner.names.insert(file, Some(canonical));
+    }
+    duplicates::plan(&mut planner);
+    imports::rewrite_importers(&mut planner);
+    bases::plan(&mut planner);
+    dual_paths::plan(&mut planner);
+    band_aids::plan(&mut planner);
+    class_names::plan(&mut planner);
+    imports::remove_unused(&mut planner);
+    planner.plan.files.retain(|_, f| !f.edits.is_empty());
+    planner.plan.skipped.sort();
+    planner.plan.skipped.dedup();
+    planner.plan
+}
+
+/// Whether `word` occurs as a whole identifier in `text`.
+pub fn mentions(text: &str, word: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80;
+    text.match_indices(word).any(|(i, _)| {
+        let before = i == 0 || !is_ident(bytes[i - 1]);
+        let after = i + word.len() >= bytes.len() || !is_ident(bytes[i + word.len()]);
+        before && after
+    })
+}
+
+/// The indentation of the line `offset` is on, and whether only that indentation precedes it.
+pub fn indentation(text: &str, offset: u32) -> (String, bool) {
+    let start = text[..offset as usize].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &text[start..offset as usize];
+    let indent: String = prefix
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let alone = indent.len() == prefix.len();
+    (indent, alone)
+}

@@ -1,0 +1,87 @@
+//! The fix, end to end on every fixture: the `--diff` output is snapshotted, `git apply`
+//! accepts it, a second run plans nothing, and each fixture's own test suite passes afterwards
+//! where the plan fixes everything its story needs.
+
+use std::process::Command;
+
+use crate::python::python;
+use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml, run, stderr, stdout};
+
+fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs")
+}
+
+#[test]
+fn fixture_diffs_apply_and_converge() {
+    let mut problems = Vec::new();
+    for dir in fixture_dirs() {
+        let name = fixture_name(&dir);
+        let output = run(&dir, &["--diff", "--color", "never"]);
+        let diff = stdout(&output);
+        insta::with_settings!({
+            snapshot_path => "../../snapshots",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{name}__diff"), format!("{diff}---- skipped ----\n{}", stderr(&output)));
+        });
+        assert_eq!(
+            output.status.code(),
+            Some(if diff.is_empty() { 0 } else { 1 }),
+            "{name}: {}",
+            stderr(&output)
+        );
+
+        let scratch = tempfile::tempdir().unwrap();
+        copy_tree(&dir, scratch.path());
+        if !diff.is_empty() {
+            git(scratch.path(), &["init", "-q"]);
+            std::fs::write(scratch.path().join("fix.patch"), &diff).unwrap();
+            let applied = git(scratch.path(), &["apply", "fix.patch"]);
+            if !applied.status.success() {
+                problems.push(format!(
+                    "{name}: git apply refused the diff: {}",
+                    String::from_utf8_lossy(&applied.stderr)
+                ));
+                continue;
+            }
+            std::fs::remove_file(scratch.path().join("fix.patch")).unwrap();
+        }
+        let again = run(scratch.path(), &["--diff", "--color", "never"]);
+        if !stdout(&again).is_empty() {
+            problems.push(format!(
+                "{name}: a second run still plans:\n{}",
+                stdout(&again)
+            ));
+        }
+        // Where the fixture claims the fix makes its suite pass, prove it.
+        let toml = fixture_toml(&dir);
+        let Some(pytest) = toml.get("pytest").and_then(|p| p.as_table()) else {
+            continue;
+        };
+        if pytest.get("fixed_by").and_then(|f| f.as_str()) != Some("diff") {
+            continue;
+        }
+        let cwd = scratch
+            .path()
+            .join(pytest.get("cwd").and_then(|c| c.as_str()).unwrap_or("."));
+        let suite = Command::new(python())
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"])
+            .current_dir(&cwd)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .unwrap();
+        if !suite.status.success() {
+            problems.push(format!(
+                "{name}: its suite still fails after the fix:\n{}{}",
+                String::from_utf8_lossy(&suite.stdout),
+                String::from_utf8_lossy(&suite.stderr)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
