@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+use crate::apply::Safety;
 use crate::config::{normalize, Config, Format, Mode};
 
 /// Find SQLAlchemy, SQLModel and Flask-SQLAlchemy tables that a Python codebase defines more than
@@ -25,8 +26,25 @@ pub struct Args {
 
     /// Print the whole fix as a unified diff that `git apply` accepts, and write nothing; exit 1
     /// when the diff is not empty
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fix")]
     pub diff: bool,
+
+    /// Apply the fix; on a terminal without --yes this would be the interactive review, which
+    /// is not built yet, so for now --fix needs --yes
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: apply the whole plan without questions (CI, scripts)
+    #[arg(long, requires = "fix")]
+    pub yes: bool,
+
+    /// With --fix: also touch files that have uncommitted git changes
+    #[arg(long, requires = "fix")]
+    pub allow_dirty: bool,
+
+    /// With --fix: also touch files outside a git work tree
+    #[arg(long, requires = "fix")]
+    pub allow_no_vcs: bool,
 
     /// When to colour the text report: `auto` colours only on a terminal and never when NO_COLOR is set
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
@@ -79,7 +97,20 @@ impl Args {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
         };
-        let mode = if self.diff { Mode::Diff } else { Mode::Check };
+        let mode = if self.fix {
+            let safety = Safety {
+                allow_dirty: self.allow_dirty,
+                allow_no_vcs: self.allow_no_vcs,
+            };
+            Mode::Fix {
+                yes: self.yes,
+                safety,
+            }
+        } else if self.diff {
+            Mode::Diff
+        } else {
+            Mode::Check
+        };
         Ok(Config {
             paths: absolute,
             cwd,

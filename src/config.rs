@@ -30,6 +30,11 @@ pub enum Mode {
     Check,
     /// Print the fix as a unified diff; write nothing.
     Diff,
+    /// Apply the fix.
+    Fix {
+        yes: bool,
+        safety: crate::apply::Safety,
+    },
 }
 
 /// Settings read from one project's pyproject.toml.

@@ -4,6 +4,7 @@
 //! The pipeline: walk -> parse -> index -> analyze -> render.
 
 pub mod analyze;
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod index;
@@ -33,6 +34,32 @@ pub enum Error {
     Config(#[from] config::ConfigError),
     #[error("{0}")]
     Unparsable(String),
+    #[error(transparent)]
+    Apply(#[from] apply::ApplyError),
+}
+
+/// What `--fix --yes` did.
+pub struct FixOutput {
+    pub written: usize,
+    pub skipped: Vec<plan::Skipped>,
+    pub warnings: Vec<index::Warning>,
+    /// Findings a fresh check still reports after the fix.
+    pub remaining: usize,
+}
+
+/// Plans the fix and applies it, all or nothing, then checks again.
+pub fn fix(config: &config::Config, safety: apply::Safety) -> Result<FixOutput, Error> {
+    let index = index::Index::build(config)?;
+    let context = analyze::Context::new(&index);
+    let plan = plan::plan(&context);
+    let written = apply::apply(&index, &plan, safety)?;
+    let after = check(config)?;
+    Ok(FixOutput {
+        written,
+        skipped: plan.skipped,
+        warnings: index.warnings.clone(),
+        remaining: after.findings.len(),
+    })
 }
 
 /// Plans the fix and renders it as a unified diff; writes nothing.

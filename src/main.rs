@@ -1,6 +1,6 @@
 //! The `dedupe-models` binary: parse arguments, run the check, map the outcome to an exit code.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -27,6 +27,34 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.into_config()?;
+    if let Mode::Fix { yes, safety } = config.mode {
+        if !yes {
+            let why = if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+                "the interactive --fix is not built yet"
+            } else {
+                "--fix needs a terminal to ask questions"
+            };
+            anyhow::bail!("{why}; pass --yes to apply the whole plan without questions, or --diff to preview it");
+        }
+        let output = dedupe_models::fix(&config, safety)?;
+        for w in &output.warnings {
+            eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
+        }
+        for s in &output.skipped {
+            eprintln!("skipped: {}:{}: {}", s.path, s.line, s.message);
+        }
+        let files = if output.written == 1 { "file" } else { "files" };
+        let mut summary = format!("Fixed {} {files}.", output.written);
+        if output.remaining > 0 {
+            summary.push_str(&format!(
+                " {} finding{} remain; run dedupe-models to see them.",
+                output.remaining,
+                if output.remaining == 1 { "" } else { "s" }
+            ));
+        }
+        write_stdout(&format!("{summary}\n"))?;
+        return Ok(ExitCode::from(if output.remaining == 0 { 0 } else { 1 }));
+    }
     if config.mode == Mode::Diff {
         let output = dedupe_models::diff(&config)?;
         for w in &output.warnings {

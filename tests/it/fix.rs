@@ -7,6 +7,22 @@ use std::process::Command;
 use crate::python::python;
 use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml, run, stderr, stdout};
 
+/// Every file below `dir`, relative to it, with its bytes.
+fn files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .build()
+        .flatten()
+    {
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            let relative = entry.path().strip_prefix(dir).unwrap().to_path_buf();
+            out.push((relative, std::fs::read(entry.path()).unwrap()));
+        }
+    }
+    out
+}
+
 fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new("git")
         .args(args)
@@ -50,6 +66,20 @@ fn fixture_diffs_apply_and_converge() {
                 continue;
             }
             std::fs::remove_file(scratch.path().join("fix.patch")).unwrap();
+        }
+        // `--fix --yes` writes exactly what the diff shows.
+        let fixed = tempfile::tempdir().unwrap();
+        copy_tree(&dir, fixed.path());
+        let output = run(fixed.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+        assert_ne!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
+        for (path, content) in files(fixed.path()) {
+            let applied = std::fs::read(scratch.path().join(&path)).unwrap_or_default();
+            if applied != content {
+                problems.push(format!(
+                    "{name}: --fix wrote {} differently from the diff",
+                    path.display()
+                ));
+            }
         }
         let again = run(scratch.path(), &["--diff", "--color", "never"]);
         if !stdout(&again).is_empty() {

@@ -1,6 +1,7 @@
 //! The integration tests, one binary: fixture-driven snapshots, CLI behaviour, the fixtures'
 //! own test suites under real SQLAlchemy, and a scan of real-world code.
 
+mod apply;
 mod cli;
 mod fix;
 mod fixture_suites;

@@ -1,0 +1,225 @@
+//! The only code that writes: a plan's new file contents, all or nothing.
+//!
+//! Every file is checked against the text it was planned from, encoded as it was stored (BOM,
+//! PEP 263 encoding, CRLF line endings), written to a temporary file beside the real one (through
+//! symlinks) with the same permissions, and renamed into place only once every temporary file is
+//! written. On any error before the renames nothing has changed; a failed rename puts back the
+//! files already renamed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::index::Index;
+use crate::plan::{apply_edits, verify, Plan};
+use crate::source::{decode, FileEncoding};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{0}")]
+    Unparsable(String),
+    #[error("{path} changed since it was read; nothing was changed. Run again")]
+    Changed { path: String },
+    #[error("cannot write {path}: {message}; nothing was changed")]
+    Write { path: String, message: String },
+    #[error("cannot store {path} as {encoding}: the new text has a character it cannot hold; nothing was changed")]
+    Encode { path: String, encoding: String },
+    #[error("{path} is not in a git work tree, so the fix could not be undone with git; pass --allow-no-vcs to fix anyway")]
+    NoVcs { path: String },
+    #[error("uncommitted changes in {paths}; commit or stash them first, or pass --allow-dirty")]
+    Dirty { paths: String },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Safety {
+    pub allow_dirty: bool,
+    pub allow_no_vcs: bool,
+}
+
+struct Pending {
+    display: String,
+    /// The real file (symlinks followed).
+    target: PathBuf,
+    original: Vec<u8>,
+    new: Vec<u8>,
+    temp: Option<PathBuf>,
+}
+
+/// Writes the plan; returns the number of files written.
+pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyError> {
+    verify(index, plan).map_err(ApplyError::Unparsable)?;
+    let files: Vec<usize> = plan.files.keys().copied().collect();
+    check_vcs(index, &files, safety)?;
+    let mut pending = Vec::new();
+    for (&file, file_plan) in &plan.files {
+        let source = &index.files[file];
+        let original = std::fs::read(&source.path).map_err(|e| write_error(&source.display, &e))?;
+        match decode(&original) {
+            Ok(now) if now.text == source.text && now.encoding == source.encoding => {}
+            _ => {
+                return Err(ApplyError::Changed {
+                    path: source.display.clone(),
+                })
+            }
+        }
+        let crlf = source.text.contains("\r\n");
+        let mut edits = file_plan.edits.clone();
+        if crlf {
+            for e in &mut edits {
+                e.edit.content = e.edit.content.replace("\r\n", "\n").replace('\n', "\r\n");
+            }
+        }
+        let text = apply_edits(&source.text, &edits);
+        let new = encode(&text, &source.encoding).ok_or_else(|| ApplyError::Encode {
+            path: source.display.clone(),
+            encoding: encoding_name(&source.encoding),
+        })?;
+        let target =
+            std::fs::canonicalize(&source.path).map_err(|e| write_error(&source.display, &e))?;
+        pending.push(Pending {
+            display: source.display.clone(),
+            target,
+            original,
+            new,
+            temp: None,
+        });
+    }
+    if let Err(err) = write_temporaries(&mut pending) {
+        remove_temporaries(&pending);
+        return Err(err);
+    }
+    for i in 0..pending.len() {
+        let temp = pending[i].temp.clone().expect("written");
+        if let Err(e) = std::fs::rename(&temp, &pending[i].target) {
+            // Put back what was already renamed, then report.
+            for done in &pending[..i] {
+                let _ = std::fs::write(&done.target, &done.original);
+            }
+            remove_temporaries(&pending[i..]);
+            return Err(write_error(&pending[i].display, &e));
+        }
+    }
+    Ok(pending.len())
+}
+
+fn write_temporaries(pending: &mut [Pending]) -> Result<(), ApplyError> {
+    for p in pending.iter_mut() {
+        let dir = p.target.parent().unwrap_or(Path::new("."));
+        let permissions = std::fs::metadata(&p.target)
+            .map_err(|e| write_error(&p.display, &e))?
+            .permissions();
+        let mut temp = tempfile::Builder::new()
+            .prefix(".dedupe-models-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| write_error(&p.display, &e))?;
+        temp.write_all(&p.new)
+            .and_then(|()| temp.as_file().sync_all())
+            .map_err(|e| write_error(&p.display, &e))?;
+        std::fs::set_permissions(temp.path(), permissions)
+            .map_err(|e| write_error(&p.display, &e))?;
+        let (_, path) = temp.keep().map_err(|e| write_error(&p.display, &e.error))?;
+        p.temp = Some(path);
+    }
+    Ok(())
+}
+
+fn remove_temporaries(pending: &[Pending]) {
+    for p in pending {
+        if let Some(temp) = &p.temp {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+fn write_error(path: &str, err: &std::io::Error) -> ApplyError {
+    let message = match err.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        _ => err.to_string().to_lowercase(),
+    };
+    ApplyError::Write {
+        path: path.to_owned(),
+        message,
+    }
+}
+
+fn encode(text: &str, encoding: &FileEncoding) -> Option<Vec<u8>> {
+    match encoding {
+        FileEncoding::Utf8 { bom } => {
+            let mut out = if *bom {
+                b"\xEF\xBB\xBF".to_vec()
+            } else {
+                Vec::new()
+            };
+            out.extend_from_slice(text.as_bytes());
+            Some(out)
+        }
+        FileEncoding::Latin1 => text
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).ok())
+            .collect(),
+        FileEncoding::Other(encoding) => {
+            let (bytes, _, unmappable) = encoding.encode(text);
+            (!unmappable).then(|| bytes.into_owned())
+        }
+    }
+}
+
+fn encoding_name(encoding: &FileEncoding) -> String {
+    match encoding {
+        FileEncoding::Utf8 { .. } => "UTF-8".into(),
+        FileEncoding::Latin1 => "latin-1".into(),
+        FileEncoding::Other(e) => e.name().into(),
+    }
+}
+
+/// The `cargo fix` convention: only touch files git can give back.
+fn check_vcs(index: &Index, files: &[usize], safety: Safety) -> Result<(), ApplyError> {
+    let Some(&first) = files.first() else {
+        return Ok(());
+    };
+    if safety.allow_no_vcs && safety.allow_dirty {
+        return Ok(());
+    }
+    let dir = index.files[first].path.parent().unwrap_or(Path::new("."));
+    let top = Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(dir)
+        .output();
+    let top = match top {
+        Ok(out) if out.status.success() => {
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+        }
+        _ if safety.allow_no_vcs => return Ok(()),
+        _ => {
+            return Err(ApplyError::NoVcs {
+                path: index.files[first].display.clone(),
+            })
+        }
+    };
+    if safety.allow_dirty {
+        return Ok(());
+    }
+    let mut command = Command::new("git");
+    command
+        .args(["status", "--porcelain", "--"])
+        .current_dir(&top);
+    for &file in files {
+        command.arg(&index.files[file].path);
+    }
+    let output = command
+        .output()
+        .map_err(|e| write_error(&index.files[first].display, &e))?;
+    let dirty: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| l[3..].to_owned())
+        .collect();
+    if dirty.is_empty() {
+        Ok(())
+    } else {
+        Err(ApplyError::Dirty {
+            paths: dirty.join(", "),
+        })
+    }
+}
