@@ -55,6 +55,7 @@ fn main() {
         format: Format::Text,
         color: false,
         mode: dedupe_models::config::Mode::Check,
+        plan: Default::default(),
     };
     let mut times = Vec::with_capacity(RUNS);
     let mut warmup = Duration::ZERO;

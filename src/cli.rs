@@ -38,6 +38,11 @@ pub struct Args {
     #[arg(long, requires = "fix")]
     pub yes: bool,
 
+    /// With --diff or --fix: copy the columns and relationships only a duplicate has into the
+    /// canonical class instead of leaving that table unfixed
+    #[arg(long)]
+    pub merge_columns: bool,
+
     /// With --fix: also touch files that have uncommitted git changes
     #[arg(long, requires = "fix")]
     pub allow_dirty: bool,
@@ -111,12 +116,16 @@ impl Args {
         } else {
             Mode::Check
         };
+        let plan = crate::plan::PlanOptions {
+            merge_columns: self.merge_columns,
+        };
         Ok(Config {
             paths: absolute,
             cwd,
             format,
             color,
             mode,
+            plan,
         })
     }
 }

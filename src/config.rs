@@ -22,6 +22,7 @@ pub struct Config {
     pub format: Format,
     pub color: bool,
     pub mode: Mode,
+    pub plan: crate::plan::PlanOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

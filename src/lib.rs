@@ -25,6 +25,7 @@ pub fn check(config: &config::Config) -> Result<report::Report, config::ConfigEr
 pub struct DiffOutput {
     pub diff: String,
     pub skipped: Vec<plan::Skipped>,
+    pub notes: Vec<plan::Skipped>,
     pub warnings: Vec<index::Warning>,
 }
 
@@ -42,35 +43,42 @@ pub enum Error {
 pub struct FixOutput {
     pub written: usize,
     pub skipped: Vec<plan::Skipped>,
+    pub notes: Vec<plan::Skipped>,
     pub warnings: Vec<index::Warning>,
     /// Findings a fresh check still reports after the fix.
     pub remaining: usize,
 }
 
 /// Plans the fix and applies it, all or nothing, then checks again.
-pub fn fix(config: &config::Config, safety: apply::Safety) -> Result<FixOutput, Error> {
+pub fn fix(
+    config: &config::Config,
+    options: plan::PlanOptions,
+    safety: apply::Safety,
+) -> Result<FixOutput, Error> {
     let index = index::Index::build(config)?;
     let context = analyze::Context::new(&index);
-    let plan = plan::plan(&context);
+    let plan = plan::plan(&context, options);
     let written = apply::apply(&index, &plan, safety)?;
     let after = check(config)?;
     Ok(FixOutput {
         written,
         skipped: plan.skipped,
+        notes: plan.notes,
         warnings: index.warnings.clone(),
         remaining: after.findings.len(),
     })
 }
 
 /// Plans the fix and renders it as a unified diff; writes nothing.
-pub fn diff(config: &config::Config) -> Result<DiffOutput, Error> {
+pub fn diff(config: &config::Config, options: plan::PlanOptions) -> Result<DiffOutput, Error> {
     let index = index::Index::build(config)?;
     let context = analyze::Context::new(&index);
-    let plan = plan::plan(&context);
+    let plan = plan::plan(&context, options);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
     Ok(DiffOutput {
         diff: render::unified(&index, &plan, config.color),
         skipped: plan.skipped,
+        notes: plan.notes,
         warnings: index.warnings.clone(),
     })
 }

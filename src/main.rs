@@ -36,12 +36,15 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             anyhow::bail!("{why}; pass --yes to apply the whole plan without questions, or --diff to preview it");
         }
-        let output = dedupe_models::fix(&config, safety)?;
+        let output = dedupe_models::fix(&config, config.plan, safety)?;
         for w in &output.warnings {
             eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
         }
         for s in &output.skipped {
             eprintln!("skipped: {}:{}: {}", s.path, s.line, s.message);
+        }
+        for n in &output.notes {
+            eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
         }
         let files = if output.written == 1 { "file" } else { "files" };
         let mut summary = format!("Fixed {} {files}.", output.written);
@@ -56,12 +59,15 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(if output.remaining == 0 { 0 } else { 1 }));
     }
     if config.mode == Mode::Diff {
-        let output = dedupe_models::diff(&config)?;
+        let output = dedupe_models::diff(&config, config.plan)?;
         for w in &output.warnings {
             eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
         }
         for s in &output.skipped {
             eprintln!("skipped: {}:{}: {}", s.path, s.line, s.message);
+        }
+        for n in &output.notes {
+            eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
         }
         write_stdout(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));

@@ -254,6 +254,14 @@ impl<'t> Collector<'t> {
                 _ => None,
             }),
             unique: keyword(call, "unique").is_some_and(is_true),
+            has_default: [
+                "default",
+                "server_default",
+                "default_factory",
+                "insert_default",
+            ]
+            .iter()
+            .any(|k| keyword(call, k).is_some()),
         }
     }
 
@@ -329,6 +337,7 @@ impl<'t> Collector<'t> {
                             primary_key: false,
                             nullable: None,
                             unique: false,
+                            has_default: false,
                         };
                         if mapped {
                             facts.columns.push(column);
@@ -440,6 +449,7 @@ impl<'t> Collector<'t> {
                         primary_key: false,
                         nullable: None,
                         unique: false,
+                        has_default: true,
                     });
                 }
             }

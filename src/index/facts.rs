@@ -187,6 +187,8 @@ pub struct Column {
     pub primary_key: bool,
     pub nullable: Option<bool>,
     pub unique: bool,
+    /// `default=`, `server_default=` or a SQLModel `Field(default...)`.
+    pub has_default: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -49,10 +49,9 @@ pub fn plan(p: &mut Planner) {
                 ));
             }
             let lost = lost_fields(dup, canonical);
-            if !lost.is_empty() {
-                // Copying them into the canonical class (`--merge-columns`) is not built yet.
+            if !lost.is_empty() && !p.options.merge_columns {
                 problems.push(format!(
-                    "`{}` at {} has {} that `{}` lacks; add them to `{}` by hand, then run again",
+                    "`{}` at {} has {} that `{}` lacks; pass --merge-columns to copy them into `{}`, or add them by hand",
                     dup.symbol,
                     ctx.at(dup.file, dup.offset),
                     lost.join(", "),
@@ -60,6 +59,23 @@ pub fn plan(p: &mut Planner) {
                     canonical.symbol
                 ));
             }
+        }
+        let mut merges = Vec::new();
+        if problems.is_empty() && p.options.merge_columns {
+            let mut already = std::collections::BTreeSet::new();
+            for &t in &cluster[1..] {
+                match super::merge::merge(p, &tables[t], canonical, &mut already) {
+                    Ok(edits) => merges.extend(edits),
+                    Err(why) => problems.push(format!("cannot merge columns: {why}")),
+                }
+            }
+        }
+        for edit in merges.into_iter().filter(|_| problems.is_empty()) {
+            let reason = format!(
+                "copy the columns only a duplicate of table `{}` has into `{}`",
+                canonical.name, canonical.symbol
+            );
+            p.file(canonical.file).add(edit, reason);
         }
         if !problems.is_empty() {
             for &t in &cluster[1..] {
@@ -74,6 +90,32 @@ pub fn plan(p: &mut Planner) {
         }
         for &t in &cluster[1..] {
             let dup = &tables[t];
+            // Code written against the duplicate never sets what it did not have.
+            let had: std::collections::BTreeSet<&str> =
+                dup.columns.iter().map(|c| c.name.as_str()).collect();
+            let required: Vec<String> = canonical
+                .columns
+                .iter()
+                .filter(|c| {
+                    c.nullable == Some(false)
+                        && !c.primary_key
+                        && !c.has_default
+                        && !had.contains(c.name.as_str())
+                })
+                .map(|c| format!("`{}`", c.name))
+                .collect();
+            if !required.is_empty() {
+                let message = format!(
+                    "`{}` here had no column {}, which the canonical `{}` at {} declares NOT NULL without a default: code that created `{}` rows must now set {}",
+                    dup.symbol,
+                    required.join(", "),
+                    canonical.symbol,
+                    ctx.at(canonical.file, canonical.offset),
+                    dup.symbol,
+                    if required.len() == 1 { "it" } else { "them" }
+                );
+                p.note(dup.file, dup.offset, message);
+            }
             let alias = if dup.symbol == canonical.symbol {
                 String::new()
             } else {

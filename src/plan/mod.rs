@@ -7,12 +7,19 @@ mod class_names;
 mod dual_paths;
 mod duplicates;
 mod imports;
+mod merge;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::analyze::Context;
 use crate::index::facts::{Span, TextEdit};
 use crate::index::module_map::FileId;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Copy the columns and relationships only a duplicate has into the canonical class.
+    pub merge_columns: bool,
+}
 
 #[derive(Debug, Clone)]
 pub struct PlannedEdit {
@@ -38,6 +45,8 @@ pub struct Skipped {
 pub struct Plan {
     pub files: BTreeMap<FileId, FilePlan>,
     pub skipped: Vec<Skipped>,
+    /// Things the fix does that need a person's eye (same shape as `skipped`).
+    pub notes: Vec<Skipped>,
 }
 
 impl FilePlan {
@@ -109,6 +118,7 @@ pub fn verify(index: &crate::index::Index, plan: &Plan) -> Result<(), String> {
 /// Shared state while planning.
 pub(crate) struct Planner<'a, 'c> {
     pub ctx: &'c Context<'a>,
+    pub options: PlanOptions,
     pub plan: Plan,
     /// Module names to write in imports, per file.
     names: HashMap<FileId, Option<String>>,
@@ -137,6 +147,16 @@ impl<'a, 'c> Planner<'a, 'c> {
         let source = &self.ctx.index.files[file];
         let line = source.line_col(offset).0;
         self.plan.skipped.push(Skipped {
+            path: source.display.clone(),
+            line,
+            message,
+        });
+    }
+
+    pub fn note(&mut self, file: FileId, offset: u32, message: String) {
+        let source = &self.ctx.index.files[file];
+        let line = source.line_col(offset).0;
+        self.plan.notes.push(Skipped {
             path: source.display.clone(),
             line,
             message,
@@ -208,9 +228,10 @@ impl<'a, 'c> Planner<'a, 'c> {
     }
 }
 
-pub fn plan(ctx: &Context) -> Plan {
+pub fn plan(ctx: &Context, options: PlanOptions) -> Plan {
     let mut planner = Planner {
         ctx,
+        options,
         plan: Plan::default(),
         names: HashMap::new(),
         shimmed: HashMap::new(),

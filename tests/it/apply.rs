@@ -61,6 +61,7 @@ fn config(dir: &Path) -> Config {
         format: Format::Text,
         color: false,
         mode: Mode::Check,
+        plan: Default::default(),
     }
 }
 
@@ -94,7 +95,7 @@ fn fix_rewrites_and_a_second_run_has_nothing_left() {
 fn a_file_changed_after_planning_aborts_everything() {
     let dir = duplicated();
     let index = Index::build(&config(dir.path())).unwrap();
-    let plan = dedupe_models::plan::plan(&Context::new(&index));
+    let plan = dedupe_models::plan::plan(&Context::new(&index), Default::default());
     assert_eq!(plan.files.len(), 2);
     std::fs::write(
         dir.path().join("main.py"),
@@ -115,7 +116,7 @@ fn a_file_changed_after_planning_aborts_everything() {
 fn an_unwritable_directory_leaves_every_file_as_it_was() {
     let dir = duplicated();
     let index = Index::build(&config(dir.path())).unwrap();
-    let plan = dedupe_models::plan::plan(&Context::new(&index));
+    let plan = dedupe_models::plan::plan(&Context::new(&index), Default::default());
     let before = tree(dir.path());
     // Root ignores permission bits; an immutable directory refuses even root.
     let app = dir.path().join("app");
@@ -144,7 +145,7 @@ fn an_unwritable_directory_leaves_every_file_as_it_was() {
 fn a_rewrite_that_does_not_parse_aborts_everything() {
     let dir = duplicated();
     let index = Index::build(&config(dir.path())).unwrap();
-    let mut plan = dedupe_models::plan::plan(&Context::new(&index));
+    let mut plan = dedupe_models::plan::plan(&Context::new(&index), Default::default());
     let main = index
         .files
         .iter()

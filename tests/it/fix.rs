@@ -36,7 +36,17 @@ fn fixture_diffs_apply_and_converge() {
     let mut problems = Vec::new();
     for dir in fixture_dirs() {
         let name = fixture_name(&dir);
-        let output = run(&dir, &["--diff", "--color", "never"]);
+        let toml = fixture_toml(&dir);
+        // Options the fixture's fix needs, e.g. `fix_args = ["--merge-columns"]`.
+        let fix_args: Vec<&str> = toml
+            .get("fix_args")
+            .and_then(|a| a.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.as_str())
+            .collect();
+        let diff_args = [&["--diff", "--color", "never"][..], &fix_args].concat();
+        let output = run(&dir, &diff_args);
         let diff = stdout(&output);
         insta::with_settings!({
             snapshot_path => "../../snapshots",
@@ -70,7 +80,10 @@ fn fixture_diffs_apply_and_converge() {
         // `--fix --yes` writes exactly what the diff shows.
         let fixed = tempfile::tempdir().unwrap();
         copy_tree(&dir, fixed.path());
-        let output = run(fixed.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+        let output = run(
+            fixed.path(),
+            &[&["--fix", "--yes", "--allow-no-vcs"][..], &fix_args].concat(),
+        );
         assert_ne!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
         for (path, content) in files(fixed.path()) {
             let applied = std::fs::read(scratch.path().join(&path)).unwrap_or_default();
@@ -81,19 +94,20 @@ fn fixture_diffs_apply_and_converge() {
                 ));
             }
         }
-        let again = run(scratch.path(), &["--diff", "--color", "never"]);
+        let again = run(scratch.path(), &diff_args);
         if !stdout(&again).is_empty() {
             problems.push(format!(
                 "{name}: a second run still plans:\n{}",
                 stdout(&again)
             ));
         }
-        // Where the fixture claims the fix makes its suite pass, prove it.
-        let toml = fixture_toml(&dir);
+        // Where the fixture says what its suite does after the fix, prove it: it passes
+        // (`fixed_by = "diff"`), or it fails with the error a person must now decide on (`after_fix`).
         let Some(pytest) = toml.get("pytest").and_then(|p| p.as_table()) else {
             continue;
         };
-        if pytest.get("fixed_by").and_then(|f| f.as_str()) != Some("diff") {
+        let after_fix = pytest.get("after_fix").and_then(|f| f.as_str());
+        if pytest.get("fixed_by").and_then(|f| f.as_str()) != Some("diff") && after_fix.is_none() {
             continue;
         }
         let cwd = scratch
@@ -105,7 +119,18 @@ fn fixture_diffs_apply_and_converge() {
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .output()
             .unwrap();
-        if !suite.status.success() {
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&suite.stdout),
+            String::from_utf8_lossy(&suite.stderr)
+        );
+        if let Some(expected) = after_fix {
+            if suite.status.success() || !printed.contains(expected) {
+                problems.push(format!(
+                    "{name}: after the fix its suite should fail with `{expected}`:\n{printed}"
+                ));
+            }
+        } else if !suite.status.success() {
             problems.push(format!(
                 "{name}: its suite still fails after the fix:\n{}{}",
                 String::from_utf8_lossy(&suite.stdout),

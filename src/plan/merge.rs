@@ -1,0 +1,235 @@
+//! `--merge-columns`: the column and relationship statements only a duplicate has are copied
+//! into the canonical class, with the imports they need, before the duplicate is re-exported.
+
+use std::collections::BTreeSet;
+
+use super::{indentation, Planner};
+use crate::index::facts::{Binding, Span, TextEdit};
+use crate::index::models::{Origin, TableDef};
+use crate::index::module_map::ModuleMap;
+
+/// Identifiers in Python source outside string literals (a light scan, enough for column lines).
+fn identifiers(text: &str) -> BTreeSet<&str> {
+    let mut out = BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'"' || b == b'\'' {
+            let quote = b;
+            i += 1;
+            while i < bytes.len() && bytes[i] != quote {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if b == b'#' {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+        } else if b == b'_' || b.is_ascii_alphabetic() {
+            let start = i;
+            while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
+                i += 1;
+            }
+            let preceded_by_dot = start > 0 && bytes[start - 1] == b'.';
+            if !preceded_by_dot {
+                out.insert(&text[start..i]);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The edits (all in the canonical's file) that merge `dup`'s extra fields into `canonical`.
+pub fn merge(
+    p: &mut Planner,
+    dup: &TableDef,
+    canonical: &TableDef,
+    already: &mut BTreeSet<String>,
+) -> Result<Vec<TextEdit>, String> {
+    let ctx = p.ctx;
+    let (Origin::Class(_), Origin::Class(_)) = (dup.origin, canonical.origin) else {
+        return Err("merging columns into or from a `Table(...)` is not supported".into());
+    };
+    let inside = |span: Span, def: &TableDef| def.span.0 <= span.0 && span.1 <= def.span.1;
+    let columns: BTreeSet<&str> = canonical.columns.iter().map(|c| c.name.as_str()).collect();
+    let relationships: BTreeSet<&str> = canonical
+        .relationships
+        .iter()
+        .map(|r| r.attr.as_str())
+        .collect();
+    let mut statements: Vec<(String, Span)> = Vec::new();
+    for column in dup
+        .columns
+        .iter()
+        .filter(|c| !columns.contains(c.name.as_str()))
+    {
+        if !inside(column.span, dup) {
+            return Err(format!(
+                "column `{}` of `{}` comes from a mixin",
+                column.name, dup.symbol
+            ));
+        }
+        if already.insert(format!("column {}", column.name)) {
+            statements.push((column.name.clone(), column.span));
+        }
+    }
+    for relationship in dup
+        .relationships
+        .iter()
+        .filter(|r| !relationships.contains(r.attr.as_str()))
+    {
+        if !inside(relationship.span, dup) {
+            return Err(format!(
+                "relationship `{}` of `{}` comes from a mixin",
+                relationship.attr, dup.symbol
+            ));
+        }
+        if already.insert(format!("relationship {}", relationship.attr)) {
+            statements.push((relationship.attr.clone(), relationship.span));
+        }
+    }
+    statements.sort_by_key(|(_, span)| *span);
+    if statements.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dup_text = p.text(dup.file);
+    let canonical_text = p.text(canonical.file);
+    // After the canonical's last own column or relationship.
+    let anchor = canonical
+        .columns
+        .iter()
+        .map(|c| c.span)
+        .chain(canonical.relationships.iter().map(|r| r.span))
+        .filter(|s| inside(*s, canonical))
+        .max_by_key(|s| s.1)
+        .ok_or_else(|| {
+            format!(
+                "`{}` has no column of its own to merge after",
+                canonical.symbol
+            )
+        })?;
+    let (target_indent, _) = indentation(canonical_text, anchor.0);
+    let line_end = canonical_text[anchor.1 as usize..]
+        .find('\n')
+        .map_or(canonical_text.len(), |i| anchor.1 as usize + i + 1);
+    let mut block = format!(
+        "{target_indent}# merged from `{}` in {} by dedupe-models\n",
+        dup.symbol, ctx.index.files[dup.file].display
+    );
+    let mut merged_text = String::new();
+    for (_, span) in &statements {
+        let (dup_indent, _) = indentation(dup_text, span.0);
+        let statement = &dup_text[span.0 as usize..span.1 as usize];
+        merged_text.push_str(statement);
+        merged_text.push('\n');
+        for (n, line) in statement.lines().enumerate() {
+            let line = if n == 0 {
+                line
+            } else {
+                line.strip_prefix(dup_indent.as_str()).unwrap_or(line)
+            };
+            block.push_str(&target_indent);
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    let mut edits = vec![TextEdit {
+        start: line_end as u32,
+        end: line_end as u32,
+        content: block,
+    }];
+
+    // The imports the copied lines need.
+    let dup_facts = &ctx.index.files[dup.file].facts;
+    let canonical_facts = &ctx.index.files[canonical.file].facts;
+    let dup_module = p.module_name(dup.file);
+    let mut imports = Vec::new();
+    for word in identifiers(&merged_text) {
+        if canonical_facts.bindings.contains_key(word) {
+            continue;
+        }
+        let Some(binding) = dup_facts.bindings.get(word) else {
+            continue;
+        };
+        match binding {
+            Binding::FromImport { site, name } => {
+                let site = &dup_facts.imports[*site];
+                let module = if site.level == 0 {
+                    site.module.clone()
+                } else {
+                    dup_module.as_deref().and_then(|m| {
+                        ModuleMap::relative_name(
+                            m,
+                            ctx.index.module_map.is_package(dup.file),
+                            site.level,
+                            site.module.as_deref(),
+                        )
+                    })
+                };
+                let Some(module) = module else {
+                    return Err(format!("cannot tell where `{word}` is imported from"));
+                };
+                let alias = if name == word {
+                    String::new()
+                } else {
+                    format!(" as {word}")
+                };
+                imports.push(format!("from {module} import {name}{alias}"));
+            }
+            Binding::Module(module) => {
+                let head = module.split('.').next().unwrap_or(module);
+                imports.push(if head == word {
+                    format!("import {module}")
+                } else {
+                    format!("import {module} as {word}")
+                });
+            }
+            _ => {
+                return Err(format!(
+                    "`{word}` is defined in {}; move it first",
+                    ctx.index.files[dup.file].display
+                ))
+            }
+        }
+    }
+    if !imports.is_empty() {
+        let last_import = canonical_facts
+            .imports
+            .iter()
+            .filter(|s| !s.in_function && !s.type_checking)
+            .map(|s| s.stmt.1)
+            .max();
+        let at = last_import.map_or(0, |end| {
+            canonical_text[end as usize..]
+                .find('\n')
+                .map_or(canonical_text.len(), |i| end as usize + i + 1)
+        });
+        let content: String = imports.iter().map(|i| format!("{i}\n")).collect();
+        edits.push(TextEdit {
+            start: at as u32,
+            end: at as u32,
+            content,
+        });
+    }
+    Ok(edits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::identifiers;
+
+    #[test]
+    fn identifiers_skip_strings_comments_and_attributes() {
+        let found = identifiers(
+            "title = Column(sa.String, doc='Message id')  # Note\nx = relationship(\"Message\")\n",
+        );
+        // Keyword names (`doc`) are kept: they are never bound in a module, so they add no import.
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            ["Column", "doc", "relationship", "sa", "title", "x"]
+        );
+    }
+}
