@@ -173,6 +173,7 @@ pub fn remove_unused(p: &mut Planner) {
             at = end as usize;
         }
         remaining.push_str(&text[at..]);
+        let remaining = super::without_comments(&remaining);
         let in_removed: String = spans
             .iter()
             .map(|(s, e)| &text[*s as usize..*e as usize])

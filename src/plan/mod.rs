@@ -266,6 +266,43 @@ pub fn mentions(text: &str, word: &str) -> bool {
     })
 }
 
+/// The text with its `#` comments blanked out (quotes respected), so that a name mentioned only
+/// in a comment does not keep an import alive.
+pub fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), '\\') => {
+                out.push(c);
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+                let _ = q;
+            }
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (None, '#') => {
+                for rest in chars.by_ref() {
+                    if rest == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// The indentation of the line `offset` is on, and whether only that indentation precedes it.
 pub fn indentation(text: &str, offset: u32) -> (String, bool) {
     let start = text[..offset as usize].rfind('\n').map_or(0, |i| i + 1);
@@ -276,4 +313,20 @@ pub fn indentation(text: &str, offset: u32) -> (String, bool) {
         .collect();
     let alone = indent.len() == prefix.len();
     (indent, alone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_do_not_count_as_uses() {
+        let text = "x = 1  # uses db.metadata\ns = '# not a comment'\n";
+        assert_eq!(without_comments(text), "x = 1  \ns = '# not a comment'\n");
+        assert!(!mentions(&without_comments(text), "db"));
+        assert!(
+            mentions("relationship(\"User\")", "User"),
+            "names in strings still count"
+        );
+    }
 }

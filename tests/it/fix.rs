@@ -7,6 +7,44 @@ use std::process::Command;
 use crate::python::python;
 use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml, run, stderr, stdout};
 
+/// `ruff check --select F401,F811,F821` as `path: CODE message` lines, without line numbers
+/// (the fix moves lines).
+fn pyflakes(dir: &std::path::Path) -> Vec<String> {
+    let ruff = python().with_file_name("ruff");
+    let output = Command::new(ruff)
+        .args([
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "F401,F811,F821",
+            "--output-format",
+            "json",
+            ".",
+        ])
+        .current_dir(dir)
+        .output()
+        .expect("ruff runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("ruff: {}", String::from_utf8_lossy(&output.stderr)));
+    report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{}: {} {}",
+                d["filename"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches(dir.to_str().unwrap()),
+                d["code"].as_str().unwrap_or(""),
+                d["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 /// Every file below `dir`, relative to it, with its bytes.
 fn files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
@@ -92,6 +130,13 @@ fn fixture_diffs_apply_and_converge() {
                     "{name}: --fix wrote {} differently from the diff",
                     path.display()
                 ));
+            }
+        }
+        // Nothing new for pyflakes: no unused import, redefinition or undefined name.
+        let before = pyflakes(&dir);
+        for problem in pyflakes(fixed.path()) {
+            if !before.contains(&problem) {
+                problems.push(format!("{name}: the fix introduced `{problem}`"));
             }
         }
         let again = run(scratch.path(), &diff_args);
