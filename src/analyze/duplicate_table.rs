@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::score::{rank, score, Score};
 use super::{Context, TableKey};
-use crate::index::models::{BaseId, TableId};
+use crate::index::models::{BaseId, TableDef, TableId};
 use crate::report::{Code, Finding, Location};
 
 /// Definitions grouped by table identity, split into the sets that meet at run time; each set
@@ -116,6 +116,104 @@ fn configured(ctx: &Context, group: &[TableId]) -> Option<TableId> {
     })
 }
 
+fn dup_of<'a>(ctx: &'a Context, table: TableId) -> &'a TableDef {
+    &ctx.index.models.tables[table]
+}
+
+/// The schema comparison of a duplicate with the canonical definition: columns and relationships
+/// only one has, and columns whose type, key, nullability or uniqueness differ.
+pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
+    let mut lines = Vec::new();
+    let names = |def: &TableDef| -> BTreeMap<String, usize> {
+        def.columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect()
+    };
+    let (mine, theirs) = (names(dup), names(canonical));
+    let only = |a: &BTreeMap<String, usize>, b: &BTreeMap<String, usize>| -> Vec<String> {
+        a.keys()
+            .filter(|k| !b.contains_key(*k))
+            .map(|k| format!("`{k}`"))
+            .collect()
+    };
+    let rels = |a: &TableDef, b: &TableDef| -> Vec<String> {
+        a.relationships
+            .iter()
+            .filter(|r| !b.relationships.iter().any(|o| o.attr == r.attr))
+            .map(|r| format!("`{}`", r.attr))
+            .collect()
+    };
+    let only_dup = [only(&mine, &theirs), rels(dup, canonical)].concat();
+    let only_canonical = [only(&theirs, &mine), rels(canonical, dup)].concat();
+    if !only_dup.is_empty() {
+        lines.push(format!(
+            "only in `{}` here: {}",
+            dup.symbol,
+            only_dup.join(", ")
+        ));
+    }
+    if !only_canonical.is_empty() {
+        lines.push(format!(
+            "only in the canonical `{}`: {}",
+            canonical.symbol,
+            only_canonical.join(", ")
+        ));
+    }
+    let mut differ = Vec::new();
+    for (name, &i) in &mine {
+        let Some(&j) = theirs.get(name) else { continue };
+        let (a, b) = (&dup.columns[i], &canonical.columns[j]);
+        let mut what = Vec::new();
+        let normalized = |t: &Option<String>| {
+            t.as_deref().map(|t| {
+                t.replace(char::is_whitespace, "")
+                    .replace("sa.", "")
+                    .replace("db.", "")
+            })
+        };
+        let (ta, tb) = (normalized(&a.type_text), normalized(&b.type_text));
+        // `Mapped[str]` and `String(36)` say the same thing in two styles; compare like with like.
+        let same_style = ta.is_some() && tb.is_some() && a.python_type == b.python_type;
+        if same_style && ta != tb {
+            what.push(format!(
+                "type {} vs {}",
+                ta.unwrap_or_default(),
+                tb.unwrap_or_default()
+            ));
+        }
+        if a.foreign_key != b.foreign_key {
+            what.push(format!(
+                "foreign key {} vs {}",
+                a.foreign_key.as_deref().unwrap_or("none"),
+                b.foreign_key.as_deref().unwrap_or("none")
+            ));
+        }
+        if a.primary_key != b.primary_key {
+            what.push(format!(
+                "primary key {} vs {}",
+                a.primary_key, b.primary_key
+            ));
+        }
+        if let (Some(x), Some(y)) = (a.nullable, b.nullable) {
+            if x != y {
+                what.push(format!("nullable {x} vs {y}"));
+            }
+        }
+        if a.unique != b.unique {
+            what.push(format!("unique {} vs {}", a.unique, b.unique));
+        }
+        if !what.is_empty() {
+            differ.push(format!("`{name}` ({})", what.join(", ")));
+        }
+    }
+    if !differ.is_empty() {
+        lines.push(format!("differ (here vs canonical): {}", differ.join("; ")));
+    }
+    lines
+}
+
 pub fn findings(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for cluster in &ctx.duplicates {
@@ -154,6 +252,7 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                 symbol: canonical.symbol.clone(),
             });
             finding.notes = notes.clone();
+            finding.notes.extend(compare(dup_of(ctx, t), canonical));
             out.push(finding);
         }
     }

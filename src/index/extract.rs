@@ -219,7 +219,8 @@ impl<'t> Collector<'t> {
             .and_then(string_literal)
             .unwrap_or_else(|| attr.to_owned());
         let mut foreign_key = keyword(call, "foreign_key").and_then(string_literal);
-        let mut type_text = mapped_type.map(|t| self.source(t));
+        // The SQL type written in the call wins over the Python type of a `Mapped[...]`.
+        let mut type_text = None;
         for arg in args.iter() {
             match callee_name(arg) {
                 Some("ForeignKey") => {
@@ -242,6 +243,10 @@ impl<'t> Collector<'t> {
                 .or_else(|| keyword(call, "type_"))
                 .map(|t| self.source(t));
         }
+        let python_type = type_text.is_none() && mapped_type.is_some();
+        if python_type {
+            type_text = mapped_type.map(|t| self.source(t));
+        }
         Column {
             attr: attr.to_owned(),
             name,
@@ -262,6 +267,7 @@ impl<'t> Collector<'t> {
             ]
             .iter()
             .any(|k| keyword(call, k).is_some()),
+            python_type,
         }
     }
 
@@ -338,6 +344,7 @@ impl<'t> Collector<'t> {
                             nullable: None,
                             unique: false,
                             has_default: false,
+                            python_type: true,
                         };
                         if mapped {
                             facts.columns.push(column);
@@ -450,6 +457,7 @@ impl<'t> Collector<'t> {
                         nullable: None,
                         unique: false,
                         has_default: true,
+                        python_type: true,
                     });
                 }
             }
@@ -460,6 +468,7 @@ impl<'t> Collector<'t> {
                 let mut column = self.column(name, call, span, inner);
                 if n == "Field" && column.type_text.is_none() {
                     column.type_text = inner.map(|i| self.source(i));
+                    column.python_type = true;
                 }
                 facts.columns.push(column);
             }
@@ -540,6 +549,9 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                 if let Some(table) = self.table_call(&expr.value, None, offset(expr.range), None) {
                     self.facts.tables.push(table);
                 }
+                if silences_duplicates(&expr.value) {
+                    self.facts.warning_filters.push(offset(expr.range));
+                }
                 walk_stmt(self, stmt);
             }
             _ => walk_stmt(self, stmt),
@@ -587,6 +599,27 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
         }
         walk_expr(self, expr);
     }
+}
+
+/// `warnings.filterwarnings("ignore", message=".*already contains a class.*")` and the like.
+fn silences_duplicates(expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else { return false };
+    if !dotted(&call.func).is_some_and(|f| f == "filterwarnings" || f.ends_with(".filterwarnings"))
+    {
+        return false;
+    }
+    let texts: Vec<String> = call
+        .arguments
+        .args
+        .iter()
+        .chain(call.arguments.keywords.iter().map(|k| &k.value))
+        .filter_map(string_literal)
+        .collect();
+    texts.iter().any(|t| {
+        t.contains("already contains a class")
+            || t.contains("already defined for this MetaData")
+            || t.contains("This declarative base already")
+    })
 }
 
 fn imported(alias: &ast::Alias) -> ImportedName {

@@ -17,6 +17,9 @@ pub struct FileFacts {
     pub tables: Vec<TableCall>,
     pub decls: Vec<Decl>,
     pub create_alls: Vec<CreateAll>,
+    /// Module-level `warnings.filterwarnings(...)` statements that silence SQLAlchemy's
+    /// duplicate-class and duplicate-table warnings: band-aids too.
+    pub warning_filters: Vec<Span>,
 }
 
 /// One `import ...` or `from ... import ...` statement, wherever it stands.
@@ -189,6 +192,8 @@ pub struct Column {
     pub unique: bool,
     /// `default=`, `server_default=` or a SQLModel `Field(default...)`.
     pub has_default: bool,
+    /// `type_text` is a Python annotation (`Mapped[str]`, SQLModel fields), not an SQL type.
+    pub python_type: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -6,6 +6,36 @@ use std::collections::BTreeSet;
 use super::Planner;
 
 pub fn plan(p: &mut Planner) {
+    remove_flags(p);
+    remove_warning_filters(p);
+}
+
+/// `warnings.filterwarnings` calls that silence duplicate-class warnings go once no duplicate and
+/// no stray module name is left.
+fn remove_warning_filters(p: &mut Planner) {
+    let ctx = p.ctx;
+    let all_fixed = p.fixed_clusters.len() == ctx.duplicates.len()
+        && ctx
+            .runtime
+            .dual_loaded()
+            .all(|(f, _)| p.fixed_dual.contains(&f));
+    for (file, source) in ctx.index.files.iter().enumerate() {
+        for &span in &source.facts.warning_filters {
+            if all_fixed {
+                let edit = crate::index::removal::remove_statement(&source.text, span);
+                let reason =
+                    "remove the filter that hid duplicate-model warnings: no duplicate is left";
+                if p.file(file).add(edit, reason) {
+                    p.removed.entry(file).or_default().push(span);
+                }
+            } else {
+                p.skip(file, span.0, "the `warnings.filterwarnings` that hides duplicate-model warnings stays until every duplicate is fixed".into());
+            }
+        }
+    }
+}
+
+fn remove_flags(p: &mut Planner) {
     let ctx = p.ctx;
     let tables = &ctx.index.models.tables;
     let dual: BTreeSet<usize> = ctx.runtime.dual_loaded().map(|(f, _)| f).collect();

@@ -21,6 +21,7 @@ pub fn rewrite_importers(p: &mut Planner) {
     for (file, source) in ctx.index.files.iter().enumerate() {
         for (site_index, site) in source.facts.imports.iter().enumerate() {
             if !site.is_from {
+                note_module_imports(p, file, site);
                 continue;
             }
             let mut moved: Vec<(usize, String, String)> = Vec::new();
@@ -40,6 +41,35 @@ pub fn rewrite_importers(p: &mut Planner) {
             }
             if !moved.is_empty() {
                 rewrite_site(p, file, site, &moved);
+            }
+        }
+    }
+}
+
+/// `import pkg.users.models as m` then `m.User`: it keeps working through the re-export; say so.
+fn note_module_imports(p: &mut Planner, file: FileId, site: &ImportSite) {
+    let ctx = p.ctx;
+    for name in &site.names {
+        let Some(module_file) = ctx.index.module_map.resolve(&name.name, Some(file)) else {
+            continue;
+        };
+        let mut moved: Vec<(String, String)> = p
+            .shimmed
+            .iter()
+            .filter(|(key, _)| matches!(key, ShimKey::Class(f, _) | ShimKey::Table(f, _) if *f == module_file))
+            .map(|(key, (module, symbol))| {
+                let old = match key {
+                    ShimKey::Class(f, c) => ctx.index.files[*f].facts.classes[*c].name.clone(),
+                    ShimKey::Table(f, t) => ctx.index.files[*f].facts.tables[*t].assigned.clone().unwrap_or_else(|| symbol.clone()),
+                };
+                (old, module.clone())
+            })
+            .collect();
+        moved.sort();
+        let local = name.asname.as_deref().unwrap_or(&name.name);
+        for (old, module) in moved {
+            if p.text(file).contains(&format!("{local}.{old}")) {
+                p.note(file, site.stmt.0, format!("`{local}.{old}` keeps working through the re-export in `{}`; `from {module} import {old}` would drop the indirection", name.name));
             }
         }
     }
