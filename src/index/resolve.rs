@@ -104,15 +104,7 @@ impl<'a> Resolver<'a> {
         parts: Vec<String>,
         depth: usize,
     ) -> Resolved {
-        let module_file = if site.level > 0 {
-            self.map
-                .resolve_relative(file, site.level, site.module.as_deref())
-        } else {
-            site.module
-                .as_deref()
-                .and_then(|m| self.map.resolve(m, Some(file)))
-        };
-        let Some(module_file) = module_file else {
+        let Some(module_file) = self.map.from_module(file, site) else {
             if site.level > 0 {
                 return Resolved {
                     entity: Entity::Unknown,
@@ -189,15 +181,7 @@ impl<'a> Resolver<'a> {
             .iter()
             .filter(|s| s.is_from && s.names.iter().any(|n| n.name == "*"))
         {
-            let module_file = if site.level > 0 {
-                self.map
-                    .resolve_relative(file, site.level, site.module.as_deref())
-            } else {
-                site.module
-                    .as_deref()
-                    .and_then(|m| self.map.resolve(m, Some(file)))
-            };
-            match module_file {
+            match self.map.from_module(file, site) {
                 Some(target) => {
                     let found = self.resolve_parts(target, parts.clone(), depth + 1);
                     if found.entity != Entity::Unknown {

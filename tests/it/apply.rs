@@ -10,22 +10,12 @@ use dedupe_models::apply::{apply, ApplyError, Safety};
 use dedupe_models::config::{Config, Format, Mode};
 use dedupe_models::index::Index;
 
-use crate::support::{run, stderr, stdout};
+use crate::support::{project, run, stderr, stdout};
 
 const DB: &str = "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n";
 const USER_A: &str = "from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n";
 const USER_B: &str = "from sqlalchemy import Column, Integer\nfrom app.db import Base\n\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n\n\ndef helper():\n    return 1\n";
 const MAIN: &str = "import app.a\nfrom app.b import User, helper\n";
-
-fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, content) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
 
 fn duplicated() -> tempfile::TempDir {
     project(&[

@@ -2,17 +2,7 @@
 
 use std::path::Path;
 
-use crate::support::{run, stderr, stdout};
-
-fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, content) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
+use crate::support::{project, run, stderr, stdout};
 
 const DB: &[u8] = b"from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n";
 const USER_A: &[u8] = b"from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n";

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::python::python;
+use crate::python::{pytest as run_pytest, python};
 use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml, run, stderr, stdout};
 
 /// `ruff check --select F401,F811,F821` as `path: CODE message` lines, without line numbers
@@ -158,28 +158,16 @@ fn fixture_diffs_apply_and_converge() {
         let cwd = scratch
             .path()
             .join(pytest.get("cwd").and_then(|c| c.as_str()).unwrap_or("."));
-        let suite = Command::new(python())
-            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"])
-            .current_dir(&cwd)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .output()
-            .unwrap();
-        let printed = format!(
-            "{}{}",
-            String::from_utf8_lossy(&suite.stdout),
-            String::from_utf8_lossy(&suite.stderr)
-        );
+        let (passed, printed) = run_pytest(&cwd);
         if let Some(expected) = after_fix {
-            if suite.status.success() || !printed.contains(expected) {
+            if passed || !printed.contains(expected) {
                 problems.push(format!(
                     "{name}: after the fix its suite should fail with `{expected}`:\n{printed}"
                 ));
             }
-        } else if !suite.status.success() {
+        } else if !passed {
             problems.push(format!(
-                "{name}: its suite still fails after the fix:\n{}{}",
-                String::from_utf8_lossy(&suite.stdout),
-                String::from_utf8_lossy(&suite.stderr)
+                "{name}: its suite still fails after the fix:\n{printed}"
             ));
         }
     }

@@ -1,14 +1,11 @@
 //! Each fixture that claims to reproduce a failure proves it: its own pytest suite, run with real
 //! SQLAlchemy, fails with the error of its story; healthy fixtures pass.
 
-use std::process::Command;
-
-use crate::python::python;
+use crate::python::pytest as run_pytest;
 use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml};
 
 #[test]
 fn fixture_suites_fail_with_their_story_error() {
-    let python = python();
     let mut problems = Vec::new();
     for dir in fixture_dirs() {
         let name = fixture_name(&dir);
@@ -21,24 +18,14 @@ fn fixture_suites_fail_with_their_story_error() {
         let cwd = scratch
             .path()
             .join(pytest.get("cwd").and_then(|c| c.as_str()).unwrap_or("."));
-        let output = Command::new(&python)
-            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"])
-            .current_dir(&cwd)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .output()
-            .unwrap();
-        let printed = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let (passed, printed) = run_pytest(&cwd);
         if pytest.get("passes").and_then(|p| p.as_bool()) == Some(true) {
-            if !output.status.success() {
+            if !passed {
                 problems.push(format!("{name}: its suite should pass:\n{printed}"));
             }
             continue;
         }
-        if output.status.success() {
+        if passed {
             problems.push(format!(
                 "{name}: its suite passed, but the fixture claims it fails"
             ));

@@ -52,3 +52,19 @@ fn create() -> PathBuf {
     std::fs::write(&marker, wanted).unwrap();
     python
 }
+
+/// Runs the project's own pytest suite in `cwd`: whether it passed, and what it printed.
+pub fn pytest(cwd: &std::path::Path) -> (bool, String) {
+    let output = Command::new(python())
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"])
+        .current_dir(cwd)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("pytest runs");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), printed)
+}

@@ -79,3 +79,15 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A throwaway project made of `(path, content)` files. Outside the repository, whose
+/// .gitignore would hide it from the walk.
+pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
