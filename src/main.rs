@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use dedupe_models::cli::Args;
 use dedupe_models::config::{Format, Mode};
+use dedupe_models::index::Warning;
+use dedupe_models::plan::Skipped;
 use dedupe_models::render;
 
 fn main() -> ExitCode {
@@ -37,15 +39,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("{why}; pass --yes to apply the whole plan without questions, or --diff to preview it");
         }
         let output = dedupe_models::fix(&config, config.plan, safety)?;
-        for w in &output.warnings {
-            eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
-        }
-        for s in &output.skipped {
-            eprintln!("skipped: {}:{}: {}", s.path, s.line, s.message);
-        }
-        for n in &output.notes {
-            eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
-        }
+        print_messages(&output.warnings, &output.skipped, &output.notes);
         let files = if output.written == 1 { "file" } else { "files" };
         let mut summary = format!("Fixed {} {files}.", output.written);
         if output.remaining > 0 {
@@ -60,15 +54,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if config.mode == Mode::Diff {
         let output = dedupe_models::diff(&config, config.plan)?;
-        for w in &output.warnings {
-            eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
-        }
-        for s in &output.skipped {
-            eprintln!("skipped: {}:{}: {}", s.path, s.line, s.message);
-        }
-        for n in &output.notes {
-            eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
-        }
+        print_messages(&output.warnings, &output.skipped, &output.notes);
         write_stdout(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
     }
@@ -87,6 +73,19 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         1
     }))
+}
+
+/// What the plan left alone or wants a person to look at, on stderr.
+fn print_messages(warnings: &[Warning], skipped: &[Skipped], notes: &[Skipped]) {
+    for w in warnings {
+        eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
+    }
+    for s in skipped {
+        eprintln!("skipped: {}:{}: {}", s.path, s.line, s.message);
+    }
+    for n in notes {
+        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+    }
 }
 
 fn write_stdout(text: &str) -> std::io::Result<()> {
