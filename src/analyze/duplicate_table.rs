@@ -50,7 +50,7 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
 }
 
 /// The base most tables of a database use.
-fn primary_bases(ctx: &Context) -> HashMap<BaseId, BaseId> {
+pub fn primary_bases(ctx: &Context) -> HashMap<BaseId, BaseId> {
     let mut counts: BTreeMap<(BaseId, BaseId), usize> = BTreeMap::new();
     for (id, def) in ctx.index.models.tables.iter().enumerate() {
         *counts.entry((ctx.key(id).0, def.registry)).or_default() += 1;
@@ -66,12 +66,11 @@ fn primary_bases(ctx: &Context) -> HashMap<BaseId, BaseId> {
 }
 
 pub fn scored(ctx: &Context, group: &[TableId]) -> Vec<(TableId, Score, usize)> {
-    let primary = primary_bases(ctx);
     group
         .iter()
         .map(|&id| {
             let def = &ctx.index.models.tables[id];
-            let is_primary = primary.get(&ctx.key(id).0) == Some(&def.registry);
+            let is_primary = ctx.primary.get(&ctx.key(id).0) == Some(&def.registry);
             let importers = ctx
                 .runtime
                 .names
@@ -114,10 +113,6 @@ fn configured(ctx: &Context, group: &[TableId]) -> Option<TableId> {
                 .iter()
                 .any(|n| n.name == module)
     })
-}
-
-fn dup_of<'a>(ctx: &'a Context, table: TableId) -> &'a TableDef {
-    &ctx.index.models.tables[table]
 }
 
 /// The schema comparison of a duplicate with the canonical definition: columns and relationships
@@ -252,7 +247,9 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                 symbol: canonical.symbol.clone(),
             });
             finding.notes = notes.clone();
-            finding.notes.extend(compare(dup_of(ctx, t), canonical));
+            finding
+                .notes
+                .extend(compare(&ctx.index.models.tables[t], canonical));
             out.push(finding);
         }
     }

@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub connections: Connections,
     /// Duplicate tables: definitions of one table that meet at run time, canonical first.
     pub duplicates: Vec<Vec<TableId>>,
+    /// For each database (connected metadata group), the base most of its tables use.
+    pub primary: std::collections::HashMap<BaseId, BaseId>,
 }
 
 /// Table identity: the connected group of metadata, bind key, schema and name.
@@ -47,7 +49,9 @@ impl<'a> Context<'a> {
             runtime,
             connections,
             duplicates: Vec::new(),
+            primary: Default::default(),
         };
+        context.primary = duplicate_table::primary_bases(&context);
         context.duplicates = duplicate_table::clusters(&context);
         context
     }

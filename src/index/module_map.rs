@@ -130,14 +130,6 @@ impl ModuleMap {
         &self.paths[file]
     }
 
-    pub fn len(&self) -> usize {
-        self.paths.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
-    }
-
     pub fn is_package(&self, file: FileId) -> bool {
         self.packages[file]
     }
@@ -145,10 +137,6 @@ impl ModuleMap {
     /// Every name the file can be imported as, deepest root first.
     pub fn names(&self, file: FileId) -> &[ModuleName] {
         &self.names[file]
-    }
-
-    pub fn root(&self, index: usize) -> &Path {
-        &self.roots[index]
     }
 
     /// The name pytest's `prepend` import mode gives a test module: its path from the first

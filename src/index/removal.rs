@@ -3,8 +3,8 @@
 
 use super::facts::{Span, TextEdit};
 
-/// A bracketed, comma-separated list: `open` is just after the opening bracket, `close` is the
-/// closing bracket.
+/// A comma-separated list: the spans of its items, and `close`, the offset of its closing
+/// bracket (or of the statement's end when it has none).
 pub struct List {
     pub close: u32,
     pub items: Vec<Span>,

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{Planner, ShimKey};
 use crate::index::facts::TextEdit;
+use crate::index::facts::{Column, Relationship};
 use crate::index::models::{Origin, TableDef};
 
 pub fn plan(p: &mut Planner) {
@@ -158,24 +159,37 @@ fn kind(def: &TableDef) -> &'static str {
 
 /// Columns and relationships the duplicate has and the canonical lacks, by database column name
 /// and attribute name.
-pub fn lost_fields(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
+pub fn lost<'d>(
+    dup: &'d TableDef,
+    canonical: &TableDef,
+) -> (Vec<&'d Column>, Vec<&'d Relationship>) {
     let columns: BTreeSet<&str> = canonical.columns.iter().map(|c| c.name.as_str()).collect();
     let relationships: BTreeSet<&str> = canonical
         .relationships
         .iter()
         .map(|r| r.attr.as_str())
         .collect();
-    let mut lost: Vec<String> = dup
-        .columns
-        .iter()
-        .filter(|c| !columns.contains(c.name.as_str()))
-        .map(|c| format!("column `{}`", c.name))
-        .collect();
-    lost.extend(
+    (
+        dup.columns
+            .iter()
+            .filter(|c| !columns.contains(c.name.as_str()))
+            .collect(),
         dup.relationships
             .iter()
             .filter(|r| !relationships.contains(r.attr.as_str()))
-            .map(|r| format!("relationship `{}`", r.attr)),
-    );
-    lost
+            .collect(),
+    )
+}
+
+fn lost_fields(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
+    let (columns, relationships) = lost(dup, canonical);
+    columns
+        .iter()
+        .map(|c| format!("column `{}`", c.name))
+        .chain(
+            relationships
+                .iter()
+                .map(|r| format!("relationship `{}`", r.attr)),
+        )
+        .collect()
 }

@@ -54,18 +54,9 @@ pub fn merge(
         return Err("merging columns into or from a `Table(...)` is not supported".into());
     };
     let inside = |span: Span, def: &TableDef| def.span.0 <= span.0 && span.1 <= def.span.1;
-    let columns: BTreeSet<&str> = canonical.columns.iter().map(|c| c.name.as_str()).collect();
-    let relationships: BTreeSet<&str> = canonical
-        .relationships
-        .iter()
-        .map(|r| r.attr.as_str())
-        .collect();
+    let (lost_columns, lost_relationships) = super::duplicates::lost(dup, canonical);
     let mut statements: Vec<(String, Span)> = Vec::new();
-    for column in dup
-        .columns
-        .iter()
-        .filter(|c| !columns.contains(c.name.as_str()))
-    {
+    for column in lost_columns {
         if !inside(column.span, dup) {
             return Err(format!(
                 "column `{}` of `{}` comes from a mixin",
@@ -76,11 +67,7 @@ pub fn merge(
             statements.push((column.name.clone(), column.span));
         }
     }
-    for relationship in dup
-        .relationships
-        .iter()
-        .filter(|r| !relationships.contains(r.attr.as_str()))
-    {
+    for relationship in lost_relationships {
         if !inside(relationship.span, dup) {
             return Err(format!(
                 "relationship `{}` of `{}` comes from a mixin",
