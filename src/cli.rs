@@ -118,6 +118,7 @@ impl Args {
         };
         let plan = crate::plan::PlanOptions {
             merge_columns: self.merge_columns,
+            ..Default::default()
         };
         Ok(Config {
             paths: absolute,

@@ -52,7 +52,7 @@ pub struct FixOutput {
 /// Plans the fix and applies it, all or nothing, then checks again.
 pub fn fix(
     config: &config::Config,
-    options: plan::PlanOptions,
+    options: &plan::PlanOptions,
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
     let index = index::Index::build(config)?;
@@ -70,7 +70,7 @@ pub fn fix(
 }
 
 /// Plans the fix and renders it as a unified diff; writes nothing.
-pub fn diff(config: &config::Config, options: plan::PlanOptions) -> Result<DiffOutput, Error> {
+pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
     let index = index::Index::build(config)?;
     let context = analyze::Context::new(&index);
     let plan = plan::plan(&context, options);

@@ -38,7 +38,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             anyhow::bail!("{why}; pass --yes to apply the whole plan without questions, or --diff to preview it");
         }
-        let output = dedupe_models::fix(&config, config.plan, safety)?;
+        let output = dedupe_models::fix(&config, &config.plan, safety)?;
         print_messages(&output.warnings, &output.skipped, &output.notes);
         let files = if output.written == 1 { "file" } else { "files" };
         let mut summary = format!("Fixed {} {files}.", output.written);
@@ -53,7 +53,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(if output.remaining == 0 { 0 } else { 1 }));
     }
     if config.mode == Mode::Diff {
-        let output = dedupe_models::diff(&config, config.plan)?;
+        let output = dedupe_models::diff(&config, &config.plan)?;
         print_messages(&output.warnings, &output.skipped, &output.notes);
         write_stdout(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));

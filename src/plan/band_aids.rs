@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::Planner;
+use super::{Change, Planner};
 
 pub fn plan(p: &mut Planner) {
     remove_flags(p);
@@ -21,11 +21,14 @@ fn remove_warning_filters(p: &mut Planner) {
             .all(|(f, _)| p.fixed_dual.contains(&f));
     for (file, source) in ctx.index.files.iter().enumerate() {
         for &span in &source.facts.warning_filters {
-            if all_fixed {
+            let change = Change::BandAid(file, span);
+            if p.leaves(change) || p.frozen(file) {
+                p.skip(file, span.0, "the `warnings.filterwarnings` that hides duplicate-model warnings stays: you chose to leave it".into());
+            } else if all_fixed {
                 let edit = crate::index::removal::remove_statement(&source.text, span);
                 let reason =
                     "remove the filter that hid duplicate-model warnings: no duplicate is left";
-                if p.file(file).add(edit, reason) {
+                if p.file(file).add(edit, change, reason) {
                     p.removed.entry(file).or_default().push(span);
                 }
             } else {
@@ -44,6 +47,15 @@ fn remove_flags(p: &mut Planner) {
         for (file, flag) in &def.flags {
             if !done.insert((*file, flag.span)) || p.file(*file).covers(flag.span) {
                 continue; // gone with its definition, or already planned
+            }
+            let change = Change::BandAid(*file, flag.span);
+            if p.leaves(change) || p.frozen(*file) {
+                let message = format!(
+                    "`{}` on table `{}` stays: you chose to leave it",
+                    flag.flag, def.name
+                );
+                p.skip(*file, flag.span.0, message);
+                continue;
             }
             let cluster = ctx.duplicates.iter().position(|c| c.contains(&id));
             let one_definition = cluster.is_none_or(|c| p.fixed_clusters.contains(&c));
@@ -67,7 +79,7 @@ fn remove_flags(p: &mut Planner) {
                 flag.flag, def.name
             );
             for edit in &flag.removal {
-                p.file(*file).add(edit.clone(), reason.clone());
+                p.file(*file).add(edit.clone(), change, reason.clone());
             }
         }
     }

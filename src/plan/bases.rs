@@ -1,6 +1,6 @@
 //! DM003: a second declarative base becomes an import of the primary one, under its own name.
 
-use super::{Planner, ShimKey};
+use super::{Change, Planner, ShimKey};
 use crate::analyze::duplicate_base::secondaries;
 use crate::index::facts::TextEdit;
 use crate::index::models::{BaseKind, Origin};
@@ -14,6 +14,15 @@ pub fn plan(p: &mut Planner) {
         let (Some(file), Some(primary_file)) = (info.file, primary.file) else {
             continue;
         };
+        let change = Change::Base(secondary.metadata);
+        if p.leaves(change) || p.frozen(file) {
+            p.skip(
+                file,
+                info.offset,
+                format!("base `{}` is not unified: you chose to leave it", info.name),
+            );
+            continue;
+        }
         let span = match find_statement(p, file, info.offset, info.kind) {
             Some(span) => span,
             None => {
@@ -61,6 +70,7 @@ pub fn plan(p: &mut Planner) {
                 end: span.1,
                 content,
             },
+            change,
             reason,
         ) {
             p.removed.entry(file).or_default().push(span);

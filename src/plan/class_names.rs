@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Planner, ShimKey};
+use super::{Change, Planner, ShimKey};
 use crate::index::facts::TextEdit;
 use crate::index::models::Origin;
 
@@ -42,6 +42,11 @@ pub fn plan(p: &mut Planner) {
                     continue;
                 };
                 if target != name {
+                    continue;
+                }
+                let change = Change::Qualify(referrer.file, span);
+                if p.leaves(change) || p.frozen(referrer.file) {
+                    p.skip(referrer.file, span.0, format!("`relationship(\"{name}\")` on `{}` is not qualified: you chose to leave it", referrer.name));
                     continue;
                 }
                 // The referrer's foreign keys name the table of the class it means.
@@ -84,6 +89,7 @@ pub fn plan(p: &mut Planner) {
                         end: span.1,
                         content,
                     },
+                    change,
                     reason,
                 );
             }

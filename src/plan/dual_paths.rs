@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Planner;
+use super::{Change, Planner};
 use crate::analyze::dual_import_path::canonical_names;
 use crate::index::facts::TextEdit;
 use crate::index::module_map::FileId;
@@ -35,6 +35,17 @@ pub fn plan(p: &mut Planner) {
     let mut unfixed: BTreeMap<FileId, bool> = BTreeMap::new();
     for (file, canonical, stray) in canonical_names(ctx) {
         let names = &ctx.runtime.names[&file];
+        let change = Change::DualPath(file);
+        if p.leaves(change) {
+            let message = format!(
+                "{} is still imported as {}: you chose to leave it",
+                ctx.index.files[file].display,
+                stray.join(", ")
+            );
+            p.skip(file, 0, message);
+            unfixed.insert(file, true);
+            continue;
+        }
         let mut all_fixed = true;
         for name in &stray {
             let (stray_prefix, canonical_prefix) = prefixes(name, &canonical);
@@ -75,6 +86,7 @@ pub fn plan(p: &mut Planner) {
                         end,
                         content: fixed,
                     },
+                    change,
                     reason,
                 ) {
                     all_fixed = false;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Planner, ShimKey};
+use super::{Change, Lossy, Planner, ShimKey};
 use crate::index::facts::TextEdit;
 use crate::index::facts::{Column, Relationship};
 use crate::index::models::{Origin, TableDef};
@@ -11,8 +11,25 @@ use crate::index::models::{Origin, TableDef};
 pub fn plan(p: &mut Planner) {
     let ctx = p.ctx;
     let tables = &ctx.index.models.tables;
-    for (cluster_index, cluster) in ctx.duplicates.iter().enumerate() {
+    for cluster_index in 0..ctx.duplicates.len() {
+        let cluster = p.cluster(cluster_index);
         let canonical = &tables[cluster[0]];
+        let change = Change::Table(cluster_index);
+        if p.leaves(change) {
+            for &t in &cluster[1..] {
+                let dup = &tables[t];
+                let message = format!("table `{}` is not fixed: you chose to leave it", dup.name);
+                p.skip(dup.file, dup.offset, message);
+            }
+            continue;
+        }
+        let lossy = p
+            .options
+            .choices
+            .lossy
+            .get(&cluster_index)
+            .copied()
+            .or(p.options.merge_columns.then_some(Lossy::Merge));
         let Some(module) = p.module_name(canonical.file) else {
             p.skip(
                 canonical.file,
@@ -49,8 +66,20 @@ pub fn plan(p: &mut Planner) {
                     ctx.index.files[canonical.file].display, ctx.index.files[dup.file].display
                 ));
             }
+            if p.frozen(dup.file) {
+                problems.push(format!(
+                    "you left {} unchanged",
+                    ctx.index.files[dup.file].display
+                ));
+            }
             let lost = lost_fields(dup, canonical);
-            if !lost.is_empty() && !p.options.merge_columns {
+            if !lost.is_empty() && lossy == Some(Lossy::Merge) && p.frozen(canonical.file) {
+                problems.push(format!(
+                    "merging needs {}, which you left unchanged",
+                    ctx.index.files[canonical.file].display
+                ));
+            }
+            if !lost.is_empty() && lossy.is_none() {
                 problems.push(format!(
                     "`{}` at {} has {} that `{}` lacks; pass --merge-columns to copy them into `{}`, or add them by hand",
                     dup.symbol,
@@ -62,7 +91,7 @@ pub fn plan(p: &mut Planner) {
             }
         }
         let mut merges = Vec::new();
-        if problems.is_empty() && p.options.merge_columns {
+        if problems.is_empty() && lossy == Some(Lossy::Merge) {
             let mut already = std::collections::BTreeSet::new();
             for &t in &cluster[1..] {
                 match super::merge::merge(p, &tables[t], canonical, &mut already) {
@@ -76,7 +105,7 @@ pub fn plan(p: &mut Planner) {
                 "copy the columns only a duplicate of table `{}` has into `{}`",
                 canonical.name, canonical.symbol
             );
-            p.file(canonical.file).add(edit, reason);
+            p.file(canonical.file).add(edit, change, reason);
         }
         if !problems.is_empty() {
             for &t in &cluster[1..] {
@@ -91,6 +120,15 @@ pub fn plan(p: &mut Planner) {
         }
         for &t in &cluster[1..] {
             let dup = &tables[t];
+            let lost = lost_fields(dup, canonical);
+            if !lost.is_empty() && lossy == Some(Lossy::Drop) {
+                let message = format!(
+                    "`{}` here loses {}: you chose to drop them (the database keeps its columns)",
+                    dup.symbol,
+                    lost.join(", ")
+                );
+                p.note(dup.file, dup.offset, message);
+            }
             // Code written against the duplicate never sets what it did not have.
             let had: std::collections::BTreeSet<&str> =
                 dup.columns.iter().map(|c| c.name.as_str()).collect();
@@ -136,14 +174,16 @@ pub fn plan(p: &mut Planner) {
                 end: dup.span.1,
                 content,
             };
-            if p.file(dup.file).add(edit, reason) {
+            if p.file(dup.file).add(edit, change, reason) {
                 p.removed.entry(dup.file).or_default().push(dup.span);
                 let key = match dup.origin {
                     Origin::Class(c) => ShimKey::Class(dup.file, c),
                     Origin::Table(i) => ShimKey::Table(dup.file, i),
                 };
-                p.shimmed
-                    .insert(key, (module.clone(), canonical.symbol.clone()));
+                p.shimmed.insert(
+                    key,
+                    (module.clone(), canonical.symbol.clone(), cluster_index),
+                );
             }
         }
         p.fixed_clusters.insert(cluster_index);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{indentation, mentions, Planner, ShimKey};
+use super::{indentation, mentions, Change, Planner, ShimKey};
 use crate::index::facts::{ImportSite, TextEdit};
 use crate::index::module_map::FileId;
 use crate::index::removal::{remove_item, remove_statement, List};
@@ -25,6 +25,7 @@ pub fn rewrite_importers(p: &mut Planner) {
                 continue;
             }
             let mut moved: Vec<(usize, String, String)> = Vec::new();
+            let mut change = Change::Cleanup;
             for (n, name) in site.names.iter().enumerate().filter(|(_, n)| n.name != "*") {
                 let resolved = resolver.imported(file, site_index, &name.name);
                 if !resolved.rest.is_empty() {
@@ -35,12 +36,13 @@ pub fn rewrite_importers(p: &mut Planner) {
                     Entity::Table(f, t) => ShimKey::Table(f, t),
                     _ => continue,
                 };
-                if let Some((module, symbol)) = p.shimmed.get(&key) {
+                if let Some((module, symbol, cluster)) = p.shimmed.get(&key) {
                     moved.push((n, module.clone(), symbol.clone()));
+                    change = Change::Table(*cluster);
                 }
             }
             if !moved.is_empty() {
-                rewrite_site(p, file, site, &moved);
+                rewrite_site(p, file, site, &moved, change);
             }
         }
     }
@@ -57,7 +59,7 @@ fn note_module_imports(p: &mut Planner, file: FileId, site: &ImportSite) {
             .shimmed
             .iter()
             .filter(|(key, _)| matches!(key, ShimKey::Class(f, _) | ShimKey::Table(f, _) if *f == module_file))
-            .map(|(key, (module, symbol))| {
+            .map(|(key, (module, symbol, _))| {
                 let old = match key {
                     ShimKey::Class(f, c) => ctx.index.files[*f].facts.classes[*c].name.clone(),
                     ShimKey::Table(f, t) => ctx.index.files[*f].facts.tables[*t].assigned.clone().unwrap_or_else(|| symbol.clone()),
@@ -81,6 +83,7 @@ fn rewrite_site(
     file: FileId,
     site: &ImportSite,
     moved: &[(usize, String, String)],
+    change: Change,
 ) {
     let text = p.text(file);
     if p.file(file).covers(site.stmt) {
@@ -124,6 +127,7 @@ fn rewrite_site(
                 end: site.stmt.1,
                 content: joined,
             },
+            change,
             reason,
         );
         return;
@@ -161,7 +165,7 @@ fn rewrite_site(
     });
     edits.sort();
     for edit in edits {
-        plan.add(edit, reason.clone());
+        plan.add(edit, change, reason.clone());
     }
 }
 
@@ -239,7 +243,7 @@ pub fn remove_unused(p: &mut Planner) {
             let reason = "remove imports only the removed definitions used";
             let file_plan = p.file(file);
             if unused.len() == site.names.len() {
-                file_plan.add(remove_statement(text, site.stmt), reason);
+                file_plan.add(remove_statement(text, site.stmt), Change::Cleanup, reason);
                 continue;
             }
             let close = if text[..site.stmt.1 as usize].ends_with(')') {
@@ -255,7 +259,7 @@ pub fn remove_unused(p: &mut Planner) {
                     tuple: false,
                 };
                 for edit in remove_item(text, &list, i) {
-                    file_plan.add(edit, reason);
+                    file_plan.add(edit, Change::Cleanup, reason);
                 }
                 items.remove(i);
             }

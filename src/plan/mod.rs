@@ -13,17 +13,62 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::analyze::Context;
 use crate::index::facts::{Span, TextEdit};
+use crate::index::models::{BaseId, TableId};
 use crate::index::module_map::FileId;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     /// Copy the columns and relationships only a duplicate has into the canonical class.
     pub merge_columns: bool,
+    /// What a person decided in the interactive `--fix`; empty otherwise.
+    pub choices: Choices,
+}
+
+/// Decisions that override the automatic plan.
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    /// Per duplicated table (index into `Context::duplicates`): the definition to keep instead
+    /// of the best-scored one.
+    pub canonical: BTreeMap<usize, TableId>,
+    /// Per duplicated table: what to do with the columns and relationships only a duplicate has
+    /// (without an entry: merge with `--merge-columns`, else leave the table unfixed).
+    pub lossy: BTreeMap<usize, Lossy>,
+    /// Changes to leave out of the plan.
+    pub leave: BTreeSet<Change>,
+    /// Files the plan must not touch; whatever needs them is left out too.
+    pub frozen: BTreeSet<FileId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lossy {
+    /// Copy them into the canonical class.
+    Merge,
+    /// Let them go: the model loses them (the database columns stay).
+    Drop,
+}
+
+/// One change a person can accept or leave out; every planned edit belongs to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Change {
+    /// DM001: one duplicated table (index into `Context::duplicates`): its re-exports, merged
+    /// columns and importer rewrites.
+    Table(usize),
+    /// DM002: the stray module names of one file.
+    DualPath(FileId),
+    /// DM003: one second declarative base (its metadata).
+    Base(BaseId),
+    /// DM004: one band-aid flag or duplicate-warning filter.
+    BandAid(FileId, Span),
+    /// DM005: one ambiguous relationship string.
+    Qualify(FileId, Span),
+    /// Imports that only removed code used.
+    Cleanup,
 }
 
 #[derive(Debug, Clone)]
 pub struct PlannedEdit {
     pub edit: TextEdit,
+    pub change: Change,
     pub reason: String,
 }
 
@@ -31,6 +76,8 @@ pub struct PlannedEdit {
 pub struct FilePlan {
     /// Sorted by position; no two overlap.
     pub edits: Vec<PlannedEdit>,
+    /// A file the person chose to leave unchanged: it takes no edit.
+    frozen: bool,
 }
 
 /// Something the plan does not fix, with where and why.
@@ -59,9 +106,10 @@ impl FilePlan {
         })
     }
 
-    /// Adds an edit unless it overlaps one already planned; returns whether it was added.
-    fn add(&mut self, edit: TextEdit, reason: impl Into<String>) -> bool {
-        if self.overlaps(edit.start, edit.end) {
+    /// Adds an edit unless the file is frozen or the edit overlaps one already planned;
+    /// returns whether it was added.
+    fn add(&mut self, edit: TextEdit, change: Change, reason: impl Into<String>) -> bool {
+        if self.frozen || self.overlaps(edit.start, edit.end) {
             return false;
         }
         let at = self
@@ -71,6 +119,7 @@ impl FilePlan {
             at,
             PlannedEdit {
                 edit,
+                change,
                 reason: reason.into(),
             },
         );
@@ -118,12 +167,13 @@ pub fn verify(index: &crate::index::Index, plan: &Plan) -> Result<(), String> {
 /// Shared state while planning.
 pub(crate) struct Planner<'a, 'c> {
     pub ctx: &'c Context<'a>,
-    pub options: PlanOptions,
+    pub options: &'c PlanOptions,
     pub plan: Plan,
     /// Module names to write in imports, per file.
     names: HashMap<FileId, Option<String>>,
-    /// Definitions replaced by a re-export: (file, class or table index) -> (module, symbol).
-    pub shimmed: HashMap<ShimKey, (String, String)>,
+    /// Definitions replaced by a re-export: (file, class or table index) -> (module, symbol,
+    /// duplicated table).
+    pub shimmed: HashMap<ShimKey, (String, String, usize)>,
     /// Clusters of duplicates that the plan fixes (indexes into `ctx.duplicates`).
     pub fixed_clusters: BTreeSet<usize>,
     /// Files loaded under two names whose every stray import is rewritten.
@@ -140,7 +190,31 @@ pub enum ShimKey {
 
 impl<'a, 'c> Planner<'a, 'c> {
     pub fn file(&mut self, file: FileId) -> &mut FilePlan {
-        self.plan.files.entry(file).or_default()
+        let frozen = self.options.choices.frozen.contains(&file);
+        self.plan.files.entry(file).or_insert_with(|| FilePlan {
+            edits: Vec::new(),
+            frozen,
+        })
+    }
+
+    pub fn frozen(&self, file: FileId) -> bool {
+        self.options.choices.frozen.contains(&file)
+    }
+
+    pub fn leaves(&self, change: Change) -> bool {
+        self.options.choices.leave.contains(&change)
+    }
+
+    /// The definitions of a duplicated table, the one to keep first.
+    pub fn cluster(&self, index: usize) -> Vec<TableId> {
+        let mut cluster = self.ctx.duplicates[index].clone();
+        if let Some(&keep) = self.options.choices.canonical.get(&index) {
+            if let Some(at) = cluster.iter().position(|&t| t == keep) {
+                let keep = cluster.remove(at);
+                cluster.insert(0, keep);
+            }
+        }
+        cluster
     }
 
     pub fn skip(&mut self, file: FileId, offset: u32, message: String) {
@@ -228,7 +302,7 @@ impl<'a, 'c> Planner<'a, 'c> {
     }
 }
 
-pub fn plan(ctx: &Context, options: PlanOptions) -> Plan {
+pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     let mut planner = Planner {
         ctx,
         options,

@@ -85,7 +85,7 @@ fn fix_rewrites_and_a_second_run_has_nothing_left() {
 fn a_file_changed_after_planning_aborts_everything() {
     let dir = duplicated();
     let index = Index::build(&config(dir.path())).unwrap();
-    let plan = dedupe_models::plan::plan(&Context::new(&index), Default::default());
+    let plan = dedupe_models::plan::plan(&Context::new(&index), &Default::default());
     assert_eq!(plan.files.len(), 2);
     std::fs::write(
         dir.path().join("main.py"),
@@ -106,7 +106,7 @@ fn a_file_changed_after_planning_aborts_everything() {
 fn an_unwritable_directory_leaves_every_file_as_it_was() {
     let dir = duplicated();
     let index = Index::build(&config(dir.path())).unwrap();
-    let plan = dedupe_models::plan::plan(&Context::new(&index), Default::default());
+    let plan = dedupe_models::plan::plan(&Context::new(&index), &Default::default());
     let before = tree(dir.path());
     // Root ignores permission bits; an immutable directory refuses even root.
     let app = dir.path().join("app");
@@ -135,7 +135,7 @@ fn an_unwritable_directory_leaves_every_file_as_it_was() {
 fn a_rewrite_that_does_not_parse_aborts_everything() {
     let dir = duplicated();
     let index = Index::build(&config(dir.path())).unwrap();
-    let mut plan = dedupe_models::plan::plan(&Context::new(&index), Default::default());
+    let mut plan = dedupe_models::plan::plan(&Context::new(&index), &Default::default());
     let main = index
         .files
         .iter()
@@ -150,6 +150,7 @@ fn a_rewrite_that_does_not_parse_aborts_everything() {
         0,
         dedupe_models::plan::PlannedEdit {
             edit: broken,
+            change: dedupe_models::plan::Change::Cleanup,
             reason: "test".into(),
         },
     );
