@@ -8,6 +8,7 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod index;
+pub mod interactive;
 pub mod plan;
 pub mod python;
 pub mod render;
@@ -37,6 +38,8 @@ pub enum Error {
     Unparsable(String),
     #[error(transparent)]
     Apply(#[from] apply::ApplyError),
+    #[error("the terminal: {0}")]
+    Terminal(#[from] std::io::Error),
 }
 
 /// What `--fix --yes` did.
@@ -49,24 +52,45 @@ pub struct FixOutput {
     pub remaining: usize,
 }
 
-/// Plans the fix and applies it, all or nothing, then checks again.
+/// Plans the fix, applies all of it, all or nothing, then checks again (`--fix --yes`).
 pub fn fix(
     config: &config::Config,
     options: &plan::PlanOptions,
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
+    let plan = |context: &analyze::Context, options: &plan::PlanOptions| {
+        Ok(Some(plan::plan(context, options)))
+    };
+    Ok(fix_with(config, options, safety, plan)?.expect("the whole plan is always accepted"))
+}
+
+/// Plans the fix and lets `choose` decide what of it to write (the interactive `--fix`: a plan
+/// made with the person's choices, or `None` to write nothing); applies that, all or nothing,
+/// then checks again.
+pub fn fix_with(
+    config: &config::Config,
+    options: &plan::PlanOptions,
+    safety: apply::Safety,
+    choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
+) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(config)?;
     let context = analyze::Context::new(&index);
-    let plan = plan::plan(&context, options);
-    let written = apply::apply(&index, &plan, safety)?;
+    let Some(plan) = choose(&context, options)? else {
+        return Ok(None);
+    };
+    let written = if plan.files.is_empty() {
+        0
+    } else {
+        apply::apply(&index, &plan, safety)?
+    };
     let after = check(config)?;
-    Ok(FixOutput {
+    Ok(Some(FixOutput {
         written,
         skipped: plan.skipped,
         notes: plan.notes,
         warnings: index.warnings.clone(),
         remaining: after.findings.len(),
-    })
+    }))
 }
 
 /// Plans the fix and renders it as a unified diff; writes nothing.

@@ -2,13 +2,17 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
+use dedupe_models::analyze::Context;
 use dedupe_models::cli::Args;
 use dedupe_models::config::{Format, Mode};
 use dedupe_models::index::Warning;
-use dedupe_models::plan::Skipped;
+use dedupe_models::interactive;
+use dedupe_models::plan::{PlanOptions, Skipped};
 use dedupe_models::render;
+use dialoguer::console::Term;
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
@@ -30,18 +34,45 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.into_config()?;
     if let Mode::Fix { yes, safety } = config.mode {
-        if !yes {
-            let why = if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-                "the interactive --fix is not built yet"
-            } else {
-                "--fix needs a terminal to ask questions"
+        let output = if yes {
+            dedupe_models::fix(&config, &config.plan, safety)?
+        } else {
+            if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+                anyhow::bail!("--fix needs a terminal to ask questions; pass --yes to apply the whole plan without questions, or --diff to preview it");
+            }
+            ctrlc::set_handler(|| {
+                if !APPLYING.load(Ordering::SeqCst) {
+                    interrupted();
+                }
+            })?;
+            let term = Term::stderr();
+            let choose = |ctx: &Context, options: &PlanOptions| {
+                let plan = interactive::session(ctx, options, &term, config.color)?;
+                APPLYING.store(true, Ordering::SeqCst);
+                Ok(plan)
             };
-            anyhow::bail!("{why}; pass --yes to apply the whole plan without questions, or --diff to preview it");
-        }
-        let output = dedupe_models::fix(&config, &config.plan, safety)?;
+            match dedupe_models::fix_with(&config, &config.plan, safety, choose) {
+                // The terminal reads Ctrl-C as a key, and raises SIGINT too: one of them wins.
+                Err(dedupe_models::Error::Terminal(err))
+                    if err.kind() == std::io::ErrorKind::Interrupted =>
+                {
+                    interrupted()
+                }
+                Err(err) => return Err(err.into()),
+                Ok(Some(output)) => output,
+                Ok(None) => {
+                    eprintln!("Quit: nothing was written.");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        };
         print_messages(&output.warnings, &output.skipped, &output.notes);
         let files = if output.written == 1 { "file" } else { "files" };
-        let mut summary = format!("Fixed {} {files}.", output.written);
+        let mut summary = if output.written == 0 {
+            "No file was changed.".to_owned()
+        } else {
+            format!("Fixed {} {files}.", output.written)
+        };
         if output.remaining > 0 {
             summary.push_str(&format!(
                 " {} finding{} remain; run dedupe-models to see them.",
@@ -73,6 +104,24 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         1
     }))
+}
+
+/// Set once the interactive session has handed its plan over: from then on Ctrl-C is ignored and
+/// the apply runs to its end (it is all or nothing either way).
+static APPLYING: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C during the interactive session: nothing has been written; exit 130 like a shell.
+/// Called from the signal handler's thread or the main one, whichever sees it first.
+fn interrupted() -> ! {
+    static ONCE: AtomicBool = AtomicBool::new(false);
+    if ONCE.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park(); // the other caller is exiting
+        }
+    }
+    let _ = Term::stderr().show_cursor();
+    eprintln!("\nInterrupted: nothing was written.");
+    std::process::exit(130);
 }
 
 /// What the plan left alone or wants a person to look at, on stderr.

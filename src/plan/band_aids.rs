@@ -22,8 +22,8 @@ fn remove_warning_filters(p: &mut Planner) {
     for (file, source) in ctx.index.files.iter().enumerate() {
         for &span in &source.facts.warning_filters {
             let change = Change::BandAid(file, span);
-            if p.leaves(change) || p.frozen(file) {
-                p.skip(file, span.0, "the `warnings.filterwarnings` that hides duplicate-model warnings stays: you chose to leave it".into());
+            if let Some(why) = p.left_out(change, file) {
+                p.skip(file, span.0, format!("the `warnings.filterwarnings` that hides duplicate-model warnings stays: {why}"));
             } else if all_fixed {
                 let edit = crate::index::removal::remove_statement(&source.text, span);
                 let reason =
@@ -49,11 +49,8 @@ fn remove_flags(p: &mut Planner) {
                 continue; // gone with its definition, or already planned
             }
             let change = Change::BandAid(*file, flag.span);
-            if p.leaves(change) || p.frozen(*file) {
-                let message = format!(
-                    "`{}` on table `{}` stays: you chose to leave it",
-                    flag.flag, def.name
-                );
+            if let Some(why) = p.left_out(change, *file) {
+                let message = format!("`{}` on table `{}` stays: {why}", flag.flag, def.name);
                 p.skip(*file, flag.span.0, message);
                 continue;
             }

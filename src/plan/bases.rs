@@ -15,11 +15,11 @@ pub fn plan(p: &mut Planner) {
             continue;
         };
         let change = Change::Base(secondary.metadata);
-        if p.leaves(change) || p.frozen(file) {
+        if let Some(why) = p.left_out(change, file) {
             p.skip(
                 file,
                 info.offset,
-                format!("base `{}` is not unified: you chose to leave it", info.name),
+                format!("base `{}` is not unified: {why}", info.name),
             );
             continue;
         }
@@ -74,6 +74,7 @@ pub fn plan(p: &mut Planner) {
             reason,
         ) {
             p.removed.entry(file).or_default().push(span);
+            p.added.push((file, primary_file));
         }
     }
 }

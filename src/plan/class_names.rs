@@ -45,8 +45,15 @@ pub fn plan(p: &mut Planner) {
                     continue;
                 }
                 let change = Change::Qualify(referrer.file, span);
-                if p.leaves(change) || p.frozen(referrer.file) {
-                    p.skip(referrer.file, span.0, format!("`relationship(\"{name}\")` on `{}` is not qualified: you chose to leave it", referrer.name));
+                if let Some(why) = p.left_out(change, referrer.file) {
+                    p.skip(
+                        referrer.file,
+                        span.0,
+                        format!(
+                            "`relationship(\"{name}\")` on `{}` is not qualified: {why}",
+                            referrer.name
+                        ),
+                    );
                     continue;
                 }
                 // The referrer's foreign keys name the table of the class it means.

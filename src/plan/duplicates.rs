@@ -21,6 +21,9 @@ pub fn plan(p: &mut Planner) {
                 let message = format!("table `{}` is not fixed: you chose to leave it", dup.name);
                 p.skip(dup.file, dup.offset, message);
             }
+            p.plan
+                .tables_left
+                .insert(cluster_index, "you chose to leave it".into());
             continue;
         }
         let lossy = p
@@ -62,7 +65,7 @@ pub fn plan(p: &mut Planner) {
                 ));
             } else if p.loads(canonical.file, dup.file) {
                 problems.push(format!(
-                    "{} imports {}, so a re-export would be circular",
+                    "{} loads {} (directly or through the re-exports this fix adds), so a re-export would be circular",
                     ctx.index.files[canonical.file].display, ctx.index.files[dup.file].display
                 ));
             }
@@ -108,6 +111,9 @@ pub fn plan(p: &mut Planner) {
             p.file(canonical.file).add(edit, change, reason);
         }
         if !problems.is_empty() {
+            p.plan
+                .tables_left
+                .insert(cluster_index, problems.join("; "));
             for &t in &cluster[1..] {
                 let dup = &tables[t];
                 p.skip(
@@ -176,6 +182,7 @@ pub fn plan(p: &mut Planner) {
             };
             if p.file(dup.file).add(edit, change, reason) {
                 p.removed.entry(dup.file).or_default().push(dup.span);
+                p.added.push((dup.file, canonical.file));
                 let key = match dup.origin {
                     Origin::Class(c) => ShimKey::Class(dup.file, c),
                     Origin::Table(i) => ShimKey::Table(dup.file, i),
@@ -221,7 +228,8 @@ pub fn lost<'d>(
     )
 }
 
-fn lost_fields(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
+/// The lost columns and relationships as words: "column `title`", "relationship `owner`".
+pub fn lost_fields(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
     let (columns, relationships) = lost(dup, canonical);
     columns
         .iter()

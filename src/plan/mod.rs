@@ -9,6 +9,8 @@ mod duplicates;
 mod imports;
 mod merge;
 
+pub use duplicates::lost_fields;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::analyze::Context;
@@ -94,6 +96,8 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
     /// Things the fix does that need a person's eye (same shape as `skipped`).
     pub notes: Vec<Skipped>,
+    /// Duplicated tables (indexes into `Context::duplicates`) the plan leaves unfixed, and why.
+    pub tables_left: BTreeMap<usize, String>,
 }
 
 impl FilePlan {
@@ -180,6 +184,8 @@ pub(crate) struct Planner<'a, 'c> {
     pub fixed_dual: BTreeSet<FileId>,
     /// Spans the plan removes, per file (their imports may become unused).
     pub removed: BTreeMap<FileId, Vec<Span>>,
+    /// Module-level imports the plan adds (re-exports), as (importing file, imported file).
+    pub added: Vec<(FileId, FileId)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -203,6 +209,20 @@ impl<'a, 'c> Planner<'a, 'c> {
 
     pub fn leaves(&self, change: Change) -> bool {
         self.options.choices.leave.contains(&change)
+    }
+
+    /// Why a change that edits `file` is left out, when the person chose so.
+    pub fn left_out(&self, change: Change, file: FileId) -> Option<String> {
+        if self.leaves(change) {
+            Some("you chose to leave it".into())
+        } else if self.frozen(file) {
+            Some(format!(
+                "you left {} unchanged",
+                self.ctx.index.files[file].display
+            ))
+        } else {
+            None
+        }
     }
 
     /// The definitions of a duplicated table, the one to keep first.
@@ -276,7 +296,8 @@ impl<'a, 'c> Planner<'a, 'c> {
         name
     }
 
-    /// Whether loading `from` at import time (module-level imports, transitively) loads `target`.
+    /// Whether loading `from` at import time (module-level imports, transitively, with the
+    /// imports the plan adds) loads `target`.
     pub fn loads(&self, from: FileId, target: FileId) -> bool {
         let index = self.ctx.index;
         let mut seen = BTreeSet::from([from]);
@@ -297,6 +318,11 @@ impl<'a, 'c> Planner<'a, 'c> {
                     }
                 }
             }
+            for &(_, next) in self.added.iter().filter(|(f, _)| *f == file) {
+                if seen.insert(next) {
+                    queue.push(next);
+                }
+            }
         }
         false
     }
@@ -312,6 +338,7 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
         fixed_clusters: BTreeSet::new(),
         fixed_dual: BTreeSet::new(),
         removed: BTreeMap::new(),
+        added: Vec::new(),
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
         planner.names.insert(file, Some(canonical));
@@ -323,6 +350,9 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     band_aids::plan(&mut planner);
     class_names::plan(&mut planner);
     imports::remove_unused(&mut planner);
+    for &file in &options.choices.frozen {
+        planner.skip(file, 0, "left unchanged: you chose so in the review".into());
+    }
     planner.plan.files.retain(|_, f| !f.edits.is_empty());
     planner.plan.skipped.sort();
     planner.plan.skipped.dedup();
