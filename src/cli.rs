@@ -29,8 +29,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "fix")]
     pub diff: bool,
 
-    /// Apply the fix; on a terminal without --yes this would be the interactive review, which
-    /// is not built yet, so for now --fix needs --yes
+    /// Apply the fix: on a terminal, a guided session (choose per table, accept or leave each
+    /// change, review file by file, confirm once); with --yes, the whole plan without questions
     #[arg(long)]
     pub fix: bool,
 

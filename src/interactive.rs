@@ -214,7 +214,8 @@ impl Session<'_, '_> {
             return Ok(());
         }
         self.say("")?;
-        self.say(format!("{} other changes:", changes.len()))?;
+        let count = changes.len();
+        self.say(format!("{count} other {}:", plural(count, "change")))?;
         for (change, (file, edits)) in changes {
             let source = &self.ctx.index.files[file];
             let first = &edits[0];
@@ -256,6 +257,8 @@ impl Session<'_, '_> {
         // Accepted files and the text they were accepted with.
         let mut accepted: BTreeMap<FileId, String> = BTreeMap::new();
         let mut all = false;
+        // Files shown so far (a file shown again counts again).
+        let mut shown = 0;
         if !plan.files.is_empty() {
             self.say("")?;
             self.say(format!(
@@ -281,11 +284,12 @@ impl Session<'_, '_> {
             }
             let display = &ctx.index.files[file].display;
             self.say("")?;
+            shown += 1;
+            let later = plan.files.len() - accepted.len() - 1;
             self.say(format!(
-                "{} ({} of {})",
+                "{} ({shown} of {})",
                 style(display).bold(),
-                accepted.len() + 1,
-                plan.files.len()
+                shown + later
             ))?;
             let mut reasons = BTreeSet::new();
             for edit in &plan.files[&file].edits {
