@@ -56,13 +56,14 @@ fn main() {
         color: false,
         mode: dedupe_models::config::Mode::Check,
         plan: Default::default(),
+        verify: None,
     };
     let mut times = Vec::with_capacity(RUNS);
     let mut warmup = Duration::ZERO;
     let mut summary = (0, 0, 0);
     for run in 0..=RUNS {
         let start = Instant::now();
-        let report = dedupe_models::check(&config).expect("check() returned a config error");
+        let report = dedupe_models::check(&config).expect("check() failed");
         let elapsed = start.elapsed();
         // Verification is outside the timed region.
         let dm001: Vec<String> = report

@@ -10,8 +10,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::index::Index;
-use crate::plan::{apply_edits, verify, Plan};
+use crate::index::{Index, SourceFile};
+use crate::plan::{apply_edits, verify, FilePlan, Plan};
 use crate::source::{decode, FileEncoding};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,11 +45,17 @@ struct Pending {
     temp: Option<PathBuf>,
 }
 
-/// Writes the plan; returns the number of files written.
-pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyError> {
+/// The checks `apply` makes before it reads anything: every rewrite parses, and git can give
+/// back every file it would touch. Cheap, so callers run it before slower checks of their own.
+pub fn preflight(index: &Index, plan: &Plan, safety: Safety) -> Result<(), ApplyError> {
     verify(index, plan).map_err(ApplyError::Unparsable)?;
     let files: Vec<usize> = plan.files.keys().copied().collect();
-    check_vcs(index, &files, safety)?;
+    check_vcs(index, &files, safety)
+}
+
+/// Writes the plan; returns the number of files written.
+pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyError> {
+    preflight(index, plan, safety)?;
     let mut pending = Vec::new();
     for (&file, file_plan) in &plan.files {
         let source = &index.files[file];
@@ -62,18 +68,7 @@ pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyE
                 })
             }
         }
-        let crlf = source.text.contains("\r\n");
-        let mut edits = file_plan.edits.clone();
-        if crlf {
-            for e in &mut edits {
-                e.edit.content = e.edit.content.replace("\r\n", "\n").replace('\n', "\r\n");
-            }
-        }
-        let text = apply_edits(&source.text, &edits);
-        let new = encode(&text, &source.encoding).ok_or_else(|| ApplyError::Encode {
-            path: source.display.clone(),
-            encoding: encoding_name(&source.encoding),
-        })?;
+        let new = planned_bytes(source, file_plan)?;
         let target =
             std::fs::canonicalize(&source.path).map_err(|e| write_error(&source.display, &e))?;
         pending.push(Pending {
@@ -100,6 +95,22 @@ pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyE
         }
     }
     Ok(pending.len())
+}
+
+/// A file's new content as it will be stored: its line endings and encoding kept.
+pub fn planned_bytes(source: &SourceFile, file_plan: &FilePlan) -> Result<Vec<u8>, ApplyError> {
+    let crlf = source.text.contains("\r\n");
+    let mut edits = file_plan.edits.clone();
+    if crlf {
+        for e in &mut edits {
+            e.edit.content = e.edit.content.replace("\r\n", "\n").replace('\n', "\r\n");
+        }
+    }
+    let text = apply_edits(&source.text, &edits);
+    encode(&text, &source.encoding).ok_or_else(|| ApplyError::Encode {
+        path: source.display.clone(),
+        encoding: encoding_name(&source.encoding),
+    })
 }
 
 fn write_temporaries(pending: &mut [Pending]) -> Result<(), ApplyError> {

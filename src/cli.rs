@@ -12,7 +12,7 @@ use crate::config::{normalize, Config, Format, Mode};
 /// once, and the causes behind them: dual import paths, duplicate declarative bases, and
 /// `extend_existing` band-aids.
 ///
-/// Exit status: 0 nothing to report, 1 findings, 2 usage or I/O error.
+/// Exit status: 0 nothing to report, 1 findings, 2 usage or I/O error, or a fix --verify refused.
 #[derive(Debug, Parser)]
 #[command(name = "dedupe-models", version, max_term_width = 100)]
 pub struct Args {
@@ -50,6 +50,26 @@ pub struct Args {
     /// With --fix: also touch files outside a git work tree
     #[arg(long, requires = "fix")]
     pub allow_no_vcs: bool,
+
+    /// Import every module that defines a model with the project's Python, run SQLAlchemy's
+    /// configure_mappers() and report what it raises; with --fix: try the fix on a copy of the
+    /// project first and apply it only if nothing gets worse
+    #[arg(long, conflicts_with = "diff")]
+    pub verify: bool,
+
+    /// With --verify: the Python to use (an interpreter or a virtualenv directory) [default: the
+    /// project's .venv or venv, else python3 on PATH]
+    #[arg(long, value_name = "PATH", requires = "verify")]
+    pub python: Option<PathBuf>,
+
+    /// With --verify: stop a run of the Python side after this many seconds
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        requires = "verify"
+    )]
+    pub verify_timeout: u64,
 
     /// When to colour the text report: `auto` colours only on a terminal and never when NO_COLOR is set
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
@@ -120,6 +140,10 @@ impl Args {
             merge_columns: self.merge_columns,
             ..Default::default()
         };
+        let verify = self.verify.then(|| crate::verify::Settings {
+            python: self.python.map(|p| normalize(&cwd.join(p))),
+            timeout: std::time::Duration::from_secs(self.verify_timeout),
+        });
         Ok(Config {
             paths: absolute,
             cwd,
@@ -127,6 +151,7 @@ impl Args {
             color,
             mode,
             plan,
+            verify,
         })
     }
 }

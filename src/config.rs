@@ -23,6 +23,8 @@ pub struct Config {
     pub color: bool,
     pub mode: Mode,
     pub plan: crate::plan::PlanOptions,
+    /// `--verify`: check the models (with `--fix`: the fix) under the project's Python.
+    pub verify: Option<crate::verify::Settings>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

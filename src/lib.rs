@@ -1,7 +1,8 @@
 //! dedupe-models: find SQLAlchemy / SQLModel / Flask-SQLAlchemy tables that a Python codebase
 //! defines more than once, and the causes behind them.
 //!
-//! The pipeline: walk -> parse -> index -> analyze -> render.
+//! The pipeline: walk -> parse -> index -> analyze -> plan -> render | apply, and `verify`,
+//! which checks the models, and the fix, with the project's own Python.
 
 pub mod analyze;
 pub mod apply;
@@ -14,12 +15,19 @@ pub mod python;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod verify;
 pub mod walk;
 
-/// Scans the configured paths and returns the report.
-pub fn check(config: &config::Config) -> Result<report::Report, config::ConfigError> {
+/// Scans the configured paths and returns the report; with `--verify`, with what the project's
+/// Python says about its models.
+pub fn check(config: &config::Config) -> Result<report::Report, Error> {
     let index = index::Index::build(config)?;
-    Ok(analyze::check(&index))
+    let context = analyze::Context::new(&index);
+    let mut report = analyze::report(&context);
+    if let Some(settings) = &config.verify {
+        verify::check(&context, config, settings)?.add_to(&mut report);
+    }
+    Ok(report)
 }
 
 /// What `--diff` prints: the unified diff, and what the plan leaves alone.
@@ -40,6 +48,11 @@ pub enum Error {
     Apply(#[from] apply::ApplyError),
     #[error("the terminal: {0}")]
     Terminal(#[from] std::io::Error),
+    #[error(transparent)]
+    Verify(#[from] verify::VerifyError),
+    /// `--verify` found the fixed copy worse; nothing was written.
+    #[error("{}", .0.refusal())]
+    Worse(Box<verify::Verdict>),
 }
 
 /// What `--fix --yes` did.
@@ -50,6 +63,8 @@ pub struct FixOutput {
     pub warnings: Vec<index::Warning>,
     /// Findings a fresh check still reports after the fix.
     pub remaining: usize,
+    /// With `--verify`: how the fix fared under Python.
+    pub verdict: Option<verify::Verdict>,
 }
 
 /// Plans the fix, applies all of it, all or nothing, then checks again (`--fix --yes`).
@@ -78,19 +93,51 @@ pub fn fix_with(
     let Some(plan) = choose(&context, options)? else {
         return Ok(None);
     };
-    let written = if plan.files.is_empty() {
-        0
-    } else {
-        apply::apply(&index, &plan, safety)?
-    };
-    let after = check(config)?;
+    let applied = apply_plan(config, &index, &plan, safety)?;
+    let after = analyze::check(&index::Index::build(config)?);
     Ok(Some(FixOutput {
-        written,
+        written: applied.written,
         skipped: plan.skipped,
         notes: plan.notes,
         warnings: index.warnings.clone(),
         remaining: after.findings.len(),
+        verdict: applied.verdict,
     }))
+}
+
+/// What `apply_plan` did.
+pub struct Applied {
+    pub written: usize,
+    pub verdict: Option<verify::Verdict>,
+}
+
+/// Applies a plan (the whole automatic one, or what a person accepted), all or nothing. With
+/// `--verify`, first tries it on a copy of the project under the project's Python, and writes
+/// nothing unless the copy is no worse.
+pub fn apply_plan(
+    config: &config::Config,
+    index: &index::Index,
+    plan: &plan::Plan,
+    safety: apply::Safety,
+) -> Result<Applied, Error> {
+    if plan.files.is_empty() {
+        return Ok(Applied {
+            written: 0,
+            verdict: None,
+        });
+    }
+    let mut verdict = None;
+    if let Some(settings) = &config.verify {
+        // The quick refusals first: a rewrite that does not parse, files git cannot give back.
+        apply::preflight(index, plan, safety)?;
+        let judged = verify::gate(config, index, plan, settings)?;
+        if !judged.worse.is_empty() {
+            return Err(Error::Worse(Box::new(judged)));
+        }
+        verdict = Some(judged);
+    }
+    let written = apply::apply(index, plan, safety)?;
+    Ok(Applied { written, verdict })
 }
 
 /// Plans the fix and renders it as a unified diff; writes nothing.

@@ -67,6 +67,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         };
         print_messages(&output.warnings, &output.skipped, &output.notes);
+        if let Some(verdict) = &output.verdict {
+            write_stdout(&format!("{}\n", verdict.summary()))?;
+        }
         let files = if output.written == 1 { "file" } else { "files" };
         let mut summary = if output.written == 0 {
             "No file was changed.".to_owned()

@@ -10,6 +10,11 @@ pub enum Code {
     DM003,
     DM004,
     DM005,
+    /// `--verify` only: what SQLAlchemy itself raised under the project's interpreter.
+    DM101,
+    DM102,
+    DM103,
+    DM104,
 }
 
 impl Code {
@@ -20,6 +25,10 @@ impl Code {
             Code::DM003 => "duplicate-base",
             Code::DM004 => "extend-existing",
             Code::DM005 => "ambiguous-class-name",
+            Code::DM101 => "import-error",
+            Code::DM102 => "mapper-error",
+            Code::DM103 => "foreign-key-error",
+            Code::DM104 => "schema-drift",
         }
     }
 }
@@ -80,4 +89,42 @@ pub struct Report {
     /// Files that could not be read or parsed (text summary only; JSON lists them in `warnings`).
     #[serde(skip)]
     pub skipped: usize,
+    /// What `--verify` saw under the project's interpreter; absent without `--verify`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifyReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// The interpreter, as given or found (relative to the working directory when below it).
+    pub python: String,
+    pub python_version: String,
+    pub sqlalchemy_version: String,
+    /// Every module name imported, in order.
+    pub modules: Vec<VerifiedModule>,
+    /// Model files not imported, and why.
+    pub left_out: Vec<LeftOutFile>,
+    /// Every MetaData with tables after the imports.
+    pub metadata: Vec<VerifiedMetadata>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifiedModule {
+    pub module: String,
+    pub path: String,
+    pub imported: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftOutFile {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifiedMetadata {
+    /// Where the project holds it (`app.db:Base.metadata`), when found.
+    pub name: Option<String>,
+    /// Table full name -> column names, in definition order.
+    pub tables: std::collections::BTreeMap<String, Vec<String>>,
 }

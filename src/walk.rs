@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use globset::GlobSet;
 
 /// Directory names that never hold project code: virtualenvs, caches, vendored JS.
-const SKIPPED_DIRS: &[&str] = &[
+pub(crate) const SKIPPED_DIRS: &[&str] = &[
     ".venv",
     "venv",
     "site-packages",

@@ -36,13 +36,7 @@ pub type TableKey = (BaseId, Option<String>, Option<String>, String);
 
 impl<'a> Context<'a> {
     pub fn new(index: &'a Index) -> Context<'a> {
-        let models = &index.models;
-        let interesting: HashSet<FileId> = models
-            .tables
-            .iter()
-            .map(|t| t.file)
-            .chain(models.mapped.iter().map(|m| m.file))
-            .collect();
+        let interesting: HashSet<FileId> = index.models.files().collect();
         let runtime = Runtime::build(index, &interesting);
         let connections = Connections::find(index);
         let mut context = Context {
@@ -121,16 +115,19 @@ impl<'a> Context<'a> {
 }
 
 pub fn check(index: &Index) -> Report {
-    let context = Context::new(index);
+    report(&Context::new(index))
+}
+
+/// The findings of every check, sorted, with the summary.
+pub fn report(context: &Context) -> Report {
+    let index = context.index;
     let mut findings = Vec::new();
-    findings.extend(duplicate_table::findings(&context));
-    findings.extend(dual_import_path::findings(&context));
-    findings.extend(duplicate_base::findings(&context));
-    findings.extend(extend_existing::findings(&context));
-    findings.extend(ambiguous_class_name::findings(&context));
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code))
-    });
+    findings.extend(duplicate_table::findings(context));
+    findings.extend(dual_import_path::findings(context));
+    findings.extend(duplicate_base::findings(context));
+    findings.extend(extend_existing::findings(context));
+    findings.extend(ambiguous_class_name::findings(context));
+    sort(&mut findings);
     let tables: BTreeMap<TableKey, ()> = (0..index.models.tables.len())
         .map(|t| (context.key(t), ()))
         .collect();
@@ -152,5 +149,13 @@ pub fn check(index: &Index) -> Report {
             })
             .collect(),
         skipped: index.skipped_files(),
+        verify: None,
     }
+}
+
+/// The report's order: by path, line, column, then code.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code))
+    });
 }

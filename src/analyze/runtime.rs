@@ -263,7 +263,7 @@ fn prefixes(name: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Files that some (run-time) import statement in the project loads.
-fn statically_imported(index: &Index) -> Vec<bool> {
+pub fn statically_imported(index: &Index) -> Vec<bool> {
     let mut imported = vec![false; index.files.len()];
     for (file, source) in index.files.iter().enumerate() {
         for site in source.facts.imports.iter().filter(|s| !s.type_checking) {

@@ -68,6 +68,16 @@ pub struct TableDef {
     pub in_tests: bool,
 }
 
+impl TableDef {
+    /// `schema.name` or `name`, as SQLAlchemy's `Table.fullname`.
+    pub fn full_name(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{schema}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct MappedClass {
     pub file: FileId,
@@ -139,6 +149,14 @@ struct Builder<'a> {
 }
 
 impl Models {
+    /// The files that define a table or a mapped class (with repeats).
+    pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.tables
+            .iter()
+            .map(|t| t.file)
+            .chain(self.mapped.iter().map(|m| m.file))
+    }
+
     pub fn resolve(files: &[SourceFile], map: &ModuleMap) -> Models {
         let mut builder = Builder {
             files,

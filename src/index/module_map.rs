@@ -126,6 +126,11 @@ impl ModuleMap {
         map
     }
 
+    /// The import roots, deepest first: the order to put them on `sys.path`.
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
     pub fn path(&self, file: FileId) -> &Path {
         &self.paths[file]
     }

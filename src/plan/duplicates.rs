@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Change, Lossy, Planner, ShimKey};
+use super::{Change, DroppedColumn, Lossy, Planner, ShimKey};
 use crate::index::facts::TextEdit;
 use crate::index::facts::{Column, Relationship};
 use crate::index::models::{Origin, TableDef};
@@ -128,6 +128,12 @@ pub fn plan(p: &mut Planner) {
             let dup = &tables[t];
             let lost = lost_fields(dup, canonical);
             if !lost.is_empty() && lossy == Some(Lossy::Drop) {
+                for column in self::lost(dup, canonical).0 {
+                    p.plan.dropped.push(DroppedColumn {
+                        table: dup.full_name(),
+                        column: column.name.clone(),
+                    });
+                }
                 let message = format!(
                     "`{}` here loses {}: you chose to drop them (the database keeps its columns)",
                     dup.symbol,

@@ -98,6 +98,17 @@ pub struct Plan {
     pub notes: Vec<Skipped>,
     /// Duplicated tables (indexes into `Context::duplicates`) the plan leaves unfixed, and why.
     pub tables_left: BTreeMap<usize, String>,
+    /// Columns the models lose because a person chose to drop them (`Lossy::Drop`).
+    pub dropped: Vec<DroppedColumn>,
+}
+
+/// A column that a duplicate's definition had and the plan lets go.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DroppedColumn {
+    /// `schema.name` or `name`, as SQLAlchemy's `Table.fullname`.
+    pub table: String,
+    /// The database column name.
+    pub column: String,
 }
 
 impl FilePlan {
@@ -356,6 +367,8 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     planner.plan.files.retain(|_, f| !f.edits.is_empty());
     planner.plan.skipped.sort();
     planner.plan.skipped.dedup();
+    planner.plan.dropped.sort();
+    planner.plan.dropped.dedup();
     planner.plan
 }
 

@@ -66,6 +66,28 @@ pub fn text(report: &Report, color: bool) -> String {
         );
     }
     out.push_str(".\n");
+    if let Some(verify) = &report.verify {
+        let imported = verify.modules.iter().filter(|m| m.imported).count();
+        let tables: usize = verify.metadata.iter().map(|m| m.tables.len()).sum();
+        let _ = write!(
+            out,
+            "Verified with {} (Python {}, SQLAlchemy {}): imported {imported} of {}, {} on {}",
+            verify.python,
+            verify.python_version,
+            verify.sqlalchemy_version,
+            plural(verify.modules.len(), "module"),
+            plural(tables, "table"),
+            plural(verify.metadata.len(), "MetaData object"),
+        );
+        if !verify.left_out.is_empty() {
+            let _ = write!(
+                out,
+                "; left out {} (tests and scripts)",
+                plural(verify.left_out.len(), "model file")
+            );
+        }
+        out.push_str(".\n");
+    }
     out
 }
 

@@ -52,6 +52,7 @@ fn config(dir: &Path) -> Config {
         color: false,
         mode: Mode::Check,
         plan: Default::default(),
+        verify: None,
     }
 }
 

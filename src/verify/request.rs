@@ -1,0 +1,140 @@
+//! Which modules the probe imports: every file that defines a model, under each module name the
+//! project loads it by (the canonical name first, as the fix would write it; then the stray
+//! names, as the app or the tests load them), with the project's import roots on `sys.path`.
+
+use std::collections::BTreeSet;
+
+use super::probe::{Request, Wanted};
+use crate::analyze::Context;
+use crate::index::module_map::FileId;
+use crate::python::ast::{Expr, Stmt};
+
+/// A model file the probe does not import, and why.
+#[derive(Debug, Clone)]
+pub struct LeftOut {
+    pub file: FileId,
+    pub reason: &'static str,
+}
+
+pub struct Selection {
+    pub request: Request,
+    /// The file each requested module name loads.
+    pub files: Vec<FileId>,
+    pub left_out: Vec<LeftOut>,
+}
+
+pub fn select(ctx: &Context) -> Selection {
+    let index = ctx.index;
+    let files: BTreeSet<FileId> = index
+        .models
+        .files()
+        .filter(|&f| index.files[f].parsed)
+        .collect();
+    let canonical: std::collections::HashMap<FileId, String> =
+        crate::analyze::dual_import_path::canonical_names(ctx)
+            .into_iter()
+            .map(|(file, name, _)| (file, name))
+            .collect();
+    let imported = crate::analyze::runtime::statically_imported(index);
+    let mut first = Vec::new();
+    let mut stray = Vec::new();
+    let mut left_out = Vec::new();
+    for file in files {
+        let source = &index.files[file];
+        if source.in_tests {
+            left_out.push(LeftOut {
+                file,
+                reason: "a test module (pytest decides its module name)",
+            });
+            continue;
+        }
+        if !imported[file] && runs_at_import(&source.text) {
+            left_out.push(LeftOut {
+                file,
+                reason: "a script: nothing imports it, and importing it would run it",
+            });
+            continue;
+        }
+        let mut names: Vec<String> = ctx
+            .runtime
+            .names
+            .get(&file)
+            .map(|n| n.keys().filter(|n| !n.starts_with('<')).cloned().collect())
+            .unwrap_or_default();
+        if names.is_empty() {
+            names.extend(index.module_map.names(file).first().map(|n| n.name.clone()));
+        }
+        let name = canonical
+            .get(&file)
+            .cloned()
+            .or_else(|| names.first().cloned());
+        let Some(name) = name else {
+            left_out.push(LeftOut {
+                file,
+                reason: "no importable module name from the import roots",
+            });
+            continue;
+        };
+        stray.extend(names.into_iter().filter(|n| *n != name).map(|n| (n, file)));
+        first.push((name, file));
+    }
+    // Canonical definitions before their duplicates, so that SQLAlchemy's "already defined"
+    // lands on the duplicate, where the static report puts it too.
+    let duplicates: BTreeSet<FileId> = ctx
+        .duplicates
+        .iter()
+        .flat_map(|cluster| cluster[1..].iter().map(|&t| index.models.tables[t].file))
+        .collect();
+    first.sort_by_key(|(name, file)| (duplicates.contains(file), name.clone()));
+    stray.sort();
+    let (modules, files): (Vec<Wanted>, Vec<FileId>) = first
+        .into_iter()
+        .chain(stray)
+        .map(|(name, file)| {
+            let path = index.module_map.path(file).to_path_buf();
+            (Wanted { name, path }, file)
+        })
+        .unzip();
+    let roots = index.module_map.roots().to_vec();
+    let mut project: Vec<_> = index.project_dirs.iter().chain(&roots).cloned().collect();
+    project.sort();
+    project.dedup();
+    Selection {
+        request: Request {
+            roots,
+            project,
+            modules,
+        },
+        files,
+        left_out,
+    }
+}
+
+/// Whether a module does work when imported, beyond defining things: a call or a loop at its
+/// top level (`Base.metadata.create_all(engine)`, `main()`, `app.run()`). An `if __name__ ==
+/// "__main__":` block does not count: it does not run on import.
+fn runs_at_import(text: &str) -> bool {
+    let Ok(module) = crate::python::parse(text) else {
+        return true;
+    };
+    module.syntax().body.iter().any(|stmt| match stmt {
+        Stmt::Expr(expr) => matches!(*expr.value, Expr::Call(_) | Expr::Await(_)),
+        Stmt::For(_) | Stmt::While(_) | Stmt::With(_) => true,
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_at_import;
+
+    #[test]
+    fn definitions_and_a_main_guard_do_not_run_on_import() {
+        let module = "\"\"\"Doc.\"\"\"\nimport sys\nBase = declarative_base()\n\nclass User(Base):\n    pass\n\nif __name__ == \"__main__\":\n    main(sys.argv)\n";
+        assert!(!runs_at_import(module));
+        assert!(runs_at_import(
+            "engine = make()\nBase.metadata.create_all(engine)\n"
+        ));
+        assert!(runs_at_import("for row in rows:\n    print(row)\n"));
+    }
+}
