@@ -80,9 +80,8 @@ impl<'c, 'a> Places<'c, 'a> {
     /// `fallback` (the module being imported).
     pub fn of(&mut self, error: &PyError, fallback: Option<FileId>) -> Option<Spot> {
         let file = error.file.as_deref().and_then(|p| self.file(p));
-        if let (Some(file), Some(class)) = (file, &error.class) {
-            let name = class.rsplit('.').next().unwrap_or(class);
-            if let Some(offset) = self.member(file, name, error.attribute.as_deref()) {
+        if let (Some(file), Some(class)) = (file, error.class_name()) {
+            if let Some(offset) = self.member(file, class, error.attribute.as_deref()) {
                 return Some(self.at_offset(file, offset));
             }
         }
@@ -201,10 +200,7 @@ pub fn collect(
             path: spot.path,
             line: spot.line,
             column: spot.column,
-            symbol: error
-                .class
-                .as_ref()
-                .map(|c| c.rsplit('.').next().unwrap_or(c).to_owned()),
+            symbol: error.class_name().map(str::to_owned),
             canonical: None,
             message,
             notes: Vec::new(),
@@ -221,7 +217,7 @@ pub fn collect(
             continue;
         };
         if error.category == Category::Model {
-            let mut message = format!("importing `{}` raises {}", imported.name, error.headline());
+            let mut message = format!("importing `{}` fails: {}", imported.name, error.headline());
             message.push_str(&runs_twice(&mut places, error));
             findings.extend(finding(
                 &mut places,
@@ -247,18 +243,13 @@ pub fn collect(
         n => format!(" ({n} model modules could not be imported, which may be the cause)"),
     };
     if let Some(error) = &outcome.mappers {
-        let subject = match (&error.class, &error.attribute) {
-            (Some(class), Some(attribute)) => {
-                format!(
-                    " at `{}.{attribute}`",
-                    class.rsplit('.').next().unwrap_or(class)
-                )
-            }
-            (Some(class), None) => format!(" at `{}`", class.rsplit('.').next().unwrap_or(class)),
+        let subject = match (error.class_name(), &error.attribute) {
+            (Some(class), Some(attribute)) => format!(" on `{class}.{attribute}`"),
+            (Some(class), None) => format!(" on `{class}`"),
             _ => String::new(),
         };
         let message = format!(
-            "configure_mappers() raises{subject} {}{consequence}",
+            "configure_mappers() fails{subject}: {}{consequence}",
             error.headline()
         );
         let fallback = selection.files.first().copied();
@@ -273,8 +264,9 @@ pub fn collect(
     }
     for error in &outcome.foreign_keys {
         let table = error.table.clone().unwrap_or_default();
+        let column = error.attribute.as_deref().unwrap_or("?");
         let message = format!(
-            "a foreign key of table `{table}` points at nothing on its MetaData: {}{consequence}",
+            "the foreign key of `{table}.{column}` points at nothing on its MetaData: {}{consequence}",
             error.headline()
         );
         let table_ref = Some(TableRef {

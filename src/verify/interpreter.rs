@@ -4,6 +4,14 @@ use std::path::{Path, PathBuf};
 
 use super::VerifyError;
 
+/// The Python that runs the probe, and how to name it to the user.
+#[derive(Debug, Clone)]
+pub struct Interpreter {
+    pub path: PathBuf,
+    /// Relative to the working directory when below it.
+    pub shown: String,
+}
+
 /// Where a virtualenv keeps its interpreter, on Unix and on Windows.
 const VENV_PYTHONS: &[&str] = &["bin/python", "Scripts/python.exe"];
 const VENV_DIRS: &[&str] = &[".venv", "venv"];

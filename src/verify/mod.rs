@@ -23,6 +23,7 @@ use crate::plan::Plan;
 use crate::report::{
     Finding, LeftOutFile, Report, VerifiedMetadata, VerifiedModule, VerifyReport, WarningOut,
 };
+use interpreter::Interpreter;
 
 /// How to verify: `--python` and `--verify-timeout`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,12 +82,12 @@ impl Verified {
     }
 }
 
-/// The interpreter for a run, and how to name it to the user.
-fn interpreter(config: &Config, settings: &Settings) -> Result<(PathBuf, String), VerifyError> {
+/// The interpreter for a run.
+fn interpreter(config: &Config, settings: &Settings) -> Result<Interpreter, VerifyError> {
     let start = config.paths.first().map_or(config.cwd.as_path(), |p| p);
-    let python = interpreter::find(settings.python.as_deref(), start)?;
-    let shown = display_path(&python, &config.cwd);
-    Ok((python, shown))
+    let path = interpreter::find(settings.python.as_deref(), start)?;
+    let shown = display_path(&path, &config.cwd);
+    Ok(Interpreter { path, shown })
 }
 
 /// Where the probe runs: the project directory, as the app would.
@@ -96,7 +97,7 @@ fn probe_cwd(config: &Config) -> PathBuf {
 
 /// `--verify` on the project as it is.
 pub fn check(ctx: &Context, config: &Config, settings: &Settings) -> Result<Verified, VerifyError> {
-    let (python, shown) = interpreter(config, settings)?;
+    let python = interpreter(config, settings)?;
     let selection = request::select(ctx);
     let outcome = probe::run(
         &python,
@@ -104,10 +105,11 @@ pub fn check(ctx: &Context, config: &Config, settings: &Settings) -> Result<Veri
         &probe_cwd(config),
         settings.timeout,
     )?;
-    let (findings, warnings) = findings::collect(ctx, &config.cwd, &shown, &selection, &outcome);
+    let (findings, warnings) =
+        findings::collect(ctx, &config.cwd, &python.shown, &selection, &outcome);
     let index = ctx.index;
     let report = VerifyReport {
-        python: shown,
+        python: python.shown,
         python_version: outcome.python.clone(),
         sqlalchemy_version: outcome.sqlalchemy.clone().unwrap_or_default(),
         modules: outcome
@@ -198,7 +200,7 @@ impl Verdict {
     /// What to tell people when the fix is refused.
     pub fn refusal(&self) -> String {
         let mut out = format!(
-            "the fix was not applied: under {} the fixed copy of the project is worse than the project as it is; nothing was changed",
+            "the fix was not applied: under {} the fixed copy of the project is worse than the project as it is; nothing was changed. What got worse:",
             self.python
         );
         for line in &self.worse {
@@ -218,15 +220,18 @@ pub fn gate(
     plan: &Plan,
     settings: &Settings,
 ) -> Result<Verdict, VerifyError> {
-    let (python, shown) = interpreter(config, settings)?;
+    let python = interpreter(config, settings)?;
     let scratch = scratch::Scratch::new(config)?;
     let copy = scratch.config(config);
     let cwd = scratch.map(&probe_cwd(config));
-    let (before, _) = observe(&copy, &python, &cwd, settings)?;
+    let run = |also: &[probe::Wanted]| observe(&copy, &python, &cwd, settings, also);
+    let (before, _, imported) = run(&[])?;
     scratch.write(index, plan)?;
-    let (after, outcome) = observe(&copy, &python, &cwd, settings)?;
+    // Every file imported before is imported after, even if the fix made it look like no
+    // model file any more: a broken import must show, not hide.
+    let (after, outcome, _) = run(&imported)?;
     Ok(Verdict {
-        python: shown,
+        python: python.shown,
         python_version: outcome.python,
         sqlalchemy_version: outcome.sqlalchemy.unwrap_or_default(),
         worse: gate::worse(&before, &after, &plan.dropped),
@@ -238,16 +243,27 @@ pub fn gate(
     })
 }
 
-/// Scans a tree and runs the probe on it.
+/// Scans a tree and runs the probe on it, importing also the files of `also` that the scan
+/// does not select; returns the files imported, each under its first name.
 fn observe(
     config: &Config,
-    python: &Path,
+    python: &Interpreter,
     cwd: &Path,
     settings: &Settings,
-) -> Result<(gate::Observed, probe::Outcome), VerifyError> {
+    also: &[probe::Wanted],
+) -> Result<(gate::Observed, probe::Outcome, Vec<probe::Wanted>), VerifyError> {
     let index = Index::build(config)?;
     let ctx = Context::new(&index);
-    let selection = request::select(&ctx);
+    let mut selection = request::select(&ctx);
+    for wanted in also {
+        match index.module_map.file_at(&wanted.path) {
+            Some(file) if !selection.files.contains(&file) => {
+                selection.request.modules.push(wanted.clone());
+                selection.files.push(file);
+            }
+            _ => {}
+        }
+    }
     let outcome = probe::run(python, &selection.request, cwd, settings.timeout)?;
     let mut places = findings::Places::new(&ctx, &config.cwd);
     let observed =
@@ -260,5 +276,11 @@ fn observe(
             ),
             None => format!("{} ({doing})", error.headline()),
         });
-    Ok((observed, outcome))
+    let mut first = Vec::new();
+    for wanted in selection.request.modules {
+        if !first.iter().any(|w: &probe::Wanted| w.path == wanted.path) {
+            first.push(wanted);
+        }
+    }
+    Ok((observed, outcome, first))
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::interpreter::Interpreter;
 use super::VerifyError;
 
 const SCRIPT: &str = include_str!("probe.py");
@@ -93,6 +94,12 @@ pub struct PyError {
 }
 
 impl PyError {
+    /// The mapped class's own name (`User` for `pkg.models.User`).
+    pub fn class_name(&self) -> Option<&str> {
+        let class = self.class.as_deref()?;
+        class.rsplit('.').next()
+    }
+
     /// `InvalidRequestError: Table 'users' is already defined ...`, on one line.
     pub fn headline(&self) -> String {
         let kind = self.kind.rsplit('.').next().unwrap_or(&self.kind);
@@ -125,13 +132,13 @@ pub struct TableInfo {
 
 /// Runs the probe in `cwd`; kills it (and whatever it started) after `timeout`.
 pub fn run(
-    python: &Path,
+    python: &Interpreter,
     request: &Request,
     cwd: &Path,
     timeout: Duration,
 ) -> Result<Outcome, VerifyError> {
-    let shown = python.display().to_string();
-    let mut command = Command::new(python);
+    let shown = python.shown.clone();
+    let mut command = Command::new(&python.path);
     command
         .args(["-B", "-c", SCRIPT])
         .current_dir(cwd)

@@ -1,16 +1,14 @@
 //! `--fix --yes` writes all or nothing, keeps how files are stored, and only touches what git can
 //! give back unless told otherwise.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use dedupe_models::analyze::Context;
 use dedupe_models::apply::{apply, ApplyError, Safety};
-use dedupe_models::config::{Config, Format, Mode};
 use dedupe_models::index::Index;
 
-use crate::support::{project, run, stderr, stdout};
+use crate::support::{config, project, run, stderr, stdout, tree};
 
 const DB: &str = "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n";
 const USER_A: &str = "from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n";
@@ -25,35 +23,6 @@ fn duplicated() -> tempfile::TempDir {
         ("app/b.py", USER_B.as_bytes()),
         ("main.py", MAIN.as_bytes()),
     ])
-}
-
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for entry in ignore::WalkBuilder::new(dir)
-        .hidden(false)
-        .build()
-        .flatten()
-    {
-        if entry.file_type().is_some_and(|t| t.is_file()) {
-            out.insert(
-                entry.path().to_path_buf(),
-                std::fs::read(entry.path()).unwrap(),
-            );
-        }
-    }
-    out
-}
-
-fn config(dir: &Path) -> Config {
-    Config {
-        paths: vec![dir.to_path_buf()],
-        cwd: dir.to_path_buf(),
-        format: Format::Text,
-        color: false,
-        mode: Mode::Check,
-        plan: Default::default(),
-        verify: None,
-    }
 }
 
 const ANYWHERE: Safety = Safety {

@@ -5,7 +5,9 @@
 use std::process::Command;
 
 use crate::python::{pytest as run_pytest, python};
-use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml, run, stderr, stdout};
+use crate::support::{
+    copy_tree, fix_args, fixture_dirs, fixture_name, fixture_toml, run, stderr, stdout, tree,
+};
 
 /// `ruff check --select F401,F811,F821` as `path: CODE message` lines, without line numbers
 /// (the fix moves lines).
@@ -45,22 +47,6 @@ fn pyflakes(dir: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
-/// Every file below `dir`, relative to it, with its bytes.
-fn files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in ignore::WalkBuilder::new(dir)
-        .hidden(false)
-        .build()
-        .flatten()
-    {
-        if entry.file_type().is_some_and(|t| t.is_file()) {
-            let relative = entry.path().strip_prefix(dir).unwrap().to_path_buf();
-            out.push((relative, std::fs::read(entry.path()).unwrap()));
-        }
-    }
-    out
-}
-
 fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new("git")
         .args(args)
@@ -75,14 +61,7 @@ fn fixture_diffs_apply_and_converge() {
     for dir in fixture_dirs() {
         let name = fixture_name(&dir);
         let toml = fixture_toml(&dir);
-        // Options the fixture's fix needs, e.g. `fix_args = ["--merge-columns"]`.
-        let fix_args: Vec<&str> = toml
-            .get("fix_args")
-            .and_then(|a| a.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|a| a.as_str())
-            .collect();
+        let fix_args = fix_args(&toml);
         let diff_args = [&["--diff", "--color", "never"][..], &fix_args].concat();
         let output = run(&dir, &diff_args);
         let diff = stdout(&output);
@@ -123,8 +102,9 @@ fn fixture_diffs_apply_and_converge() {
             &[&["--fix", "--yes", "--allow-no-vcs"][..], &fix_args].concat(),
         );
         assert_ne!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
-        for (path, content) in files(fixed.path()) {
-            let applied = std::fs::read(scratch.path().join(&path)).unwrap_or_default();
+        for (path, content) in tree(fixed.path()) {
+            let path = path.strip_prefix(fixed.path()).unwrap();
+            let applied = std::fs::read(scratch.path().join(path)).unwrap_or_default();
             if applied != content {
                 problems.push(format!(
                     "{name}: --fix wrote {} differently from the diff",

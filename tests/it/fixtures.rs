@@ -1,17 +1,7 @@
 //! Every fixture project: its text and JSON reports are snapshotted, and its findings must be
 //! exactly the `[[expect]]` entries of its fixture.toml. Adding a fixture folder adds a case.
 
-use crate::support::{fixture_dirs, fixture_name, fixture_toml, run, stdout};
-
-fn snapshot(name: &str, value: &str) {
-    insta::with_settings!({
-        snapshot_path => "../../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name.to_owned(), value);
-    });
-}
+use crate::support::{fixture_dirs, fixture_name, fixture_toml, run, snapshot, stdout};
 
 #[test]
 fn fixture_reports() {

@@ -10,3 +10,4 @@ mod interactive;
 mod python;
 mod smoke;
 mod support;
+mod verify;

@@ -1,7 +1,10 @@
 //! Running the built binary and finding the fixtures.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use dedupe_models::config::{Config, Format, Mode};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -90,4 +93,56 @@ pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
         std::fs::write(path, content).unwrap();
     }
     dir
+}
+
+/// Options a fixture's fix needs, e.g. `fix_args = ["--merge-columns"]`.
+pub fn fix_args(toml: &toml::Table) -> Vec<&str> {
+    toml.get("fix_args")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str())
+        .collect()
+}
+
+/// An insta snapshot in snapshots/, named without the test module.
+pub fn snapshot(name: &str, value: &str) {
+    insta::with_settings!({
+        snapshot_path => "../../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name.to_owned(), value);
+    });
+}
+
+/// Every file below `dir` (hidden ones too) with its bytes, to compare trees byte for byte.
+pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .build()
+        .flatten()
+    {
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            out.insert(
+                entry.path().to_path_buf(),
+                std::fs::read(entry.path()).unwrap(),
+            );
+        }
+    }
+    out
+}
+
+/// The configuration of a plain check of `dir`, for tests that call the library.
+pub fn config(dir: &Path) -> Config {
+    Config {
+        paths: vec![dir.to_path_buf()],
+        cwd: dir.to_path_buf(),
+        format: Format::Text,
+        color: false,
+        mode: Mode::Check,
+        plan: Default::default(),
+        verify: None,
+    }
 }
