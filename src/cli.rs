@@ -67,7 +67,8 @@ pub struct Args {
         long,
         value_name = "SECONDS",
         default_value_t = 60,
-        requires = "verify"
+        requires = "verify",
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub verify_timeout: u64,
 

@@ -321,3 +321,30 @@ fn a_module_that_hangs_is_stopped_with_what_it_was_doing() {
         "error: the verify probe did not finish within 2 s; it was importing app.zmodels: a module may wait for a network, a database or input when imported. Pass --verify-timeout to wait longer\n"
     );
 }
+
+#[test]
+fn verify_flags_are_checked() {
+    let dir = healthy();
+    for (args, message) in [
+        (
+            &["--python", "python3"][..],
+            "required arguments were not provided",
+        ),
+        (
+            &["--verify", "--diff"][..],
+            "'--verify' cannot be used with '--diff'",
+        ),
+        (
+            &["--verify", "--verify-timeout", "0"][..],
+            "0 is not in 1..",
+        ),
+    ] {
+        let output = run(dir.path(), args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
