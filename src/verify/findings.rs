@@ -237,6 +237,9 @@ pub fn collect(
             });
         }
     }
+    // Where to report what has no place of its own (a class or table the project does not
+    // spell out), rather than not at all.
+    let anywhere = selection.files.first().copied();
     let consequence = match unrelated {
         0 => String::new(),
         1 => " (a model module could not be imported, which may be the cause)".to_owned(),
@@ -252,12 +255,11 @@ pub fn collect(
             "configure_mappers() fails{subject}: {}{consequence}",
             error.headline()
         );
-        let fallback = selection.files.first().copied();
         findings.extend(finding(
             &mut places,
             Code::DM102,
             error,
-            fallback,
+            anywhere,
             message,
             None,
         ));
@@ -277,7 +279,7 @@ pub fn collect(
             &mut places,
             Code::DM103,
             error,
-            None,
+            anywhere,
             message,
             table_ref,
         ));

@@ -28,8 +28,8 @@ impl Observed {
         let mut errors: Vec<(&PyError, String)> = Vec::new();
         for module in &outcome.modules {
             match (&module.error, &module.skipped) {
+                _ if module.ok() => observed.imported += 1,
                 (Some(error), None) => errors.push((error, format!("importing `{}`", module.name))),
-                (None, None) => observed.imported += 1,
                 _ => {}
             }
         }

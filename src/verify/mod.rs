@@ -119,7 +119,7 @@ pub fn check(ctx: &Context, config: &Config, settings: &Settings) -> Result<Veri
             .map(|(m, &file)| VerifiedModule {
                 module: m.name.clone(),
                 path: index.files[file].display.clone(),
-                imported: m.error.is_none() && m.skipped.is_none(),
+                imported: m.ok(),
             })
             .collect(),
         left_out: selection

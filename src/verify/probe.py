@@ -177,8 +177,15 @@ def import_modules(request, project, sa_exc):
         except KeyboardInterrupt:
             raise
         except BaseException as error:
-            entry["error"] = describe(error, project, sa_exc)
-            for file in entry["error"]["modules"] + [path]:
+            described = describe(error, project, sa_exc)
+            earlier = [failed[f] for f in described["modules"] if f in failed]
+            if earlier:
+                # It failed running a module that had failed before: the same failure again, or
+                # an artefact of running that module's first half twice.
+                entry["skipped"] = earlier[0]
+            else:
+                entry["error"] = described
+            for file in described["modules"] + [path]:
                 failed.setdefault(file, name)
             continue
         file = getattr(module, "__file__", None)
@@ -244,7 +251,6 @@ def main():
 def run(request, project):
     result = {
         "python": "%d.%d.%d" % sys.version_info[:3],
-        "executable": sys.executable,
         "sqlalchemy": None,
         "problem": None,
         "modules": [],
@@ -299,22 +305,14 @@ def run(request, project):
         tables = []
         for key in sorted(metadata.tables):
             table = metadata.tables[key]
-            cls = classes.get(id(table))
-            place = source_of(cls, project) if cls is not None else None
-            tables.append(
-                {
-                    "name": key,
-                    "columns": [column.name for column in table.columns],
-                    "class": qualified(cls) if cls is not None else None,
-                    "file": place[0] if place else None,
-                    "line": place[1] if place else None,
-                }
-            )
+            tables.append({"name": key, "columns": [column.name for column in table.columns]})
             for fk in sorted(table.foreign_keys, key=lambda f: (f.parent.name, f.target_fullname)):
                 try:
                     fk.column
                 except (sa_exc.NoReferencedTableError, sa_exc.NoReferencedColumnError) as error:
                     described = describe(error, project, sa_exc)
+                    cls = classes.get(id(table))
+                    place = source_of(cls, project) if cls is not None else None
                     described["table"] = key
                     described["class"] = qualified(cls) if cls is not None else None
                     described["attribute"] = fk.parent.key

@@ -55,8 +55,16 @@ pub struct Imported {
     /// The file the module was loaded from.
     pub file: Option<PathBuf>,
     pub error: Option<PyError>,
-    /// Not imported: the named earlier import already failed in this file.
+    /// Not imported, or its failure not counted: the named earlier import already failed in
+    /// this file or in a module it runs (running that again would only repeat or distort it).
     pub skipped: Option<String>,
+}
+
+impl Imported {
+    /// Whether the module was imported without an error.
+    pub fn ok(&self) -> bool {
+        self.error.is_none() && self.skipped.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

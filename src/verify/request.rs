@@ -44,7 +44,7 @@ pub fn select(ctx: &Context) -> Selection {
         if source.in_tests {
             left_out.push(LeftOut {
                 file,
-                reason: "a test module (pytest decides its module name)",
+                reason: "test code (pytest decides how it is imported)",
             });
             continue;
         }

@@ -207,7 +207,9 @@ fn a_plan_that_breaks_an_import_is_refused() {
 
 #[test]
 fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
-    let billing = "import stripe\nfrom sqlalchemy import Column, Integer\nfrom app.db import Base\n\n\nclass Invoice(Base):\n    __tablename__ = 'invoices'\n    id = Column(Integer, primary_key=True)\n";
+    // `invoices` is defined before the import that fails; `app.payments` runs billing.py again.
+    let billing = "from sqlalchemy import Column, Integer\nfrom app.db import Base\n\n\nclass Invoice(Base):\n    __tablename__ = 'invoices'\n    id = Column(Integer, primary_key=True)\n\n\nimport stripe\n";
+    let payments = "from sqlalchemy import Column, ForeignKey, Integer\nfrom app.billing import Invoice\nfrom app.db import Base\n\n\nclass Payment(Base):\n    __tablename__ = 'payments'\n    id = Column(Integer, primary_key=True)\n    invoice_id = Column(ForeignKey('invoices.id'))\n";
     // A second `users` table: a static finding that must still be reported.
     let legacy = "from sqlalchemy import Column, Integer\nfrom app.db import Base\n\nprint('loading legacy models')\n\n\nclass LegacyUser(Base):\n    __tablename__ = 'users'\n    __table_args__ = {'extend_existing': True}\n    id = Column(Integer, primary_key=True)\n";
     let dir = project(&[
@@ -216,9 +218,10 @@ fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
         ("app/users.py", USERS.as_bytes()),
         ("app/legacy.py", legacy.as_bytes()),
         ("app/billing.py", billing.as_bytes()),
+        ("app/payments.py", payments.as_bytes()),
         (
             "main.py",
-            b"import app.users\nimport app.legacy\nimport app.billing\n",
+            b"import app.users\nimport app.legacy\nimport app.payments\n",
         ),
     ]);
     let python = venv();
@@ -232,10 +235,12 @@ fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
         report.contains("app/legacy.py:7:7: DM001 table `users` is defined again by `LegacyUser`"),
         "{report}"
     );
-    assert!(report.contains("imported 2 of 3 modules"), "{report}");
+    // Neither the failure again nor `invoices` defined twice by running billing.py again.
+    assert!(!report.contains("DM101"), "{report}");
+    assert!(report.contains("imported 2 of 4 modules"), "{report}");
     assert_eq!(
         stderr(&output),
-        format!("warning: app/billing.py:1: cannot import `app.billing`: ModuleNotFoundError: No module named 'stripe'; `stripe` is not installed in {python} (a missing dependency: install the project's requirements there, or pass --python). The models it defines were not verified\n")
+        format!("warning: app/billing.py:10: cannot import `app.billing`: ModuleNotFoundError: No module named 'stripe'; `stripe` is not installed in {python} (a missing dependency: install the project's requirements there, or pass --python). The models it defines were not verified\n")
     );
 
     let output = run(
@@ -256,6 +261,7 @@ fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
         verify["modules"],
         serde_json::json!([
             {"module": "app.billing", "path": "app/billing.py", "imported": false},
+            {"module": "app.payments", "path": "app/payments.py", "imported": false},
             {"module": "app.users", "path": "app/users.py", "imported": true},
             // The duplicate last, so that an error would land on it.
             {"module": "app.legacy", "path": "app/legacy.py", "imported": true},
@@ -263,7 +269,10 @@ fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
     );
     assert_eq!(
         verify["metadata"],
-        serde_json::json!([{"name": "app.db:Base.metadata", "tables": {"users": ["id", "email", "name"]}}])
+        serde_json::json!([{"name": "app.db:Base.metadata", "tables": {
+            "invoices": ["id"],
+            "users": ["id", "email", "name"],
+        }}])
     );
 }
 
