@@ -112,7 +112,11 @@ pub fn worse(before: &Observed, after: &Observed, dropped: &[DroppedColumn]) -> 
             continue;
         }
         if after.columns.contains_key(table) {
-            out.push(format!("table `{table}` lost column {}", lost.join(", ")));
+            let plural = if lost.len() == 1 { "" } else { "s" };
+            out.push(format!(
+                "table `{table}` lost column{plural} {}",
+                lost.join(", ")
+            ));
         } else {
             out.push(format!("table `{table}` is gone"));
         }
