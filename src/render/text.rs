@@ -82,7 +82,7 @@ pub fn text(report: &Report, color: bool) -> String {
         if !verify.left_out.is_empty() {
             let _ = write!(
                 out,
-                "; left out {} (tests and scripts)",
+                "; left out {} (test code, scripts; the JSON report says why)",
                 plural(verify.left_out.len(), "model file")
             );
         }
