@@ -124,15 +124,6 @@ pub fn worse(before: &Observed, after: &Observed, dropped: &[DroppedColumn]) -> 
     out
 }
 
-/// Errors of `before` that `after` no longer has.
-pub fn resolved(before: &Observed, after: &Observed) -> usize {
-    before
-        .errors
-        .keys()
-        .filter(|k| !after.errors.contains_key(*k))
-        .count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +165,6 @@ mod tests {
                 "table `users` lost column `email`",
             ]
         );
-        assert_eq!(resolved(&before, &after), 1);
         let email = [DroppedColumn {
             table: "users".into(),
             column: "email".into(),

@@ -158,11 +158,12 @@ pub struct Verdict {
     pub sqlalchemy_version: String,
     /// What got worse, one line each; empty when the fix may be applied.
     pub worse: Vec<String>,
-    /// Errors before the fix, how many it resolves, and how many remain.
+    /// Errors before the fix, and after it.
     pub errors_before: usize,
-    pub resolved: usize,
     pub errors_after: usize,
     pub tables: usize,
+    /// Columns the plan drops because a person chose to.
+    pub dropped: usize,
     /// Model modules that could not be imported after the fix (their tables are not compared
     /// unless they imported before).
     pub not_imported: usize,
@@ -176,6 +177,7 @@ impl Verdict {
             1 => "1 error".to_owned(),
             n => format!("{n} errors"),
         };
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
         let mut line = format!(
             "Verified the fix with {} (Python {}, SQLAlchemy {}): {} before, {} after; {} table{}, none lost",
             self.python,
@@ -184,13 +186,20 @@ impl Verdict {
             errors(self.errors_before),
             errors(self.errors_after),
             self.tables,
-            if self.tables == 1 { "" } else { "s" },
+            plural(self.tables),
         );
+        if self.dropped > 0 {
+            line.push_str(&format!(
+                " but the {} column{} you chose to drop",
+                self.dropped,
+                plural(self.dropped)
+            ));
+        }
         if self.not_imported > 0 {
             line.push_str(&format!(
                 "; {} model module{} could not be imported (run --verify to see why)",
                 self.not_imported,
-                if self.not_imported == 1 { "" } else { "s" }
+                plural(self.not_imported)
             ));
         }
         line.push('.');
@@ -236,9 +245,9 @@ pub fn gate(
         sqlalchemy_version: outcome.sqlalchemy.unwrap_or_default(),
         worse: gate::worse(&before, &after, &plan.dropped),
         errors_before: before.errors.len(),
-        resolved: gate::resolved(&before, &after),
         errors_after: after.errors.len(),
         tables: after.tables(),
+        dropped: plan.dropped.len(),
         not_imported: after.modules - after.imported,
     })
 }

@@ -231,6 +231,11 @@ fn columns_a_person_chose_to_drop_may_go_and_no_others() {
     plan.dropped = chosen;
     let applied = dedupe_models::apply_plan(&config, &index, &plan, ANYWHERE).unwrap();
     assert!(applied.written > 0);
+    let summary = applied.verdict.unwrap().summary();
+    assert!(
+        summary.ends_with("none lost but the 5 columns you chose to drop."),
+        "{summary}"
+    );
 }
 
 #[test]
