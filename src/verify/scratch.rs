@@ -85,7 +85,15 @@ impl Scratch {
                 path: target.display().to_string(),
                 message: e.to_string().to_lowercase(),
             };
-            // Never through a symlink that leads out of the copy.
+            // As `apply` does, through a symlink, but never through one that leads out of the
+            // copy: such a link is replaced by the file.
+            if let Some(inside) = std::fs::canonicalize(&target)
+                .ok()
+                .filter(|t| t.starts_with(&self.root))
+            {
+                std::fs::write(inside, bytes).map_err(write_error)?;
+                continue;
+            }
             let parent = target.parent().unwrap_or(&self.root);
             let real_parent = std::fs::canonicalize(parent).map_err(write_error)?;
             if !real_parent.starts_with(&self.root) {
@@ -173,6 +181,115 @@ fn link(path: &Path, target: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn config(path: PathBuf, cwd: &Path) -> Config {
+        Config {
+            paths: vec![path],
+            cwd: cwd.to_path_buf(),
+            format: crate::config::Format::Text,
+            color: false,
+            mode: crate::config::Mode::Check,
+            plan: Default::default(),
+            verify: None,
+        }
+    }
+
+    #[test]
+    fn the_copy_leaves_out_history_virtualenvs_and_caches_and_maps_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("proj");
+        for (path, content) in [
+            ("app/models.py", "x = 1\n"),
+            ("app/data.json", "{}"),
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            (".venv/pyvenv.cfg", ""),
+            ("env/pyvenv.cfg", ""),
+            ("app/__pycache__/models.pyc", ""),
+            (".pytest_cache/CACHEDIR.TAG", ""),
+        ] {
+            let path = project.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        std::os::unix::fs::symlink("app", project.join("alias")).unwrap();
+        let config = config(project.join("app"), &project);
+        let scratch = Scratch::new(&config).unwrap();
+        let copy = scratch.map(&project);
+        assert_eq!(copy.file_name(), project.file_name());
+        assert_eq!(
+            std::fs::read_to_string(scratch.map(&project.join("app/models.py"))).unwrap(),
+            "x = 1\n"
+        );
+        assert!(copy.join("app/data.json").is_file());
+        // An empty marker keeps the project root where it was.
+        assert!(copy.join(".git").is_dir() && !copy.join(".git/HEAD").exists());
+        for gone in [".venv", "env", "app/__pycache__", ".pytest_cache"] {
+            assert!(!copy.join(gone).exists(), "{gone} was copied");
+        }
+        assert!(
+            copy.join("alias/models.py").is_file(),
+            "relative links point into the copy"
+        );
+        assert_eq!(
+            scratch.map(Path::new("/elsewhere/x.py")),
+            Path::new("/elsewhere/x.py")
+        );
+        let moved = scratch.config(&config);
+        assert_eq!(moved.paths, [copy.join("app")]);
+        assert_eq!(moved.cwd, copy);
+        drop(scratch);
+        assert!(!copy.exists(), "the copy is removed");
+    }
+
+    #[test]
+    fn the_plan_is_written_into_the_copy_and_never_through_a_link_out_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("proj");
+        std::fs::create_dir_all(project.join("app")).unwrap();
+        std::fs::create_dir_all(dir.path().join("shared")).unwrap();
+        let original = "from sqlalchemy import Column\nx = 1\n";
+        std::fs::write(project.join("app/inside.py"), original).unwrap();
+        std::fs::write(dir.path().join("shared/outside.py"), original).unwrap();
+        std::os::unix::fs::symlink("inside.py", project.join("app/linked.py")).unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("shared/outside.py"),
+            project.join("app/out.py"),
+        )
+        .unwrap();
+        let config = config(project.clone(), &project);
+        let index = Index::build(&config).unwrap();
+        let mut plan = Plan::default();
+        for name in ["app/linked.py", "app/out.py"] {
+            let file = index.files.iter().position(|f| f.display == name).unwrap();
+            let mut file_plan = crate::plan::FilePlan::default();
+            file_plan.edits.push(crate::plan::PlannedEdit {
+                edit: crate::index::facts::TextEdit {
+                    start: original.len() as u32 - 2,
+                    end: original.len() as u32 - 1,
+                    content: "2".to_owned(),
+                },
+                change: crate::plan::Change::Cleanup,
+                reason: String::new(),
+            });
+            plan.files.insert(file, file_plan);
+        }
+        let scratch = Scratch::new(&config).unwrap();
+        scratch.write(&index, &plan).unwrap();
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+        let changed = original.replace("x = 1", "x = 2");
+        // Through the link inside the copy, as apply writes through it in the project.
+        assert_eq!(read(&scratch.map(&project.join("app/inside.py"))), changed);
+        assert_eq!(read(&scratch.map(&project.join("app/out.py"))), changed);
+        assert!(
+            !std::fs::symlink_metadata(scratch.map(&project.join("app/out.py")))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // The project and what it links to are untouched.
+        assert_eq!(read(&project.join("app/inside.py")), original);
+        assert_eq!(read(&dir.path().join("shared/outside.py")), original);
+    }
 
     #[test]
     fn common_ancestors() {
