@@ -261,10 +261,12 @@ fn a_plan_that_breaks_an_import_is_refused() {
 }
 
 #[test]
-fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
+fn a_missing_dependency_or_database_is_a_warning_and_the_static_findings_stand() {
     // `invoices` is defined before the import that fails; `app.payments` runs billing.py again.
     let billing = "from sqlalchemy import Column, Integer\nfrom app.db import Base\n\n\nclass Invoice(Base):\n    __tablename__ = 'invoices'\n    id = Column(Integer, primary_key=True)\n\n\nimport stripe\n";
     let payments = "from sqlalchemy import Column, ForeignKey, Integer\nfrom app.billing import Invoice\nfrom app.db import Base\n\n\nclass Payment(Base):\n    __tablename__ = 'payments'\n    id = Column(Integer, primary_key=True)\n    invoice_id = Column(ForeignKey('invoices.id'))\n";
+    // A module that connects when imported, to a database that is not there.
+    let reports = "from sqlalchemy import Column, Integer, create_engine\nfrom app.db import Base\n\n\nclass Report(Base):\n    __tablename__ = 'reports'\n    id = Column(Integer, primary_key=True)\n\n\nconnection = create_engine('sqlite:////no/such/dir/app.db').connect()\n";
     // A second `users` table: a static finding that must still be reported.
     let legacy = "from sqlalchemy import Column, Integer\nfrom app.db import Base\n\nprint('loading legacy models')\n\n\nclass LegacyUser(Base):\n    __tablename__ = 'users'\n    __table_args__ = {'extend_existing': True}\n    id = Column(Integer, primary_key=True)\n";
     let dir = project(&[
@@ -274,9 +276,10 @@ fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
         ("app/legacy.py", legacy.as_bytes()),
         ("app/billing.py", billing.as_bytes()),
         ("app/payments.py", payments.as_bytes()),
+        ("app/reports.py", reports.as_bytes()),
         (
             "main.py",
-            b"import app.users\nimport app.legacy\nimport app.payments\n",
+            b"import app.users\nimport app.legacy\nimport app.payments\nimport app.reports\n",
         ),
     ]);
     let python = venv();
@@ -292,10 +295,11 @@ fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
     );
     // Neither the failure again nor `invoices` defined twice by running billing.py again.
     assert!(!report.contains("DM101"), "{report}");
-    assert!(report.contains("imported 2 of 4 modules"), "{report}");
+    assert!(report.contains("imported 2 of 5 modules"), "{report}");
     assert_eq!(
         stderr(&output),
-        format!("warning: app/billing.py:10: cannot import `app.billing`: ModuleNotFoundError: No module named 'stripe'; `stripe` is not installed in {python} (a missing dependency: install the project's requirements there, or pass --python). The models it defines were not verified\n")
+        format!("warning: app/billing.py:10: cannot import `app.billing`: ModuleNotFoundError: No module named 'stripe'; `stripe` is not installed in {python} (a missing dependency: install the project's requirements there, or pass --python). The models it defines were not verified\n\
+                 warning: app/reports.py:10: cannot import `app.reports`: OperationalError: (sqlite3.OperationalError) unable to open database file (Background on this error at: https://sqlalche.me/e/20/e3q8); it tries to reach a database when imported, and could not. The models it defines were not verified\n")
     );
 
     let output = run(
@@ -317,6 +321,7 @@ fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
         serde_json::json!([
             {"module": "app.billing", "path": "app/billing.py", "imported": false},
             {"module": "app.payments", "path": "app/payments.py", "imported": false},
+            {"module": "app.reports", "path": "app/reports.py", "imported": false},
             {"module": "app.users", "path": "app/users.py", "imported": true},
             // The duplicate last, so that an error would land on it.
             {"module": "app.legacy", "path": "app/legacy.py", "imported": true},
@@ -326,6 +331,7 @@ fn a_missing_dependency_is_a_warning_and_the_static_findings_stand() {
         verify["metadata"],
         serde_json::json!([{"name": "app.db:Base.metadata", "tables": {
             "invoices": ["id"],
+            "reports": ["id"],
             "users": ["id", "email", "name"],
         }}])
     );
