@@ -15,7 +15,7 @@ use crate::index::Warning;
 use crate::report::{Code, Finding, TableRef};
 
 /// A place in the project to report at.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Spot {
     pub path: String,
     pub line: u32,
