@@ -9,6 +9,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::index::{Index, SourceFile};
 use crate::plan::{apply_edits, verify, FilePlan, Plan};
@@ -28,6 +29,19 @@ pub enum ApplyError {
     NoVcs { path: String },
     #[error("uncommitted changes in {paths}; commit or stash them first, or pass --allow-dirty")]
     Dirty { paths: String },
+}
+
+/// Set while `apply` runs: an interrupt must let it finish, since it is all or nothing only as a
+/// whole.
+pub static WRITING: AtomicBool = AtomicBool::new(false);
+
+/// Clears `WRITING` however `apply` ends.
+struct Writing;
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        WRITING.store(false, Ordering::SeqCst);
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -56,6 +70,8 @@ pub fn preflight(index: &Index, plan: &Plan, safety: Safety) -> Result<(), Apply
 /// Writes the plan; returns the number of files written.
 pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyError> {
     preflight(index, plan, safety)?;
+    WRITING.store(true, Ordering::SeqCst);
+    let _writing = Writing;
     let mut pending = Vec::new();
     for (&file, file_plan) in &plan.files {
         let source = &index.files[file];

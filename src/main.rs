@@ -41,15 +41,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("--fix needs a terminal to ask questions; pass --yes to apply the whole plan without questions, or --diff to preview it");
             }
             ctrlc::set_handler(|| {
-                if !APPLYING.load(Ordering::SeqCst) {
+                if !dedupe_models::apply::WRITING.load(Ordering::SeqCst) {
                     interrupted();
                 }
             })?;
             let term = Term::stderr();
             let choose = |ctx: &Context, options: &PlanOptions| {
-                let plan = interactive::session(ctx, options, &term, config.color)?;
-                APPLYING.store(true, Ordering::SeqCst);
-                Ok(plan)
+                interactive::session(ctx, options, &term, config.color)
             };
             match dedupe_models::fix_with(&config, &config.plan, safety, choose) {
                 // The terminal reads Ctrl-C as a key, and raises SIGINT too: one of them wins.
@@ -109,12 +107,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }))
 }
 
-/// Set once the interactive session has handed its plan over: from then on Ctrl-C is ignored and
-/// the apply runs to its end (it is all or nothing either way).
-static APPLYING: AtomicBool = AtomicBool::new(false);
-
-/// Ctrl-C during the interactive session: nothing has been written; exit 130 like a shell.
-/// Called from the signal handler's thread or the main one, whichever sees it first.
+/// Ctrl-C during the interactive session (or the `--verify` run after it): nothing has been
+/// written; exit 130 like a shell. Called from the signal handler's thread or the main one,
+/// whichever sees it first; never while `apply` writes.
 fn interrupted() -> ! {
     static ONCE: AtomicBool = AtomicBool::new(false);
     if ONCE.swap(true, Ordering::SeqCst) {
