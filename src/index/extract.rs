@@ -25,6 +25,7 @@ pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts
         type_checking: 0,
     };
     collector.visit_body(&module.body);
+    collector.facts.shrink_to_fit();
     collector.facts
 }
 

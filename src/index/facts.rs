@@ -22,6 +22,28 @@ pub struct FileFacts {
     pub warning_filters: Vec<Span>,
 }
 
+impl FileFacts {
+    /// Gives back the room the vectors grew into while extracting: the facts of every file are
+    /// kept for the whole run, and that slack is a large part of its peak memory.
+    pub fn shrink_to_fit(&mut self) {
+        for site in &mut self.imports {
+            site.names.shrink_to_fit();
+        }
+        self.imports.shrink_to_fit();
+        self.bindings.shrink_to_fit();
+        for class in &mut self.classes {
+            class.columns.shrink_to_fit();
+            class.relationships.shrink_to_fit();
+            class.annotated_fields.shrink_to_fit();
+        }
+        self.classes.shrink_to_fit();
+        self.tables.shrink_to_fit();
+        self.decls.shrink_to_fit();
+        self.create_alls.shrink_to_fit();
+        self.warning_filters.shrink_to_fit();
+    }
+}
+
 /// One `import ...` or `from ... import ...` statement, wherever it stands.
 #[derive(Debug, Clone)]
 pub struct ImportSite {
