@@ -126,6 +126,7 @@ impl Args {
             color,
             mode,
             plan,
+            progress: None,
         })
     }
 }

@@ -23,6 +23,8 @@ pub struct Config {
     pub color: bool,
     pub mode: Mode,
     pub plan: crate::plan::PlanOptions,
+    /// Counts the files parsed, for the binary's progress line.
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

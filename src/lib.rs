@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod index;
 pub mod plan;
+pub mod progress;
 pub mod python;
 pub mod render;
 pub mod report;

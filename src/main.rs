@@ -2,12 +2,14 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use dedupe_models::cli::Args;
 use dedupe_models::config::{Format, Mode};
 use dedupe_models::index::Warning;
 use dedupe_models::plan::Skipped;
+use dedupe_models::progress::{self, Progress, ProgressLine};
 use dedupe_models::render;
 
 fn main() -> ExitCode {
@@ -28,7 +30,13 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = args.into_config()?;
+    let mut config = args.into_config()?;
+    let progress = Arc::new(Progress::default());
+    // Cleared (dropped) before anything is printed.
+    let mut line = progress::shown(config.format, std::io::stderr().is_terminal()).then(|| {
+        config.progress = Some(progress.clone());
+        ProgressLine::start(progress, std::io::stderr(), progress::DELAY)
+    });
     if let Mode::Fix { yes, safety } = config.mode {
         if !yes {
             let why = if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
@@ -39,6 +47,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("{why}; pass --yes to apply the whole plan without questions, or --diff to preview it");
         }
         let output = dedupe_models::fix(&config, config.plan, safety)?;
+        drop(line.take());
         print_messages(&output.warnings, &output.skipped, &output.notes);
         let files = if output.written == 1 { "file" } else { "files" };
         let mut summary = format!("Fixed {} {files}.", output.written);
@@ -54,11 +63,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if config.mode == Mode::Diff {
         let output = dedupe_models::diff(&config, config.plan)?;
+        drop(line.take());
         print_messages(&output.warnings, &output.skipped, &output.notes);
         write_stdout(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
     }
     let report = dedupe_models::check(&config)?;
+    drop(line);
     let stderr_color = config.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let rendered = match config.format {
         Format::Text => {

@@ -112,9 +112,18 @@ impl Index {
         }
         let roots = roots.into_iter().map(|r| normalize(&r)).collect();
 
+        if let Some(progress) = &config.progress {
+            progress.start(files.len());
+        }
         let sources: Vec<(SourceFile, Option<Warning>)> = files
             .par_iter()
-            .map(|path| read_source(path, &config.cwd))
+            .map(|path| {
+                let source = read_source(path, &config.cwd);
+                if let Some(progress) = &config.progress {
+                    progress.parsed_one();
+                }
+                source
+            })
             .collect();
         let mut index_files = Vec::with_capacity(sources.len());
         for (source, warning) in sources {

@@ -46,6 +46,7 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 fn config(dir: &Path) -> Config {
     Config {
+        progress: None,
         paths: vec![dir.to_path_buf()],
         cwd: dir.to_path_buf(),
         format: Format::Text,
