@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use crate::index::module_map::{is_test_module, FileId, ModuleMap};
 use crate::index::Index;
 
@@ -264,13 +266,23 @@ fn prefixes(name: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Files that some (run-time) import statement in the project loads.
 fn statically_imported(index: &Index) -> Vec<bool> {
+    let loaded: Vec<Vec<FileId>> = index
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(file, source)| {
+            source
+                .facts
+                .imports
+                .iter()
+                .filter(|s| !s.type_checking)
+                .flat_map(|site| index.module_map.files_loaded_by(file, site))
+                .collect()
+        })
+        .collect();
     let mut imported = vec![false; index.files.len()];
-    for (file, source) in index.files.iter().enumerate() {
-        for site in source.facts.imports.iter().filter(|s| !s.type_checking) {
-            for target in index.module_map.files_loaded_by(file, site) {
-                imported[target] = true;
-            }
-        }
+    for target in loaded.into_iter().flatten() {
+        imported[target] = true;
     }
     imported
 }
