@@ -12,6 +12,12 @@ use dedupe_models::plan::Skipped;
 use dedupe_models::progress::{self, Progress, ProgressLine};
 use dedupe_models::render;
 
+/// The parser allocates every node of a syntax tree on its own and the tree is freed right after
+/// its facts are read: mimalloc does that work in a fifth fewer instructions than glibc's malloc
+/// and 10k --diff runs a fifth faster, for some 20 MB more peak memory (README, performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
