@@ -153,6 +153,7 @@ impl Args {
             mode,
             plan,
             verify,
+            progress: None,
         })
     }
 }

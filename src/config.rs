@@ -25,6 +25,8 @@ pub struct Config {
     pub plan: crate::plan::PlanOptions,
     /// `--verify`: check the models (with `--fix`: the fix) under the project's Python.
     pub verify: Option<crate::verify::Settings>,
+    /// Counts the files parsed, for the binary's progress line.
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clap::Parser;
 use dedupe_models::analyze::Context;
@@ -11,8 +12,15 @@ use dedupe_models::config::{Format, Mode};
 use dedupe_models::index::Warning;
 use dedupe_models::interactive;
 use dedupe_models::plan::{PlanOptions, Skipped};
+use dedupe_models::progress::{self, Progress, ProgressLine};
 use dedupe_models::render;
 use dialoguer::console::Term;
+
+/// The parser allocates every node of a syntax tree on its own and the tree is freed right after
+/// its facts are read: mimalloc does that work in a fifth fewer instructions than glibc's malloc
+/// and 10k --diff runs a fifth faster, for some 20 MB more peak memory (README, performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
@@ -32,7 +40,13 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = args.into_config()?;
+    let mut config = args.into_config()?;
+    let progress = Arc::new(Progress::default());
+    // Cleared (dropped) before anything is printed.
+    let mut line = progress::shown(config.format, std::io::stderr().is_terminal()).then(|| {
+        config.progress = Some(progress.clone());
+        ProgressLine::start(progress, std::io::stderr(), progress::DELAY)
+    });
     if let Mode::Fix { yes, safety } = config.mode {
         let output = if yes {
             dedupe_models::fix(&config, &config.plan, safety)?
@@ -47,6 +61,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             })?;
             let term = Term::stderr();
             let choose = |ctx: &Context, options: &PlanOptions| {
+                drop(line.take());
                 interactive::session(ctx, options, &term, config.color)
             };
             match dedupe_models::fix_with(&config, &config.plan, safety, choose) {
@@ -64,6 +79,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             }
         };
+        drop(line.take());
         print_messages(&output.warnings, &output.skipped, &output.notes);
         if let Some(verdict) = &output.verdict {
             write_stdout(&format!("{}\n", verdict.summary()))?;
@@ -86,11 +102,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if config.mode == Mode::Diff {
         let output = dedupe_models::diff(&config, &config.plan)?;
+        drop(line.take());
         print_messages(&output.warnings, &output.skipped, &output.notes);
         write_stdout(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
     }
     let report = dedupe_models::check(&config)?;
+    drop(line);
     let stderr_color = config.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let rendered = match config.format {
         Format::Text => {

@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::index::module_map::{is_test_module, FileId, ModuleMap};
+use rayon::prelude::*;
+
+use crate::index::module_map::{is_test_module, join, FileId, ModuleMap};
 use crate::index::Index;
 
 /// An absolute import statement: the importing file and the index of the site in its facts.
@@ -55,7 +57,7 @@ impl Runtime {
         let mut graph = Graph {
             index,
             map: &index.module_map,
-            ids: HashMap::new(),
+            ids: vec![Vec::new(); index.files.len()],
             instances: Vec::new(),
         };
         let mut runtime = Runtime {
@@ -144,7 +146,8 @@ struct Graph<'a> {
     index: &'a Index,
     map: &'a ModuleMap,
     /// Keyed by name and file: pytest loads every `conftest.py` as `conftest`, each its own module.
-    ids: HashMap<(String, FileId), usize>,
+    /// Per file: the names it is loaded under and their instances (rarely more than two).
+    ids: Vec<Vec<(String, usize)>>,
     instances: Vec<Instance>,
 }
 
@@ -157,11 +160,11 @@ impl<'a> Graph<'a> {
     }
 
     fn instance(&mut self, name: String, file: FileId) -> usize {
-        if let Some(&id) = self.ids.get(&(name.clone(), file)) {
+        if let Some(&(_, id)) = self.ids[file].iter().find(|(n, _)| *n == name) {
             return id;
         }
         let id = self.instances.len();
-        self.ids.insert((name.clone(), file), id);
+        self.ids[file].push((name.clone(), id));
         self.instances.push(Instance {
             name,
             file,
@@ -203,7 +206,7 @@ impl<'a> Graph<'a> {
                     add(prefix, true, &mut targets);
                 }
                 for imported in site.names.iter().filter(|n| n.name != "*") {
-                    add(format!("{module}.{}", imported.name), true, &mut targets);
+                    add(join(&module, &imported.name), true, &mut targets);
                 }
             } else {
                 let is_package = self.map.is_package(file);
@@ -217,7 +220,7 @@ impl<'a> Graph<'a> {
                 {
                     Some(base) => {
                         for imported in site.names.iter().filter(|n| n.name != "*") {
-                            add(format!("{base}.{}", imported.name), false, &mut targets);
+                            add(join(&base, &imported.name), false, &mut targets);
                         }
                         add(base, false, &mut targets);
                     }
@@ -264,13 +267,23 @@ fn prefixes(name: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Files that some (run-time) import statement in the project loads.
 pub fn statically_imported(index: &Index) -> Vec<bool> {
+    let loaded: Vec<Vec<FileId>> = index
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(file, source)| {
+            source
+                .facts
+                .imports
+                .iter()
+                .filter(|s| !s.type_checking)
+                .flat_map(|site| index.module_map.files_loaded_by(file, site))
+                .collect()
+        })
+        .collect();
     let mut imported = vec![false; index.files.len()];
-    for (file, source) in index.files.iter().enumerate() {
-        for site in source.facts.imports.iter().filter(|s| !s.type_checking) {
-            for target in index.module_map.files_loaded_by(file, site) {
-                imported[target] = true;
-            }
-        }
+    for target in loaded.into_iter().flatten() {
+        imported[target] = true;
     }
     imported
 }

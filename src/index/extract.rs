@@ -19,12 +19,15 @@ pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts
         text,
         in_tests,
         facts: FileFacts::default(),
+        bindings: Vec::new(),
         functions: Vec::new(),
         next_scope: 0,
         classes: 0,
         type_checking: 0,
     };
     collector.visit_body(&module.body);
+    collector.facts.bindings = Bindings::from_ordered(collector.bindings);
+    collector.facts.shrink_to_fit();
     collector.facts
 }
 
@@ -32,6 +35,8 @@ struct Collector<'t> {
     text: &'t str,
     in_tests: bool,
     facts: FileFacts,
+    /// Module-level bindings in the order they are made.
+    bindings: Vec<(Box<str>, Binding)>,
     /// Enclosing functions: (scope number, name).
     functions: Vec<(usize, String)>,
     next_scope: usize,
@@ -50,7 +55,7 @@ impl<'t> Collector<'t> {
     }
 
     fn bind(&mut self, name: &str, binding: Binding) {
-        self.facts.bindings.insert(name.to_owned(), binding);
+        self.bindings.push((name.into(), binding));
     }
 
     fn record_import(&mut self, stmt: &Stmt) {

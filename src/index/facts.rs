@@ -2,8 +2,6 @@
 //! tree can be dropped. Offsets are byte offsets into the decoded text; later stages resolve names
 //! across files.
 
-use std::collections::HashMap;
-
 use super::table_name::NameRule;
 
 pub type Span = (u32, u32);
@@ -12,7 +10,7 @@ pub type Span = (u32, u32);
 pub struct FileFacts {
     pub imports: Vec<ImportSite>,
     /// Module-level names and what they are bound to (the last binding wins, as at run time).
-    pub bindings: HashMap<String, Binding>,
+    pub bindings: Bindings,
     pub classes: Vec<ClassFacts>,
     pub tables: Vec<TableCall>,
     pub decls: Vec<Decl>,
@@ -20,6 +18,56 @@ pub struct FileFacts {
     /// Module-level `warnings.filterwarnings(...)` statements that silence SQLAlchemy's
     /// duplicate-class and duplicate-table warnings: band-aids too.
     pub warning_filters: Vec<Span>,
+}
+
+impl FileFacts {
+    /// Gives back the room the vectors grew into while extracting: the facts of every file are
+    /// kept for the whole run, and that slack is a large part of its peak memory.
+    pub fn shrink_to_fit(&mut self) {
+        for site in &mut self.imports {
+            site.names.shrink_to_fit();
+        }
+        self.imports.shrink_to_fit();
+        for class in &mut self.classes {
+            class.columns.shrink_to_fit();
+            class.relationships.shrink_to_fit();
+            class.annotated_fields.shrink_to_fit();
+        }
+        self.classes.shrink_to_fit();
+        self.tables.shrink_to_fit();
+        self.decls.shrink_to_fit();
+        self.create_alls.shrink_to_fit();
+        self.warning_filters.shrink_to_fit();
+    }
+}
+
+/// A file's module-level names, sorted for lookup. Not a hash map: every file's bindings live for
+/// the whole run, and a hash map's spare buckets were the largest part of the facts' memory.
+#[derive(Debug, Default)]
+pub struct Bindings(Vec<(Box<str>, Binding)>);
+
+impl Bindings {
+    /// From the bindings in the order the module makes them: the last one of a name wins.
+    pub fn from_ordered(bindings: Vec<(Box<str>, Binding)>) -> Bindings {
+        let mut numbered: Vec<(usize, (Box<str>, Binding))> =
+            bindings.into_iter().enumerate().collect();
+        numbered.sort_by(|(i, (a, _)), (j, (b, _))| a.cmp(b).then(j.cmp(i)));
+        numbered.dedup_by(|(_, (later, _)), (_, (kept, _))| later == kept);
+        let mut sorted: Vec<(Box<str>, Binding)> = numbered.into_iter().map(|(_, b)| b).collect();
+        sorted.shrink_to_fit();
+        Bindings(sorted)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Binding> {
+        self.0
+            .binary_search_by(|(key, _)| (**key).cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
 }
 
 /// One `import ...` or `from ... import ...` statement, wherever it stands.
@@ -236,4 +284,24 @@ pub struct CreateAll {
     pub target: String,
     pub engine: String,
     pub offset: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_binding_of_a_name_wins() {
+        let bindings = Bindings::from_ordered(vec![
+            ("b".into(), Binding::Class(0)),
+            ("a".into(), Binding::Other),
+            ("b".into(), Binding::Decl(1)),
+            ("c".into(), Binding::Table(2)),
+            ("b".into(), Binding::Alias("x.y".into())),
+        ]);
+        assert!(matches!(bindings.get("b"), Some(Binding::Alias(a)) if a == "x.y"));
+        assert!(matches!(bindings.get("a"), Some(Binding::Other)));
+        assert!(matches!(bindings.get("c"), Some(Binding::Table(2))));
+        assert!(!bindings.contains_key("d"));
+    }
 }

@@ -10,6 +10,7 @@ pub mod resolve;
 pub mod table_name;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
@@ -25,7 +26,8 @@ pub struct SourceFile {
     pub display: String,
     pub text: String,
     pub encoding: FileEncoding,
-    pub lines: LineIndex,
+    /// Built on first use: only files with something to report need line numbers.
+    pub lines: OnceLock<LineIndex>,
     pub facts: FileFacts,
     pub in_tests: bool,
     /// Set when the file could not be read, decoded or parsed; its facts are then empty.
@@ -34,7 +36,9 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        self.lines.line_col(&self.text, offset)
+        self.lines
+            .get_or_init(|| LineIndex::new(&self.text))
+            .line_col(&self.text, offset)
     }
 }
 
@@ -108,9 +112,18 @@ impl Index {
         }
         let roots = roots.into_iter().map(|r| normalize(&r)).collect();
 
+        if let Some(progress) = &config.progress {
+            progress.start(files.len());
+        }
         let sources: Vec<(SourceFile, Option<Warning>)> = files
             .par_iter()
-            .map(|path| read_source(path, &config.cwd))
+            .map(|path| {
+                let source = read_source(path, &config.cwd);
+                if let Some(progress) = &config.progress {
+                    progress.parsed_one();
+                }
+                source
+            })
             .collect();
         let mut index_files = Vec::with_capacity(sources.len());
         for (source, warning) in sources {
@@ -153,7 +166,7 @@ fn read_source(path: &Path, cwd: &Path) -> (SourceFile, Option<Warning>) {
         display: display.clone(),
         text: String::new(),
         encoding: FileEncoding::Utf8 { bom: false },
-        lines: LineIndex::new(""),
+        lines: OnceLock::new(),
         facts: FileFacts::default(),
         in_tests,
         parsed: false,
@@ -187,7 +200,6 @@ fn read_source(path: &Path, cwd: &Path) -> (SourceFile, Option<Warning>) {
     };
     file.text = decoded.text;
     file.encoding = decoded.encoding;
-    file.lines = LineIndex::new(&file.text);
     match crate::python::parse(&file.text) {
         Ok(module) => {
             file.facts = extract::extract(module.syntax(), &file.text, in_tests);

@@ -51,6 +51,15 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
+/// `module.name`, without the formatting machinery: this runs for every imported name.
+pub fn join(module: &str, name: &str) -> String {
+    let mut joined = String::with_capacity(module.len() + 1 + name.len());
+    joined.push_str(module);
+    joined.push('.');
+    joined.push_str(name);
+    joined
+}
+
 impl ModuleMap {
     /// `paths` are the Python files (absolute), `roots` the import roots known from configuration.
     pub fn new(paths: Vec<PathBuf>, mut roots: Vec<PathBuf>) -> ModuleMap {
@@ -236,7 +245,7 @@ impl ModuleMap {
             files.extend(self.resolve_relative(importer, site.level, site.module.as_deref()));
             for n in site.names.iter().filter(|n| n.name != "*") {
                 let joined = match &site.module {
-                    Some(m) => format!("{m}.{}", n.name),
+                    Some(m) => join(m, &n.name),
                     None => n.name.clone(),
                 };
                 files.extend(self.resolve_relative(importer, site.level, Some(&joined)));
@@ -249,7 +258,7 @@ impl ModuleMap {
                     .filter_map(|p| self.resolve(p, Some(importer))),
             );
             for n in site.names.iter().filter(|n| n.name != "*") {
-                files.extend(self.resolve(&format!("{module}.{}", n.name), Some(importer)));
+                files.extend(self.resolve(&join(&module, &n.name), Some(importer)));
             }
         }
         files.retain(|&f| f != importer);

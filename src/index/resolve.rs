@@ -209,7 +209,7 @@ impl<'a> Resolver<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileEncoding, LineIndex};
+    use crate::source::FileEncoding;
     use std::path::PathBuf;
 
     fn project(files: &[(&str, &str)]) -> (Vec<SourceFile>, ModuleMap) {
@@ -222,7 +222,7 @@ mod tests {
                     display: path.to_string(),
                     text: text.to_string(),
                     encoding: FileEncoding::Utf8 { bom: false },
-                    lines: LineIndex::new(text),
+                    lines: Default::default(),
                     facts: crate::index::extract::extract(module.syntax(), text, false),
                     in_tests: false,
                     parsed: true,

@@ -3,11 +3,16 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::{indentation, mentions, Change, Planner, ShimKey};
 use crate::index::facts::{ImportSite, TextEdit};
 use crate::index::module_map::FileId;
 use crate::index::removal::{remove_item, remove_statement, List};
 use crate::index::resolve::{Entity, Resolver};
+
+/// The names of one `from` import that move: (index in the statement, canonical module, symbol).
+type Moved = Vec<(usize, String, String)>;
 
 pub fn rewrite_importers(p: &mut Planner) {
     if p.shimmed.is_empty() {
@@ -18,30 +23,50 @@ pub fn rewrite_importers(p: &mut Planner) {
         files: &ctx.index.files,
         map: &ctx.index.module_map,
     };
-    for (file, source) in ctx.index.files.iter().enumerate() {
+    // Following every imported name to its definition is the costly part and reads only the
+    // index: done for all files in parallel, the rewrites after that in file order.
+    let shimmed = &p.shimmed;
+    let moves: Vec<Vec<(usize, Moved, Change)>> = ctx
+        .index
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(file, source)| {
+            let mut sites = Vec::new();
+            for (site_index, site) in source.facts.imports.iter().enumerate() {
+                if !site.is_from {
+                    continue;
+                }
+                let mut moved = Moved::new();
+                let mut change = Change::Cleanup;
+                for (n, name) in site.names.iter().enumerate().filter(|(_, n)| n.name != "*") {
+                    let resolved = resolver.imported(file, site_index, &name.name);
+                    if !resolved.rest.is_empty() {
+                        continue;
+                    }
+                    let key = match resolved.entity {
+                        Entity::Class(f, c) => ShimKey::Class(f, c),
+                        Entity::Table(f, t) => ShimKey::Table(f, t),
+                        _ => continue,
+                    };
+                    if let Some((module, symbol, cluster)) = shimmed.get(&key) {
+                        moved.push((n, module.clone(), symbol.clone()));
+                        change = Change::Table(*cluster);
+                    }
+                }
+                if !moved.is_empty() {
+                    sites.push((site_index, moved, change));
+                }
+            }
+            sites
+        })
+        .collect();
+    for ((file, source), sites) in ctx.index.files.iter().enumerate().zip(moves) {
+        let mut sites = sites.into_iter().peekable();
         for (site_index, site) in source.facts.imports.iter().enumerate() {
             if !site.is_from {
                 note_module_imports(p, file, site);
-                continue;
-            }
-            let mut moved: Vec<(usize, String, String)> = Vec::new();
-            let mut change = Change::Cleanup;
-            for (n, name) in site.names.iter().enumerate().filter(|(_, n)| n.name != "*") {
-                let resolved = resolver.imported(file, site_index, &name.name);
-                if !resolved.rest.is_empty() {
-                    continue;
-                }
-                let key = match resolved.entity {
-                    Entity::Class(f, c) => ShimKey::Class(f, c),
-                    Entity::Table(f, t) => ShimKey::Table(f, t),
-                    _ => continue,
-                };
-                if let Some((module, symbol, cluster)) = p.shimmed.get(&key) {
-                    moved.push((n, module.clone(), symbol.clone()));
-                    change = Change::Table(*cluster);
-                }
-            }
-            if !moved.is_empty() {
+            } else if let Some((_, moved, change)) = sites.next_if(|(i, _, _)| *i == site_index) {
                 rewrite_site(p, file, site, &moved, change);
             }
         }
@@ -78,13 +103,7 @@ fn note_module_imports(p: &mut Planner, file: FileId, site: &ImportSite) {
 }
 
 /// Splits `from old import A, B` into `from canonical import A` and `from old import B`.
-fn rewrite_site(
-    p: &mut Planner,
-    file: FileId,
-    site: &ImportSite,
-    moved: &[(usize, String, String)],
-    change: Change,
-) {
+fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved, change: Change) {
     let text = p.text(file);
     if p.file(file).covers(site.stmt) {
         return;

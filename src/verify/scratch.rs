@@ -70,6 +70,8 @@ impl Scratch {
         Config {
             paths: config.paths.iter().map(|p| self.map(p)).collect(),
             cwd,
+            // The progress line counts the project's files, not the copy's.
+            progress: None,
             ..config.clone()
         }
     }
@@ -191,6 +193,7 @@ mod tests {
             mode: crate::config::Mode::Check,
             plan: Default::default(),
             verify: None,
+            progress: None,
         }
     }
 

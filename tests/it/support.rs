@@ -144,5 +144,6 @@ pub fn config(dir: &Path) -> Config {
         mode: Mode::Check,
         plan: Default::default(),
         verify: None,
+        progress: None,
     }
 }
