@@ -1,17 +1,24 @@
 //! DM003: a second declarative base becomes an import of the primary one, under its own name.
 
+use std::collections::BTreeMap;
+
 use super::{Change, Planner, ShimKey};
 use crate::analyze::duplicate_base::secondaries;
 use crate::index::facts::TextEdit;
-use crate::index::models::{BaseKind, Origin};
+use crate::index::models::{BaseId, BaseKind, Models, Origin};
 
 pub fn plan(p: &mut Planner) {
     let ctx = p.ctx;
     let models = &ctx.index.models;
     for secondary in secondaries(ctx) {
         let info = &models.bases[secondary.metadata];
-        let primary = &models.bases[secondary.primary];
-        let (Some(file), Some(primary_file)) = (info.file, primary.file) else {
+        let Some(file) = info.file else { continue };
+        let Some(primary) = declarative_base_of(models, secondary.primary) else {
+            p.skip(file, info.offset, format!("base `{}` is not unified: the tables of {} are not mapped on a declarative base it could import", info.name, ctx.base_name(secondary.primary)));
+            continue;
+        };
+        let primary = &models.bases[primary];
+        let Some(primary_file) = primary.file else {
             continue;
         };
         let change = Change::Base(secondary.metadata);
@@ -77,6 +84,23 @@ pub fn plan(p: &mut Planner) {
             p.added.push((file, primary_file));
         }
     }
+}
+
+/// The declarative base that most tables on `metadata` are mapped on: the MetaData's own base, or
+/// `Base` in `Base = declarative_base(metadata=metadata)`; never the MetaData object itself.
+fn declarative_base_of(models: &Models, metadata: BaseId) -> Option<BaseId> {
+    let mut counts: BTreeMap<BaseId, usize> = BTreeMap::new();
+    for table in models.tables.iter().filter(|t| t.metadata == metadata) {
+        *counts.entry(table.registry).or_default() += 1;
+    }
+    let (registry, _) = counts
+        .into_iter()
+        .max_by_key(|&(id, n)| (n, std::cmp::Reverse(id)))?;
+    matches!(
+        models.bases[registry].kind,
+        BaseKind::DeclarativeBase | BaseKind::DeclarativeClass
+    )
+    .then_some(registry)
 }
 
 /// The statement that creates the base: the `Base = declarative_base()` assignment or the class.
