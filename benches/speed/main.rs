@@ -9,8 +9,9 @@
 //! site-packages of a virtualenv with SQLAlchemy, SQLModel, Flask-SQLAlchemy, Alembic and
 //! Django; run first when missing), and two generated codebases of 1,000 and 10,000 files
 //! (`generate.rs`) whose findings must equal their manifest. Everything lives under
-//! `target/bench/`. `DEDUPE_BENCH_RUNS=N` sets the measured runs per command (default 5, after
-//! one warm-up run); `DEDUPE_BENCH_REAL=0` leaves the real corpus out.
+//! `target/bench/`. `DEDUPE_BENCH_RUNS=N` sets the least number of measured runs per command
+//! (default 5, after one warm-up run; fast commands run until their runs add up to five seconds);
+//! `DEDUPE_BENCH_REAL=0` leaves the real corpus out.
 //!
 //! Correctness is checked before anything is timed: the check's JSON findings equal the
 //! manifest, `--diff` exits 1 and rewrites every file with a planted finding, and both tools
@@ -25,6 +26,8 @@ use std::time::{Duration, Instant};
 
 const DEDUPE: &str = env!("CARGO_BIN_EXE_dedupe-models");
 const SIZES: [usize; 2] = [1_000, 10_000];
+/// The measured runs of a command add up to at least this (fast commands run more often).
+const MIN_SECONDS_PER_COMMAND: f64 = 5.0;
 
 struct Tree {
     label: String,
@@ -135,21 +138,26 @@ fn main() {
     }
 
     let load_before = load_average();
-    for run in 0..=runs {
-        for tree in &mut trees {
+    for tree in &mut trees {
+        // The warm-up run sizes the rest: short commands get more runs, so that a few
+        // milliseconds of noise do not move their median (and the scaling ratio) much.
+        let warm_up: Vec<Sample> = TOOLS
+            .iter()
+            .map(|tool| measure(tool.command(&ruff, &tree.dir)))
+            .collect();
+        let slowest = warm_up.iter().map(|s| s.wall).max().unwrap();
+        let wanted = (MIN_SECONDS_PER_COMMAND / slowest.as_secs_f64()).ceil() as usize;
+        for run in 0..runs.max(wanted) {
             // Alternate the order so that neither tool always runs on a warmer machine.
             let mut order: Vec<usize> = (0..TOOLS.len()).collect();
             order.rotate_left(run % TOOLS.len());
             for t in order {
-                let sample = measure(TOOLS[t].command(&ruff, &tree.dir));
-                if run > 0 {
-                    tree.samples[t].push(sample);
-                }
+                tree.samples[t].push(measure(TOOLS[t].command(&ruff, &tree.dir)));
             }
         }
     }
     let load_after = load_average();
-    report(&trees, runs, &load_before, &load_after);
+    report(&trees, &load_before, &load_after);
 }
 
 /// Runs a command to completion with its output discarded; wall time and the child's peak RSS.
@@ -295,17 +303,17 @@ fn peak_mb(samples: &[Sample]) -> f64 {
     samples.iter().map(|s| s.max_rss_kb).max().unwrap_or(0) as f64 / 1024.0
 }
 
-fn report(trees: &[Tree], runs: usize, load_before: &str, load_after: &str) {
+fn report(trees: &[Tree], load_before: &str, load_after: &str) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!();
     println!(
-        "dedupe-models speed benchmark: {cores} cores, load average {load_before} before and {load_after} after; {runs} runs per command after a warm-up, alternating"
+        "dedupe-models speed benchmark: {cores} cores, load average {load_before} before and {load_after} after; each command run once to warm up, then alternating with the others"
     );
     println!();
     println!(
-        "| tree | files | lines | command | median wall | min - max | peak RSS | wall vs ruff |"
+        "| tree | files | lines | command | runs | median wall | min - max | peak RSS | wall vs ruff |"
     );
-    println!("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
     let ruff = TOOLS.iter().position(|&t| t == Tool::Ruff).unwrap();
     for tree in trees {
         let ruff_median = median(&tree.samples[ruff]);
@@ -314,11 +322,12 @@ fn report(trees: &[Tree], runs: usize, load_before: &str, load_after: &str) {
             let min = samples.iter().map(|s| s.wall).min().unwrap();
             let max = samples.iter().map(|s| s.wall).max().unwrap();
             println!(
-                "| {} | {} | {} | `{}` | {:.2} s | {:.2} - {:.2} s | {:.0} MB | {:.2}x |",
+                "| {} | {} | {} | `{}` | {} | {:.2} s | {:.2} - {:.2} s | {:.0} MB | {:.2}x |",
                 tree.label,
                 thousands(tree.files),
                 thousands(tree.lines),
                 tool.label(),
+                samples.len(),
                 median(samples).as_secs_f64(),
                 min.as_secs_f64(),
                 max.as_secs_f64(),

@@ -5,6 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::facts::ImportSite;
 
 pub type FileId = usize;
@@ -60,6 +62,33 @@ pub fn join(module: &str, name: &str) -> String {
     joined
 }
 
+/// The module names `path` has under each root (index into `roots`) that holds it.
+fn names_under(path: &Path, roots: &[PathBuf]) -> Vec<ModuleName> {
+    let mut names = Vec::new();
+    for (root, dir) in roots.iter().enumerate() {
+        let Ok(relative) = path.strip_prefix(dir) else {
+            continue;
+        };
+        let mut parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let Some(last) = parts.pop() else { continue };
+        let stem = last.strip_suffix(".py").unwrap_or(&last).to_owned();
+        if stem != "__init__" {
+            parts.push(stem);
+        }
+        if parts.is_empty() || !parts.iter().all(|p| is_identifier(p)) {
+            continue;
+        }
+        names.push(ModuleName {
+            name: parts.join("."),
+            root,
+        });
+    }
+    names
+}
+
 impl ModuleMap {
     /// `paths` are the Python files (absolute), `roots` the import roots known from configuration.
     pub fn new(paths: Vec<PathBuf>, mut roots: Vec<PathBuf>) -> ModuleMap {
@@ -89,7 +118,7 @@ impl ModuleMap {
         roots.dedup();
 
         let mut map = ModuleMap {
-            names: vec![Vec::new(); paths.len()],
+            names: Vec::new(),
             packages: paths
                 .iter()
                 .map(|p| p.file_name().is_some_and(|n| n == "__init__.py"))
@@ -104,32 +133,18 @@ impl ModuleMap {
             paths,
             package_dirs,
         };
-        for (file, path) in map.paths.iter().enumerate() {
-            for (root_index, root) in map.roots.iter().enumerate() {
-                let Ok(relative) = path.strip_prefix(root) else {
-                    continue;
-                };
-                let mut parts: Vec<String> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                let Some(last) = parts.pop() else { continue };
-                let stem = last.strip_suffix(".py").unwrap_or(&last).to_owned();
-                if stem != "__init__" {
-                    parts.push(stem);
-                }
-                if parts.is_empty() || !parts.iter().all(|p| is_identifier(p)) {
-                    continue;
-                }
-                let name = parts.join(".");
+        // Every file against every root, in parallel; the reverse lookup after that.
+        map.names = map
+            .paths
+            .par_iter()
+            .map(|path| names_under(path, &map.roots))
+            .collect();
+        for (file, names) in map.names.iter().enumerate() {
+            for name in names {
                 map.by_name
-                    .entry(name.clone())
+                    .entry(name.name.clone())
                     .or_default()
-                    .push((file, root_index));
-                map.names[file].push(ModuleName {
-                    name,
-                    root: root_index,
-                });
+                    .push((file, name.root));
             }
         }
         map
