@@ -540,11 +540,7 @@ struct Plan {
     groups: Vec<&'static str>,
     /// Same base: (original class, legacy class).
     duplicates: Vec<(usize, usize)>,
-    /// Second base: (original class, class on the reporting module's own base).
-    second_bases: Vec<(usize, usize)>,
     associations: Vec<Association>,
-    /// Flask-SQLAlchemy: (class with the implicit table name, class naming it explicitly).
-    portal: Vec<(usize, usize)>,
     /// Test modules that import their first model module under its `src.` name.
     stray_tests: Vec<usize>,
 }
@@ -665,9 +661,7 @@ fn plan(n: usize, rng: &mut Lcg) -> Plan {
         packages: Vec::new(),
         groups: TEST_GROUPS[..g_count].to_vec(),
         duplicates: Vec::new(),
-        second_bases: Vec::new(),
         associations: Vec::new(),
-        portal: Vec::new(),
         stray_tests: Vec::new(),
     };
     for rel in FIXED_SRC {
@@ -822,9 +816,7 @@ fn plan(n: usize, rng: &mut Lcg) -> Plan {
             };
             plan.classes.push(copy);
             plan.modules[m].classes.push(id);
-            if form == Form::SecondBase {
-                plan.second_bases.push((original, id));
-            } else {
+            if form == Form::SameBase {
                 plan.duplicates.push((original, id));
             }
         }
@@ -928,8 +920,6 @@ fn plan(n: usize, rng: &mut Lcg) -> Plan {
             plan.modules[m].classes.push(id);
             portal_modules.push(m);
         }
-        let id = plan.classes.len();
-        plan.portal.push((id - 2, id - 1));
     }
     let portal_app = "src/acme/portal/app.py".to_owned();
     let app = plan.push(Kind::PortalApp, portal_app, None, "item");

@@ -8,9 +8,11 @@
 //! The trees: the real corpus that `benches/corpus.sh` builds (the standard library plus the
 //! site-packages of a virtualenv with SQLAlchemy, SQLModel, Flask-SQLAlchemy, Alembic and
 //! Django; run first when missing), and two generated codebases of 1,000 and 10,000 files
-//! (`generate.rs`) whose findings must equal their manifest. Everything lives under
-//! `target/bench/`. `DEDUPE_BENCH_RUNS=N` sets the least number of measured runs per command
-//! (default 5, after one warm-up run; fast commands run until their runs add up to five seconds);
+//! (`generate.rs`) whose findings must equal their manifest (written beside each as
+//! `generated-N.manifest.json`). Everything lives under `target/bench/`.
+//!
+//! `DEDUPE_BENCH_RUNS=N` sets the least number of measured runs per command (default 5, after one
+//! warm-up run; fast commands run until their runs add up to five seconds);
 //! `DEDUPE_BENCH_REAL=0` leaves the real corpus out.
 //!
 //! Correctness is checked before anything is timed: the check's JSON findings equal the
@@ -115,6 +117,10 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("cannot create the generated codebase's directory");
         let generated = generate::generate(&dir, n);
+        write_manifest(
+            &bench.join(format!("generated-{n}.manifest.json")),
+            &generated,
+        );
         check_findings(&dir, &generated);
         check_diff(&dir, &generated);
         trees.push(Tree {
@@ -197,6 +203,23 @@ fn dedupe_json(dir: &Path) -> serde_json::Value {
 
 fn dedupe_summary(dir: &Path) -> serde_json::Value {
     dedupe_json(dir)["summary"].clone()
+}
+
+/// The manifest beside the codebase, for a person to compare with a report.
+fn write_manifest(path: &Path, generated: &generate::Corpus) {
+    let findings: Vec<serde_json::Value> = generated
+        .findings
+        .iter()
+        .map(|e| {
+            serde_json::json!({"code": e.code, "path": e.path, "line": e.line, "symbol": e.symbol})
+        })
+        .collect();
+    let manifest = serde_json::json!({"findings": findings, "fixed": generated.fixed});
+    std::fs::write(
+        path,
+        serde_json::to_string_pretty(&manifest).unwrap() + "\n",
+    )
+    .expect("cannot write the manifest");
 }
 
 /// The check reports exactly the planted findings.
