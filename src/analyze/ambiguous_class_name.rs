@@ -19,14 +19,7 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for ((registry, name), classes) in by_name.iter().filter(|(_, c)| c.len() > 1) {
         for referrer in models.mapped.iter().filter(|m| m.registry == *registry) {
-            for relationship in &referrer.relationships {
-                let (Some(target), Some(span)) = (&relationship.target, relationship.target_string)
-                else {
-                    continue;
-                };
-                if target != name {
-                    continue;
-                }
+            for span in referrer.string_references_to(name) {
                 // Ambiguous only where the referrer and at least two of the classes load together.
                 let loaded: Vec<usize> = classes
                     .iter()

@@ -87,6 +87,16 @@ pub struct MappedClass {
     pub relationships: Vec<Relationship>,
 }
 
+impl MappedClass {
+    /// Where this class's relationships name the class `name` by a string (`relationship("User")`).
+    pub fn string_references_to<'m>(&'m self, name: &'m str) -> impl Iterator<Item = Span> + 'm {
+        self.relationships
+            .iter()
+            .filter(move |r| r.target.as_deref() == Some(name))
+            .filter_map(|r| r.target_string)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CreateAllSite {
     pub file: FileId,

@@ -36,14 +36,7 @@ pub fn plan(p: &mut Planner) {
             {
                 continue;
             }
-            for relationship in &referrer.relationships {
-                let (Some(target), Some(span)) = (&relationship.target, relationship.target_string)
-                else {
-                    continue;
-                };
-                if target != name {
-                    continue;
-                }
+            for span in referrer.string_references_to(name) {
                 let change = Change::Qualify(referrer.file, span);
                 if let Some(why) = p.left_out(change, referrer.file) {
                     p.skip(
