@@ -6,6 +6,7 @@
 //! not those under `if TYPE_CHECKING:`. A module is identified by its name, so a file reached
 //! under two names runs twice: that is how `src.models.user` and `models.user` collide.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
@@ -91,7 +92,7 @@ impl Runtime {
                         list.push(stamp);
                     }
                 }
-                queue.extend(graph.edges(id, &mut runtime.names));
+                queue.extend_from_slice(graph.edges(id, &mut runtime.names));
             }
         };
 
@@ -104,7 +105,7 @@ impl Runtime {
                     .pytest_name(file)
                     .map(str::to_owned)
                     .unwrap_or_else(|| graph.entry_name(file));
-                let id = graph.instance(name, file);
+                let id = graph.instance(&name, file);
                 suites.entry(index.project_of(file)).or_default().push(id);
             }
         }
@@ -115,7 +116,7 @@ impl Runtime {
         let imported = statically_imported(index);
         for (file, &is_imported) in imported.iter().enumerate() {
             if !is_imported && !is_test_module(graph.map.path(file)) {
-                let id = graph.instance(graph.entry_name(file), file);
+                let id = graph.instance(&graph.entry_name(file), file);
                 run(&mut graph, vec![id], &mut runtime, &mut reached);
             }
         }
@@ -128,7 +129,7 @@ impl Runtime {
         leftovers.sort();
         for file in leftovers {
             if !reached[file] {
-                let id = graph.instance(graph.entry_name(file), file);
+                let id = graph.instance(&graph.entry_name(file), file);
                 run(&mut graph, vec![id], &mut runtime, &mut reached);
             }
         }
@@ -159,14 +160,14 @@ impl<'a> Graph<'a> {
         )
     }
 
-    fn instance(&mut self, name: String, file: FileId) -> usize {
-        if let Some(&(_, id)) = self.ids[file].iter().find(|(n, _)| *n == name) {
+    fn instance(&mut self, name: &str, file: FileId) -> usize {
+        if let Some(&(_, id)) = self.ids[file].iter().find(|(n, _)| n == name) {
             return id;
         }
         let id = self.instances.len();
-        self.ids[file].push((name.clone(), id));
+        self.ids[file].push((name.to_owned(), id));
         self.instances.push(Instance {
-            name,
+            name: name.to_owned(),
             file,
             edges: None,
         });
@@ -178,73 +179,78 @@ impl<'a> Graph<'a> {
         &mut self,
         id: usize,
         names: &mut HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>,
-    ) -> Vec<usize> {
-        if let Some(edges) = &self.instances[id].edges {
-            return edges.clone();
+    ) -> &[usize] {
+        if self.instances[id].edges.is_none() {
+            let edges = self.compute_edges(id, names);
+            self.instances[id].edges = Some(edges);
         }
+        self.instances[id].edges.as_deref().unwrap_or_default()
+    }
+
+    fn compute_edges(
+        &mut self,
+        id: usize,
+        names: &mut HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>,
+    ) -> Vec<usize> {
+        let (index, map) = (self.index, self.map);
         let file = self.instances[id].file;
+        let source = &index.files[file];
         let importer_name = self.instances[id].name.clone();
-        let mut targets: Vec<(String, FileId, Option<usize>)> = Vec::new();
-        for (site_index, site) in self.index.files[file].facts.imports.iter().enumerate() {
+        let mut targets: Vec<(Cow<'a, str>, FileId, Option<usize>)> = Vec::new();
+        for (site_index, site) in source.facts.imports.iter().enumerate() {
             if site.type_checking {
                 continue;
             }
-            let add = |name: String, absolute: bool, targets: &mut Vec<_>| {
-                if let Some(target) = self.map.resolve(&name, Some(file)) {
-                    targets.push((name, target, absolute.then_some(site_index)));
-                }
-            };
-            if !site.is_from {
-                for imported in &site.names {
-                    for prefix in prefixes(&imported.name) {
-                        add(prefix, true, &mut targets);
+            if site.level == 0 {
+                // Absolute: resolved once per file while indexing.
+                for load in source.site_loads(site_index) {
+                    if let Some(module) = load.module {
+                        let name = Cow::Borrowed(map.module_name(module));
+                        targets.push((name, load.file as FileId, Some(site_index)));
                     }
                 }
-            } else if site.level == 0 {
-                let module = site.module.clone().unwrap_or_default();
-                for prefix in prefixes(&module) {
-                    add(prefix, true, &mut targets);
-                }
-                for imported in site.names.iter().filter(|n| n.name != "*") {
-                    add(join(&module, &imported.name), true, &mut targets);
-                }
-            } else {
-                let is_package = self.map.is_package(file);
-                match ModuleMap::relative_name(
-                    &importer_name,
-                    is_package,
-                    site.level,
-                    site.module.as_deref(),
-                )
-                .filter(|_| !importer_name.starts_with('<'))
-                {
-                    Some(base) => {
-                        for imported in site.names.iter().filter(|n| n.name != "*") {
-                            add(join(&base, &imported.name), false, &mut targets);
+                continue;
+            }
+            let is_package = map.is_package(file);
+            match ModuleMap::relative_name(
+                &importer_name,
+                is_package,
+                site.level,
+                site.module.as_deref(),
+            )
+            .filter(|_| !importer_name.starts_with('<'))
+            {
+                Some(base) => {
+                    let mut add = |name: String| {
+                        if let Some(target) = map.resolve(&name, Some(file)) {
+                            targets.push((Cow::Owned(name), target, None));
                         }
-                        add(base, false, &mut targets);
+                    };
+                    for imported in site.names.iter().filter(|n| n.name != "*") {
+                        add(join(&base, &imported.name));
                     }
-                    // The importer has no module name (a script in a folder that is not a
-                    // valid package name): follow directories instead.
-                    None => {
-                        for target in self.map.files_loaded_by(file, site) {
-                            targets.push((self.entry_name(target), target, None));
-                        }
+                    add(base);
+                }
+                // The importer has no module name (a script in a folder that is not a valid
+                // package name): follow directories instead.
+                None => {
+                    for target in index.files_loaded_by(file, site_index) {
+                        targets.push((Cow::Owned(self.entry_name(target)), target, None));
                     }
                 }
             }
         }
         let mut edges = Vec::with_capacity(targets.len());
         for (name, target, site) in targets {
-            let uses = names
-                .entry(target)
-                .or_default()
-                .entry(name.clone())
-                .or_default();
+            let loaded_as = names.entry(target).or_default();
+            let uses = match loaded_as.get_mut(name.as_ref()) {
+                Some(uses) => uses,
+                None => loaded_as.entry(name.to_string()).or_default(),
+            };
             if let Some(site) = site {
                 uses.insert((file, site));
             }
-            edges.push(self.instance(name, target));
+            edges.push(self.instance(&name, target));
         }
         // The instance itself is loaded under its own name.
         names
@@ -252,17 +258,8 @@ impl<'a> Graph<'a> {
             .or_default()
             .entry(importer_name)
             .or_default();
-        self.instances[id].edges = Some(edges.clone());
         edges
     }
-}
-
-/// `a.b.c` -> `a`, `a.b`, `a.b.c`: importing a module imports its packages first.
-fn prefixes(name: &str) -> impl Iterator<Item = String> + '_ {
-    name.match_indices('.')
-        .map(|(i, _)| name[..i].to_owned())
-        .chain(std::iter::once(name.to_owned()))
-        .filter(|n| !n.is_empty())
 }
 
 /// Files that some (run-time) import statement in the project loads.
@@ -276,8 +273,9 @@ pub fn statically_imported(index: &Index) -> Vec<bool> {
                 .facts
                 .imports
                 .iter()
-                .filter(|s| !s.type_checking)
-                .flat_map(|site| index.module_map.files_loaded_by(file, site))
+                .enumerate()
+                .filter(|(_, s)| !s.type_checking)
+                .flat_map(|(site, _)| index.files_loaded_by(file, site))
                 .collect()
         })
         .collect();

@@ -18,7 +18,7 @@ use crate::config::{display_path, normalize, project_root, Config, ConfigError, 
 use crate::source::{decode, FileEncoding, LineIndex};
 use facts::FileFacts;
 use models::Models;
-use module_map::{is_test_path, FileId, ModuleMap};
+use module_map::{is_test_path, FileId, Load, ModuleMap};
 
 pub struct SourceFile {
     pub path: PathBuf,
@@ -29,12 +29,22 @@ pub struct SourceFile {
     /// Built on first use: only files with something to report need line numbers.
     pub lines: OnceLock<LineIndex>,
     pub facts: FileFacts,
+    /// The project files each import statement loads, in statement order.
+    pub loads: Vec<Load>,
     pub in_tests: bool,
     /// Set when the file could not be read, decoded or parsed; its facts are then empty.
     pub parsed: bool,
 }
 
 impl SourceFile {
+    /// The project files that import statement `site` loads (`ModuleMap::site_loads`).
+    pub fn site_loads(&self, site: usize) -> &[Load] {
+        let site = site as u32;
+        let start = self.loads.partition_point(|l| l.site < site);
+        let end = self.loads.partition_point(|l| l.site <= site);
+        &self.loads[start..end]
+    }
+
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         self.lines
             .get_or_init(|| LineIndex::new(&self.text))
@@ -112,13 +122,16 @@ impl Index {
         }
         let roots = roots.into_iter().map(|r| normalize(&r)).collect();
 
+        // The module map needs only the paths: built first, it resolves each file's imports
+        // while the file's facts are fresh.
+        let module_map = ModuleMap::new(files, roots);
         if let Some(progress) = &config.progress {
-            progress.start(files.len());
+            progress.start(module_map.file_count());
         }
-        let sources: Vec<(SourceFile, Option<Warning>)> = files
-            .par_iter()
-            .map(|path| {
-                let source = read_source(path, &config.cwd);
+        let sources: Vec<(SourceFile, Option<Warning>)> = (0..module_map.file_count())
+            .into_par_iter()
+            .map(|file| {
+                let source = read_source(file, &module_map, &config.cwd);
                 if let Some(progress) = &config.progress {
                     progress.parsed_one();
                 }
@@ -132,7 +145,6 @@ impl Index {
             }
             index_files.push(source);
         }
-        let module_map = ModuleMap::new(files, roots);
         let models = Models::resolve(&index_files, &module_map);
         Ok(Index {
             files: index_files,
@@ -153,12 +165,22 @@ impl Index {
             .map(PathBuf::as_path)
     }
 
+    /// The other project files that import statement `site` of `file` loads.
+    pub fn files_loaded_by(&self, file: FileId, site: usize) -> impl Iterator<Item = FileId> + '_ {
+        self.files[file]
+            .site_loads(site)
+            .iter()
+            .map(|load| load.file as FileId)
+            .filter(move |&loaded| loaded != file)
+    }
+
     pub fn skipped_files(&self) -> usize {
         self.files.iter().filter(|f| !f.parsed).count()
     }
 }
 
-fn read_source(path: &Path, cwd: &Path) -> (SourceFile, Option<Warning>) {
+fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Option<Warning>) {
+    let path = map.path(file_id);
     let display = display_path(path, cwd);
     let in_tests = is_test_path(path.strip_prefix(cwd).unwrap_or(path));
     let mut file = SourceFile {
@@ -168,6 +190,7 @@ fn read_source(path: &Path, cwd: &Path) -> (SourceFile, Option<Warning>) {
         encoding: FileEncoding::Utf8 { bom: false },
         lines: OnceLock::new(),
         facts: FileFacts::default(),
+        loads: Vec::new(),
         in_tests,
         parsed: false,
     };
@@ -203,6 +226,10 @@ fn read_source(path: &Path, cwd: &Path) -> (SourceFile, Option<Warning>) {
     match crate::python::parse(&file.text) {
         Ok(module) => {
             file.facts = extract::extract(module.syntax(), &file.text, in_tests);
+            for (index, site) in file.facts.imports.iter().enumerate() {
+                map.site_loads(file_id, index, site, &mut file.loads);
+            }
+            file.loads.shrink_to_fit();
             file.parsed = true;
             (file, None)
         }

@@ -11,11 +11,34 @@ use super::facts::ImportSite;
 
 pub type FileId = usize;
 
+/// A dotted module name that some project file has: an index into the module map's names.
+pub type ModuleId = u32;
+
+/// One project file that an import statement loads, worked out once per file while its facts are
+/// fresh (`ModuleMap::site_loads`), so that the passes over every import (the run-time load
+/// model, the entry points, the plan's cycle check) need no name lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Load {
+    /// Index of the import statement in the file's facts.
+    pub site: u32,
+    /// The absolute module name the statement imports the file by; `None` for relative imports,
+    /// whose name depends on the name the importer runs under.
+    pub module: Option<ModuleId>,
+    pub file: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleName {
     pub name: String,
     /// Index into `ModuleMap::roots`.
     pub root: usize,
+}
+
+#[derive(Debug)]
+struct Module {
+    name: Box<str>,
+    /// The files the name gives, each with the root (index into `roots`) that gives it.
+    files: Vec<(FileId, usize)>,
 }
 
 #[derive(Debug)]
@@ -25,7 +48,8 @@ pub struct ModuleMap {
     paths: Vec<PathBuf>,
     names: Vec<Vec<ModuleName>>,
     packages: Vec<bool>,
-    by_name: HashMap<String, Vec<(FileId, usize)>>,
+    by_name: HashMap<String, ModuleId>,
+    modules: Vec<Module>,
     by_path: HashMap<PathBuf, FileId>,
     package_dirs: HashSet<PathBuf>,
 }
@@ -51,6 +75,14 @@ fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// `a.b.c` -> `a`, `a.b`, `a.b.c`: importing a module imports its packages first.
+fn prefixes(name: &str) -> impl Iterator<Item = &str> {
+    name.match_indices('.')
+        .map(|(i, _)| &name[..i])
+        .chain(std::iter::once(name))
+        .filter(|n| !n.is_empty())
 }
 
 /// `module.name`, without the formatting machinery: this runs for every imported name.
@@ -124,6 +156,7 @@ impl ModuleMap {
                 .map(|p| p.file_name().is_some_and(|n| n == "__init__.py"))
                 .collect(),
             by_name: HashMap::new(),
+            modules: Vec::new(),
             by_path: paths
                 .iter()
                 .enumerate()
@@ -141,10 +174,15 @@ impl ModuleMap {
             .collect();
         for (file, names) in map.names.iter().enumerate() {
             for name in names {
-                map.by_name
-                    .entry(name.name.clone())
-                    .or_default()
-                    .push((file, name.root));
+                let modules = &mut map.modules;
+                let id = *map.by_name.entry(name.name.clone()).or_insert_with(|| {
+                    modules.push(Module {
+                        name: name.name.as_str().into(),
+                        files: Vec::new(),
+                    });
+                    (modules.len() - 1) as ModuleId
+                });
+                modules[id as usize].files.push((file, name.root));
             }
         }
         map
@@ -153,6 +191,10 @@ impl ModuleMap {
     /// The import roots, deepest first: the order to put them on `sys.path`.
     pub fn roots(&self) -> &[PathBuf] {
         &self.roots
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.paths.len()
     }
 
     pub fn path(&self, file: FileId) -> &Path {
@@ -188,16 +230,30 @@ impl ModuleMap {
     /// The file an absolute module name loads, as seen from `importer`: where two roots give the
     /// name to different files, the root that holds the importer wins, then the deepest root.
     pub fn resolve(&self, name: &str, importer: Option<FileId>) -> Option<FileId> {
-        let candidates = self.by_name.get(name)?;
+        self.resolve_module(name, importer).map(|(_, file)| file)
+    }
+
+    /// `resolve`, with the id of the name.
+    pub fn resolve_module(
+        &self,
+        name: &str,
+        importer: Option<FileId>,
+    ) -> Option<(ModuleId, FileId)> {
+        let id = *self.by_name.get(name)?;
+        let candidates = &self.modules[id as usize].files;
         if candidates.len() == 1 {
-            return Some(candidates[0].0);
+            return Some((id, candidates[0].0));
         }
         let importer_path = importer.map(|f| &self.paths[f]);
         candidates
             .iter()
             .find(|(_, root)| importer_path.is_some_and(|p| p.starts_with(&self.roots[*root])))
             .or_else(|| candidates.first())
-            .map(|(file, _)| *file)
+            .map(|(file, _)| (id, *file))
+    }
+
+    pub fn module_name(&self, id: ModuleId) -> &str {
+        &self.modules[id as usize].name
     }
 
     /// The name that a relative import (`level` dots, then `module`) means inside the module
@@ -237,47 +293,60 @@ impl ModuleMap {
         }
     }
 
-    /// Every project file an import statement loads, worked out from directories for relative
-    /// imports, so it holds whatever name the importer runs under: the module, its packages, and
-    /// imported names that are submodules.
-    pub fn files_loaded_by(&self, importer: FileId, site: &ImportSite) -> Vec<FileId> {
-        let mut files = Vec::new();
-        let prefixes = |name: &str| {
-            name.match_indices('.')
-                .map(|(i, _)| name[..i].to_owned())
-                .chain(std::iter::once(name.to_owned()))
-                .collect::<Vec<_>>()
+    /// Every project file an import statement loads, appended to `loads`: the module, its
+    /// packages, and imported names that are submodules, in the order Python imports them.
+    /// Absolute names are resolved as seen from the importer; relative imports are worked out
+    /// from directories, so they hold whatever name the importer runs under. The importer itself
+    /// can be among them (`import pkg` in `pkg/__init__.py`).
+    pub fn site_loads(
+        &self,
+        importer: FileId,
+        index: usize,
+        site: &ImportSite,
+        loads: &mut Vec<Load>,
+    ) {
+        let site_index = index as u32;
+        let absolute = |name: &str, loads: &mut Vec<Load>| {
+            if let Some((module, file)) = self.resolve_module(name, Some(importer)) {
+                loads.push(Load {
+                    site: site_index,
+                    module: Some(module),
+                    file: file as u32,
+                });
+            }
         };
         if !site.is_from {
             for n in &site.names {
-                files.extend(
-                    prefixes(&n.name)
-                        .iter()
-                        .filter_map(|p| self.resolve(p, Some(importer))),
-                );
+                for prefix in prefixes(&n.name) {
+                    absolute(prefix, loads);
+                }
             }
-        } else if site.level > 0 {
-            files.extend(self.resolve_relative(importer, site.level, site.module.as_deref()));
+        } else if site.level == 0 {
+            let module = site.module.as_deref().unwrap_or_default();
+            for prefix in prefixes(module) {
+                absolute(prefix, loads);
+            }
             for n in site.names.iter().filter(|n| n.name != "*") {
-                let joined = match &site.module {
-                    Some(m) => join(m, &n.name),
-                    None => n.name.clone(),
-                };
-                files.extend(self.resolve_relative(importer, site.level, Some(&joined)));
+                absolute(&join(module, &n.name), loads);
             }
         } else {
-            let module = site.module.clone().unwrap_or_default();
-            files.extend(
-                prefixes(&module)
-                    .iter()
-                    .filter_map(|p| self.resolve(p, Some(importer))),
-            );
+            let mut relative = |module: Option<&str>| {
+                if let Some(file) = self.resolve_relative(importer, site.level, module) {
+                    loads.push(Load {
+                        site: site_index,
+                        module: None,
+                        file: file as u32,
+                    });
+                }
+            };
+            relative(site.module.as_deref());
             for n in site.names.iter().filter(|n| n.name != "*") {
-                files.extend(self.resolve(&join(&module, &n.name), Some(importer)));
+                match &site.module {
+                    Some(m) => relative(Some(&join(m, &n.name))),
+                    None => relative(Some(&n.name)),
+                }
             }
         }
-        files.retain(|&f| f != importer);
-        files
     }
 
     /// The file a relative import loads, worked out from directories alone, which is the same

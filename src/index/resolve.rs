@@ -224,6 +224,7 @@ mod tests {
                     encoding: FileEncoding::Utf8 { bom: false },
                     lines: Default::default(),
                     facts: crate::index::extract::extract(module.syntax(), text, false),
+                    loads: Vec::new(),
                     in_tests: false,
                     parsed: true,
                 }

@@ -317,13 +317,14 @@ impl<'a, 'c> Planner<'a, 'c> {
             if file == target {
                 return true;
             }
-            for site in index.files[file]
+            for (site, _) in index.files[file]
                 .facts
                 .imports
                 .iter()
-                .filter(|s| !s.in_function && !s.type_checking)
+                .enumerate()
+                .filter(|(_, s)| !s.in_function && !s.type_checking)
             {
-                for next in index.module_map.files_loaded_by(file, site) {
+                for next in index.files_loaded_by(file, site) {
                     if seen.insert(next) {
                         queue.push(next);
                     }
