@@ -18,7 +18,7 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
     };
     // Which roots the package's own code imports through, project-wide.
     let mut root_use: HashMap<usize, usize> = HashMap::new();
-    for (&file, names) in &ctx.runtime.names {
+    for (file, names) in ctx.runtime.names.iter().enumerate() {
         for (name, sites) in names {
             let own = sites
                 .iter()
@@ -60,7 +60,7 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
     // One finding per import statement, naming the most specific stray module it loads.
     let mut per_site: BTreeMap<SiteRef, (String, FileId, String)> = BTreeMap::new();
     for (file, canonical, stray) in canonical_names(ctx) {
-        let names = &ctx.runtime.names[&file];
+        let names = &ctx.runtime.names[file];
         for name in &stray {
             for &site in &names[name] {
                 let longer = per_site

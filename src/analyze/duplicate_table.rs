@@ -71,11 +71,7 @@ pub fn scored(ctx: &Context, group: &[TableId]) -> Vec<(TableId, Score, usize)> 
         .map(|&id| {
             let def = &ctx.index.models.tables[id];
             let is_primary = ctx.primary.get(&ctx.key(id).0) == Some(&def.registry);
-            let importers = ctx
-                .runtime
-                .names
-                .get(&def.file)
-                .map_or(0, |n| n.values().map(|s| s.len()).sum());
+            let importers = ctx.runtime.names[def.file].values().map(Vec::len).sum();
             (id, score(def, is_primary), importers)
         })
         .collect()

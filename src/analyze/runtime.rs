@@ -7,7 +7,7 @@
 //! under two names runs twice: that is how `src.models.user` and `models.user` collide.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -20,8 +20,9 @@ pub type SiteRef = (FileId, usize);
 pub struct Runtime {
     /// For the files that were asked about: the processes that load them, ascending.
     loaded_by: HashMap<FileId, Vec<u32>>,
-    /// For every file: each module name it was loaded under, with the absolute imports that use it.
-    pub names: HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>,
+    /// Per file (index): each module name it was loaded under, with the absolute imports that use
+    /// it, sorted. Empty for files no process loads.
+    pub names: Vec<BTreeMap<String, Vec<SiteRef>>>,
     pub processes: usize,
 }
 
@@ -44,13 +45,11 @@ impl Runtime {
     }
 
     /// Files loaded under more than one module name, with those names.
-    pub fn dual_loaded(
-        &self,
-    ) -> impl Iterator<Item = (FileId, &BTreeMap<String, BTreeSet<SiteRef>>)> {
+    pub fn dual_loaded(&self) -> impl Iterator<Item = (FileId, &BTreeMap<String, Vec<SiteRef>>)> {
         self.names
             .iter()
+            .enumerate()
             .filter(|(_, names)| names.len() > 1)
-            .map(|(f, n)| (*f, n))
     }
 
     /// `interesting`: the files whose co-loading will be asked about (those that define models).
@@ -63,7 +62,7 @@ impl Runtime {
         };
         let mut runtime = Runtime {
             loaded_by: HashMap::new(),
-            names: HashMap::new(),
+            names: vec![BTreeMap::new(); index.files.len()],
             processes: 0,
         };
         let mut seen: Vec<u32> = Vec::new();
@@ -133,6 +132,11 @@ impl Runtime {
                 run(&mut graph, vec![id], &mut runtime, &mut reached);
             }
         }
+        // Sites were recorded once per instance that imports through them.
+        for sites in runtime.names.iter_mut().flat_map(BTreeMap::values_mut) {
+            sites.sort_unstable();
+            sites.dedup();
+        }
         runtime
     }
 }
@@ -175,11 +179,7 @@ impl<'a> Graph<'a> {
     }
 
     /// The instances an instance imports; computed once and recorded in `names`.
-    fn edges(
-        &mut self,
-        id: usize,
-        names: &mut HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>,
-    ) -> &[usize] {
+    fn edges(&mut self, id: usize, names: &mut [BTreeMap<String, Vec<SiteRef>>]) -> &[usize] {
         if self.instances[id].edges.is_none() {
             let edges = self.compute_edges(id, names);
             self.instances[id].edges = Some(edges);
@@ -190,7 +190,7 @@ impl<'a> Graph<'a> {
     fn compute_edges(
         &mut self,
         id: usize,
-        names: &mut HashMap<FileId, BTreeMap<String, BTreeSet<SiteRef>>>,
+        names: &mut [BTreeMap<String, Vec<SiteRef>>],
     ) -> Vec<usize> {
         let (index, map) = (self.index, self.map);
         let file = self.instances[id].file;
@@ -242,22 +242,18 @@ impl<'a> Graph<'a> {
         }
         let mut edges = Vec::with_capacity(targets.len());
         for (name, target, site) in targets {
-            let loaded_as = names.entry(target).or_default();
+            let loaded_as = &mut names[target];
             let uses = match loaded_as.get_mut(name.as_ref()) {
                 Some(uses) => uses,
                 None => loaded_as.entry(name.to_string()).or_default(),
             };
             if let Some(site) = site {
-                uses.insert((file, site));
+                uses.push((file, site));
             }
             edges.push(self.instance(&name, target));
         }
         // The instance itself is loaded under its own name.
-        names
-            .entry(file)
-            .or_default()
-            .entry(importer_name)
-            .or_default();
+        names[file].entry(importer_name).or_default();
         edges
     }
 }

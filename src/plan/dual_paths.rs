@@ -34,7 +34,7 @@ pub fn plan(p: &mut Planner) {
     let ctx = p.ctx;
     let mut unfixed: BTreeMap<FileId, bool> = BTreeMap::new();
     for (file, canonical, stray) in canonical_names(ctx) {
-        let names = &ctx.runtime.names[&file];
+        let names = &ctx.runtime.names[file];
         let change = Change::DualPath(file);
         if p.leaves(change) {
             let message = format!(

@@ -282,7 +282,7 @@ impl<'a, 'c> Planner<'a, 'c> {
         let name = ctx
             .runtime
             .names
-            .get(&file)
+            .get(file)
             .and_then(|names| {
                 names
                     .iter()

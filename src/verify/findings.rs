@@ -297,7 +297,7 @@ fn runs_twice(places: &mut Places, error: &PyError) -> String {
         .ctx
         .runtime
         .names
-        .get(&file)
+        .get(file)
         .map(|n| n.keys().map(|k| format!("`{k}`")).collect())
         .unwrap_or_default();
     if names.len() < 2 {

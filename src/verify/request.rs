@@ -58,7 +58,7 @@ pub fn select(ctx: &Context) -> Selection {
         let mut names: Vec<String> = ctx
             .runtime
             .names
-            .get(&file)
+            .get(file)
             .map(|n| n.keys().filter(|n| !n.starts_with('<')).cloned().collect())
             .unwrap_or_default();
         if names.is_empty() {
