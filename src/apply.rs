@@ -76,7 +76,7 @@ pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyE
     for (&file, file_plan) in &plan.files {
         let source = &index.files[file];
         let original = std::fs::read(&source.path).map_err(|e| write_error(&source.display, &e))?;
-        match decode(&original) {
+        match decode(original.clone()) {
             Ok(now) if now.text == source.text && now.encoding == source.encoding => {}
             _ => {
                 return Err(ApplyError::Changed {

@@ -21,12 +21,14 @@ pub struct Decoded {
 }
 
 /// Decodes a Python source file the way CPython does: a UTF-8 BOM wins, then a PEP 263
-/// declaration on line 1 or 2, then UTF-8.
-pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return utf8(rest, true);
+/// declaration on line 1 or 2, then UTF-8. UTF-8 files (nearly all) become the text without a
+/// copy.
+pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+        return utf8(bytes, true);
     }
-    let Some(label) = declared_encoding(bytes) else {
+    let Some(label) = declared_encoding(&bytes) else {
         return utf8(bytes, false);
     };
     let normalized = label.to_ascii_lowercase().replace('_', "-");
@@ -39,7 +41,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         _ => {
             let encoding = Encoding::for_label(normalized.as_bytes())
                 .ok_or_else(|| format!("unknown encoding `{label}` in its coding declaration"))?;
-            let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+            let (text, had_errors) = encoding.decode_without_bom_handling(&bytes);
             if had_errors {
                 return Err(format!("is not valid {label}"));
             }
@@ -51,15 +53,15 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     }
 }
 
-fn utf8(bytes: &[u8], bom: bool) -> Result<Decoded, String> {
-    match std::str::from_utf8(bytes) {
+fn utf8(bytes: Vec<u8>, bom: bool) -> Result<Decoded, String> {
+    match String::from_utf8(bytes) {
         Ok(text) => Ok(Decoded {
-            text: text.to_owned(),
+            text,
             encoding: FileEncoding::Utf8 { bom },
         }),
         Err(err) => Err(format!(
             "is not valid UTF-8 (byte {}) and declares no encoding",
-            err.valid_up_to()
+            err.utf8_error().valid_up_to()
         )),
     }
 }
@@ -134,7 +136,7 @@ mod tests {
 
     #[test]
     fn bom_is_stripped_and_remembered() {
-        let d = decode(b"\xEF\xBB\xBFx = 1\n").unwrap();
+        let d = decode(b"\xEF\xBB\xBFx = 1\n".to_vec()).unwrap();
         assert_eq!(d.text, "x = 1\n");
         assert_eq!(d.encoding, FileEncoding::Utf8 { bom: true });
     }
@@ -142,20 +144,21 @@ mod tests {
     #[test]
     fn latin1_declaration_on_second_line() {
         let d =
-            decode(b"#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nname = '\xe9'\n").unwrap();
+            decode(b"#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nname = '\xe9'\n".to_vec())
+                .unwrap();
         assert!(d.text.contains("name = '\u{e9}'"));
         assert_eq!(d.encoding, FileEncoding::Latin1);
     }
 
     #[test]
     fn declaration_after_code_is_ignored() {
-        let err = decode(b"x = 1\n# coding: latin-1\ny = '\xe9'\n").unwrap_err();
+        let err = decode(b"x = 1\n# coding: latin-1\ny = '\xe9'\n".to_vec()).unwrap_err();
         assert!(err.contains("not valid UTF-8"), "{err}");
     }
 
     #[test]
     fn other_legacy_encodings_go_through_encoding_rs() {
-        let d = decode(b"# vim: set fileencoding=cp1252 :\ns = '\x80'\n").unwrap();
+        let d = decode(b"# vim: set fileencoding=cp1252 :\ns = '\x80'\n".to_vec()).unwrap();
         assert!(d.text.contains('\u{20ac}'));
     }
 

@@ -208,7 +208,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
             );
         }
     };
-    let decoded = match decode(&bytes) {
+    let decoded = match decode(bytes) {
         Ok(decoded) => decoded,
         Err(message) => {
             return (
