@@ -108,9 +108,9 @@ fn written_module(ctx: &Context, importer: FileId, site: usize, stray: &str) -> 
                 candidates.push(full);
             }
         }
-        candidates.push(module);
+        candidates.push(module.to_string());
     } else {
-        candidates.extend(import.names.iter().map(|n| n.name.clone()));
+        candidates.extend(import.names.iter().map(|n| n.name.to_string()));
     }
     candidates
         .into_iter()

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::score::{rank, score, Score};
 use super::{Context, TableKey};
+use crate::index::facts::Name;
 use crate::index::models::{BaseId, TableDef, TableId};
 use crate::report::{Code, Finding, Location};
 
@@ -119,7 +120,7 @@ pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
         def.columns
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.name.clone(), i))
+            .map(|(i, c)| (c.name.to_string(), i))
             .collect()
     };
     let (mine, theirs) = (names(dup), names(canonical));
@@ -157,7 +158,7 @@ pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
         let Some(&j) = theirs.get(name) else { continue };
         let (a, b) = (&dup.columns[i], &canonical.columns[j]);
         let mut what = Vec::new();
-        let normalized = |t: &Option<String>| {
+        let normalized = |t: &Option<Name>| {
             t.as_deref().map(|t| {
                 t.replace(char::is_whitespace, "")
                     .replace("sa.", "")

@@ -76,7 +76,7 @@ pub fn score(def: &TableDef, primary: bool) -> Score {
         add(3, "primary base".into());
     }
     for (_, flag) in &def.flags {
-        add(-3, flag.flag.clone());
+        add(-3, flag.flag.to_string());
     }
     if def.in_tests {
         add(-5, "under tests".into());

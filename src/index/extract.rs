@@ -36,9 +36,9 @@ struct Collector<'t> {
     in_tests: bool,
     facts: FileFacts,
     /// Module-level bindings in the order they are made.
-    bindings: Vec<(Box<str>, Binding)>,
+    bindings: Vec<(Name, Binding)>,
     /// Enclosing functions: (scope number, name).
-    functions: Vec<(usize, String)>,
+    functions: Vec<(usize, Name)>,
     next_scope: usize,
     classes: usize,
     type_checking: usize,
@@ -49,9 +49,9 @@ impl<'t> Collector<'t> {
         self.functions.is_empty() && self.classes == 0
     }
 
-    fn source(&self, node: &impl Ranged) -> String {
+    fn source(&self, node: &impl Ranged) -> Name {
         let range = node.range();
-        self.text[range.start().to_usize()..range.end().to_usize()].to_owned()
+        self.text[range.start().to_usize()..range.end().to_usize()].into()
     }
 
     fn bind(&mut self, name: &str, binding: Binding) {
@@ -74,7 +74,7 @@ impl<'t> Collector<'t> {
                 stmt: offset(from.range),
                 is_from: true,
                 level: from.level,
-                module: from.module.as_ref().map(|m| m.as_str().to_owned()),
+                module: from.module.as_ref().map(|m| m.as_str().into()),
                 module_span: from.module.as_ref().map(|m| offset(m.range)),
                 names: from.names.iter().map(imported).collect(),
                 type_checking: self.type_checking > 0,
@@ -100,7 +100,7 @@ impl<'t> Collector<'t> {
                     self.bind(asname, Binding::Module(name.name.clone()));
                 } else {
                     let head = name.name.split('.').next().unwrap_or(&name.name);
-                    self.bind(head, Binding::Module(head.to_owned()));
+                    self.bind(head, Binding::Module(head.into()));
                 }
             }
         }
@@ -112,7 +112,7 @@ impl<'t> Collector<'t> {
             let (kind, metadata) = decl;
             let index = self.facts.decls.len();
             self.facts.decls.push(Decl {
-                name: target.to_owned(),
+                name: target.into(),
                 stmt: stmt_span,
                 kind,
                 metadata,
@@ -150,7 +150,7 @@ impl<'t> Collector<'t> {
             .and_then(dotted);
         let mut table = TableCall {
             name,
-            assigned: assigned.map(str::to_owned),
+            assigned: assigned.map(Name::from),
             stmt,
             callee,
             metadata,
@@ -201,7 +201,7 @@ impl<'t> Collector<'t> {
                         .position(|s| *s == offset(kw.range))
                         .unwrap_or(0);
                     table.flags.push(BandAid {
-                        flag: arg.as_str().to_owned(),
+                        flag: arg.as_str().into(),
                         span: offset(kw.range),
                         removal: remove_item(self.text, &list, index),
                     });
@@ -222,7 +222,7 @@ impl<'t> Collector<'t> {
         let name = args
             .first()
             .and_then(string_literal)
-            .unwrap_or_else(|| attr.to_owned());
+            .unwrap_or_else(|| attr.into());
         let mut foreign_key = keyword(call, "foreign_key").and_then(string_literal);
         // The SQL type written in the call wins over the Python type of a `Mapped[...]`.
         let mut type_text = None;
@@ -253,7 +253,7 @@ impl<'t> Collector<'t> {
             type_text = mapped_type.map(|t| self.source(t));
         }
         Column {
-            attr: attr.to_owned(),
+            attr: attr.into(),
             name,
             span,
             type_text,
@@ -282,7 +282,7 @@ impl<'t> Collector<'t> {
             .first()
             .map_or(class.range.start(), |d| d.range.start());
         let mut facts = ClassFacts {
-            name: class.name.as_str().to_owned(),
+            name: class.name.as_str().into(),
             span: (start.to_u32(), class.range.end().to_u32()),
             name_offset: class.name.range.start().to_u32(),
             bases: class.bases().iter().filter_map(base_name).collect(),
@@ -340,8 +340,8 @@ impl<'t> Collector<'t> {
                         let (mapped, inner) = mapped_inner(&ann.annotation);
                         facts.mapped_typing |= mapped;
                         let column = Column {
-                            attr: name.to_owned(),
-                            name: name.to_owned(),
+                            attr: name.into(),
+                            name: name.into(),
                             span: offset(ann.range),
                             type_text: Some(self.source(inner)),
                             foreign_key: None,
@@ -453,8 +453,8 @@ impl<'t> Collector<'t> {
             if let (Some(inner), false) = (inner, name.starts_with("__")) {
                 if !annotation.is_some_and(is_class_var) {
                     facts.annotated_fields.push(Column {
-                        attr: name.to_owned(),
-                        name: name.to_owned(),
+                        attr: name.into(),
+                        name: name.into(),
                         span,
                         type_text: Some(self.source(inner)),
                         foreign_key: None,
@@ -487,7 +487,7 @@ impl<'t> Collector<'t> {
                     None => (inner.and_then(annotation_target), None),
                 };
                 facts.relationships.push(Relationship {
-                    attr: name.to_owned(),
+                    attr: name.into(),
                     span,
                     target,
                     target_string,
@@ -509,7 +509,7 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                 }
                 self.next_scope += 1;
                 self.functions
-                    .push((self.next_scope, func.name.as_str().to_owned()));
+                    .push((self.next_scope, func.name.as_str().into()));
                 walk_stmt(self, stmt);
                 self.functions.pop();
             }
@@ -570,7 +570,7 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                     .functions
                     .last()
                     .cloned()
-                    .unwrap_or((0, "<module>".to_owned()));
+                    .unwrap_or((0, "<module>".into()));
                 let found = match attr.attr.as_str() {
                     "create_all" => dotted(&attr.value).map(|target| {
                         let engine = call
@@ -613,7 +613,7 @@ fn silences_duplicates(expr: &Expr) -> bool {
     {
         return false;
     }
-    let texts: Vec<String> = call
+    let texts: Vec<Name> = call
         .arguments
         .args
         .iter()
@@ -629,8 +629,8 @@ fn silences_duplicates(expr: &Expr) -> bool {
 
 fn imported(alias: &ast::Alias) -> ImportedName {
     ImportedName {
-        name: alias.name.as_str().to_owned(),
-        asname: alias.asname.as_ref().map(|a| a.as_str().to_owned()),
+        name: alias.name.as_str().into(),
+        asname: alias.asname.as_ref().map(|a| a.as_str().into()),
         span: offset(alias.range),
         name_span: offset(alias.name.range),
     }
@@ -804,21 +804,21 @@ fn constraint(name: &str, call: &ast::ExprCall) -> Option<Constraint> {
         Vec::new()
     };
     Some(Constraint {
-        kind: name.to_owned(),
+        kind: name.into(),
         span: offset(call.range()),
         fk_targets,
     })
 }
 
 /// A class base as a dotted name: `Base`, `db.Model`, `Generic[T]` -> `Generic`.
-fn base_name(expr: &Expr) -> Option<String> {
+fn base_name(expr: &Expr) -> Option<Name> {
     match expr {
         Expr::Subscript(sub) => dotted(&sub.value),
         other => dotted(other),
     }
 }
 
-fn decorator_name(expr: &Expr) -> Option<String> {
+fn decorator_name(expr: &Expr) -> Option<Name> {
     match expr {
         Expr::Call(call) => dotted(&call.func),
         other => dotted(other),
@@ -852,7 +852,7 @@ fn mapped_inner(annotation: &Expr) -> (bool, &Expr) {
 
 /// The class a relationship annotation points at: `List["Child"]`, `Optional["Parent"]`,
 /// `"Parent"`, `list[Child]`, `Child | None`.
-fn annotation_target(annotation: &Expr) -> Option<String> {
+fn annotation_target(annotation: &Expr) -> Option<Name> {
     match annotation {
         Expr::StringLiteral(s) => {
             let text = s.value.to_str();
@@ -864,7 +864,7 @@ fn annotation_target(annotation: &Expr) -> Option<String> {
                 .unwrap_or(inner)
                 .trim();
             let inner = inner.trim_matches(|c| c == '"' || c == '\'');
-            (!inner.is_empty()).then(|| inner.to_owned())
+            (!inner.is_empty()).then(|| inner.into())
         }
         Expr::Subscript(sub) => match sub.slice.as_ref() {
             Expr::Tuple(t) => t.elts.first().and_then(annotation_target),

@@ -6,6 +6,11 @@ use super::table_name::NameRule;
 
 pub type Span = (u32, u32);
 
+/// A name or a short piece of source kept in the facts: identifiers, dotted paths, column types.
+/// Up to 24 bytes live inline, without an allocation of their own: most of what the facts hold,
+/// for every file of the project, for the whole run.
+pub type Name = compact_str::CompactString;
+
 #[derive(Debug, Default)]
 pub struct FileFacts {
     pub imports: Vec<ImportSite>,
@@ -44,16 +49,16 @@ impl FileFacts {
 /// A file's module-level names, sorted for lookup. Not a hash map: every file's bindings live for
 /// the whole run, and a hash map's spare buckets were the largest part of the facts' memory.
 #[derive(Debug, Default)]
-pub struct Bindings(Vec<(Box<str>, Binding)>);
+pub struct Bindings(Vec<(Name, Binding)>);
 
 impl Bindings {
     /// From the bindings in the order the module makes them: the last one of a name wins.
-    pub fn from_ordered(bindings: Vec<(Box<str>, Binding)>) -> Bindings {
-        let mut numbered: Vec<(usize, (Box<str>, Binding))> =
+    pub fn from_ordered(bindings: Vec<(Name, Binding)>) -> Bindings {
+        let mut numbered: Vec<(usize, (Name, Binding))> =
             bindings.into_iter().enumerate().collect();
         numbered.sort_by(|(i, (a, _)), (j, (b, _))| a.cmp(b).then(j.cmp(i)));
         numbered.dedup_by(|(_, (later, _)), (_, (kept, _))| later == kept);
-        let mut sorted: Vec<(Box<str>, Binding)> = numbered.into_iter().map(|(_, b)| b).collect();
+        let mut sorted: Vec<(Name, Binding)> = numbered.into_iter().map(|(_, b)| b).collect();
         sorted.shrink_to_fit();
         Bindings(sorted)
     }
@@ -78,7 +83,7 @@ pub struct ImportSite {
     /// Dots of a relative `from` import; 0 for absolute ones.
     pub level: u32,
     /// The `from` module; `None` for `from . import x` and for plain `import` statements.
-    pub module: Option<String>,
+    pub module: Option<Name>,
     /// Where the `from` module is written (`src.pkg.models` in `from src.pkg.models import X`).
     pub module_span: Option<Span>,
     pub names: Vec<ImportedName>,
@@ -89,8 +94,8 @@ pub struct ImportSite {
 #[derive(Debug, Clone)]
 pub struct ImportedName {
     /// The imported module (plain `import`) or the imported attribute (`from`); `*` for star imports.
-    pub name: String,
-    pub asname: Option<String>,
+    pub name: Name,
+    pub asname: Option<Name>,
     /// The whole `name as asname`.
     pub span: Span,
     /// Just `name`.
@@ -100,17 +105,17 @@ pub struct ImportedName {
 #[derive(Debug, Clone)]
 pub enum Binding {
     /// `import a.b as m` binds `m` to `a.b`; `import a.b` binds `a` to `a`.
-    Module(String),
+    Module(Name),
     /// `from m import n as x`: index of the import site and the imported name.
     FromImport {
         site: usize,
-        name: String,
+        name: Name,
     },
     Class(usize),
     Decl(usize),
     Table(usize),
     /// `Base = db.Model`, `Model = Base`: another dotted name.
-    Alias(String),
+    Alias(Name),
     Other,
 }
 
@@ -118,7 +123,7 @@ pub enum Binding {
 /// `reg.generate_base()`, `MetaData()`, Flask-SQLAlchemy's `SQLAlchemy()`.
 #[derive(Debug, Clone)]
 pub struct Decl {
-    pub name: String,
+    pub name: Name,
     pub stmt: Span,
     pub kind: DeclKind,
     pub metadata: MetadataArg,
@@ -139,26 +144,26 @@ pub enum MetadataArg {
     #[default]
     Own,
     /// `metadata=md`, or for `generate_base` the registry it is called on.
-    Ref(String),
+    Ref(Name),
     /// `MetaData(schema="x")` built in place.
-    Inline { schema: Option<String> },
+    Inline { schema: Option<Name> },
 }
 
 #[derive(Debug, Clone)]
 pub struct ClassFacts {
-    pub name: String,
+    pub name: Name,
     /// From the first decorator to the end of the body.
     pub span: Span,
     pub name_offset: u32,
-    pub bases: Vec<String>,
+    pub bases: Vec<Name>,
     /// SQLModel's `table=True`.
     pub table_kw: bool,
-    pub decorators: Vec<String>,
+    pub decorators: Vec<Name>,
     pub tablename: Option<TableName>,
     pub table_args: Option<TableArgs>,
     pub table_attr: Option<TableAttr>,
     pub is_abstract: bool,
-    pub bind_key: Option<String>,
+    pub bind_key: Option<Name>,
     /// `metadata = MetaData(...)` in a `DeclarativeBase` subclass.
     pub metadata: Option<MetadataArg>,
     pub columns: Vec<Column>,
@@ -172,7 +177,7 @@ pub struct ClassFacts {
 #[derive(Debug, Clone)]
 pub enum TableName {
     Literal {
-        value: String,
+        value: Name,
         span: Span,
     },
     /// A `@declared_attr` computed from the class name.
@@ -192,7 +197,7 @@ pub enum TableAttr {
 #[derive(Debug, Clone, Default)]
 pub struct TableArgs {
     pub stmt: Span,
-    pub schema: Option<String>,
+    pub schema: Option<Name>,
     /// False when the schema cannot be read (a computed value).
     pub known: bool,
     pub flags: Vec<BandAid>,
@@ -203,7 +208,7 @@ pub struct TableArgs {
 /// `extend_existing`, `keep_existing` or `useexisting`.
 #[derive(Debug, Clone)]
 pub struct BandAid {
-    pub flag: String,
+    pub flag: Name,
     /// The `key: value` dict entry or the `key=value` keyword.
     pub span: Span,
     /// The edits that remove the flag and leave everything else as it was: the entry, the dict
@@ -221,20 +226,20 @@ pub struct TextEdit {
 
 #[derive(Debug, Clone)]
 pub struct Constraint {
-    pub kind: String,
+    pub kind: Name,
     pub span: Span,
-    pub fk_targets: Vec<String>,
+    pub fk_targets: Vec<Name>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Column {
     /// The attribute name on the class (or the column name of a `Table`).
-    pub attr: String,
+    pub attr: Name,
     /// The database column name.
-    pub name: String,
+    pub name: Name,
     pub span: Span,
-    pub type_text: Option<String>,
-    pub foreign_key: Option<String>,
+    pub type_text: Option<Name>,
+    pub foreign_key: Option<Name>,
     pub primary_key: bool,
     pub nullable: Option<bool>,
     pub unique: bool,
@@ -246,26 +251,26 @@ pub struct Column {
 
 #[derive(Debug, Clone)]
 pub struct Relationship {
-    pub attr: String,
+    pub attr: Name,
     pub span: Span,
-    pub target: Option<String>,
+    pub target: Option<Name>,
     /// `relationship("User")`: the string's span, for the report and for qualifying it later.
     pub target_string: Option<Span>,
-    pub back_populates: Option<String>,
+    pub back_populates: Option<Name>,
 }
 
 /// An imperative `Table("name", metadata, ...)` or `db.Table("name", ...)` at module level or as
 /// a class's `__table__`.
 #[derive(Debug, Clone)]
 pub struct TableCall {
-    pub name: String,
-    pub assigned: Option<String>,
+    pub name: Name,
+    pub assigned: Option<Name>,
     pub stmt: Span,
-    pub callee: String,
+    pub callee: Name,
     /// The metadata argument (`Base.metadata`, `metadata`); `None` for `db.Table("t", db.Column...)`.
-    pub metadata: Option<String>,
-    pub schema: Option<String>,
-    pub bind_key: Option<String>,
+    pub metadata: Option<Name>,
+    pub schema: Option<Name>,
+    pub bind_key: Option<Name>,
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
     pub flags: Vec<BandAid>,
@@ -280,9 +285,9 @@ pub struct TableCall {
 pub struct CreateAll {
     /// 0 for module level, otherwise a number unique to the enclosing function in this file.
     pub scope: usize,
-    pub scope_name: String,
-    pub target: String,
-    pub engine: String,
+    pub scope_name: Name,
+    pub target: Name,
+    pub engine: Name,
     pub offset: u32,
 }
 

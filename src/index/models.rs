@@ -241,11 +241,11 @@ impl<'a> Builder<'a> {
             DeclKind::GenerateBase => unreachable!(),
         };
         let schema = match &decl.metadata {
-            MetadataArg::Inline { schema } => schema.clone(),
+            MetadataArg::Inline { schema } => schema.as_deref().map(str::to_owned),
             _ => None,
         };
         let info = BaseInfo {
-            name: decl.name.clone(),
+            name: decl.name.to_string(),
             file: Some(file),
             offset: decl.stmt.0,
             kind,
@@ -362,7 +362,7 @@ impl<'a> Builder<'a> {
 
         if declares_base {
             let info = BaseInfo {
-                name: class.name.clone(),
+                name: class.name.to_string(),
                 file: Some(file),
                 offset: class.name_offset,
                 kind: BaseKind::DeclarativeClass,
@@ -377,7 +377,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Some(MetadataArg::Inline { schema }) => {
-                    self.models.bases[id].schema = schema.clone()
+                    self.models.bases[id].schema = schema.as_deref().map(str::to_owned)
                 }
                 _ => {
                     if let Some(parent) = parent_base {
@@ -406,7 +406,7 @@ impl<'a> Builder<'a> {
         if let Some(TableAttr::Call(t)) = class.table_attr {
             return Role::Mapped {
                 registry,
-                table: Some(self.facts(file).tables[t].name.clone()),
+                table: Some(self.facts(file).tables[t].name.to_string()),
                 flask,
             };
         }
@@ -415,10 +415,14 @@ impl<'a> Builder<'a> {
             // Inheritance: only a subclass that declares its own, different table creates one;
             // Flask-SQLAlchemy also needs a primary key on it, or it is single-table inheritance.
             Some(parent_table) => match &class.tablename {
-                Some(TableName::Literal { value, .. }) if Some(value) == parent_table.as_ref() => {
+                Some(TableName::Literal { value, .. })
+                    if parent_table.as_deref() == Some(value) =>
+                {
                     None
                 }
-                Some(TableName::Literal { value, .. }) => (!flask || own_pk).then(|| value.clone()),
+                Some(TableName::Literal { value, .. }) => {
+                    (!flask || own_pk).then(|| value.to_string())
+                }
                 Some(TableName::Rule(rule)) => (!flask || own_pk).then(|| rule.apply(&class.name)),
                 Some(TableName::Unknown) => None,
                 None => (flask && own_pk).then(|| camel_to_snake(&class.name)),
@@ -433,11 +437,11 @@ impl<'a> Builder<'a> {
                     None
                 } else {
                     match inherited.tablename {
-                        Some(TableName::Literal { value, .. }) => Some(value),
+                        Some(TableName::Literal { value, .. }) => Some(value.to_string()),
                         Some(TableName::Rule(rule)) => Some(rule.apply(&class.name)),
                         Some(TableName::Unknown) => None,
                         None if flask => Some(camel_to_snake(&class.name)),
-                        None if sqlmodel => Some(class.name.to_lowercase()),
+                        None if sqlmodel => Some(class.name.to_lowercase().to_string()),
                         None => None,
                     }
                 }
@@ -472,7 +476,7 @@ impl<'a> Builder<'a> {
                 out.table_args = class.table_args.clone().map(|a| (f, a));
             }
             if out.bind_key.is_none() {
-                out.bind_key = class.bind_key.clone();
+                out.bind_key = class.bind_key.as_deref().map(str::to_owned);
             }
             out.columns.extend(class.columns.iter().cloned());
             out.fields.extend(class.annotated_fields.iter().cloned());
@@ -508,7 +512,7 @@ impl<'a> Builder<'a> {
             self.models.mapped.push(MappedClass {
                 file,
                 class: index,
-                name: class.name.clone(),
+                name: class.name.to_string(),
                 registry,
                 relationships: inherited.relationships.clone(),
             });
@@ -524,7 +528,8 @@ impl<'a> Builder<'a> {
             let (schema, schema_known, flags, constraints) = match &inherited.table_args {
                 Some((f, args)) => (
                     args.schema
-                        .clone()
+                        .as_deref()
+                        .map(str::to_owned)
                         .or_else(|| self.models.bases[metadata].schema.clone()),
                     args.known,
                     args.flags.iter().map(|b| (*f, b.clone())).collect(),
@@ -540,7 +545,7 @@ impl<'a> Builder<'a> {
             self.models.tables.push(TableDef {
                 file,
                 origin: Origin::Class(index),
-                symbol: class.name.clone(),
+                symbol: class.name.to_string(),
                 offset: class.name_offset,
                 span: class.span,
                 name,
@@ -577,21 +582,24 @@ impl<'a> Builder<'a> {
                     file,
                     origin: Origin::Table(index),
                     symbol: class
-                        .map(|c| c.name.clone())
-                        .or_else(|| table.assigned.clone())
-                        .unwrap_or_else(|| table.name.clone()),
+                        .map(|c| &c.name)
+                        .or(table.assigned.as_ref())
+                        .unwrap_or(&table.name)
+                        .to_string(),
                     offset: class.map_or(table.stmt.0, |c| c.name_offset),
                     span: class.map_or(table.stmt, |c| c.span),
-                    name: table.name.clone(),
+                    name: table.name.to_string(),
                     schema: table
                         .schema
-                        .clone()
+                        .as_deref()
+                        .map(str::to_owned)
                         .or_else(|| self.models.bases[metadata].schema.clone()),
                     schema_known: true,
                     bind_key: table
                         .bind_key
-                        .clone()
-                        .or_else(|| class.and_then(|c| c.bind_key.clone())),
+                        .as_ref()
+                        .or(class.and_then(|c| c.bind_key.as_ref()))
+                        .map(|k| k.to_string()),
                     registry: metadata,
                     metadata,
                     columns: table.columns.clone(),
@@ -607,8 +615,8 @@ impl<'a> Builder<'a> {
                     self.models.create_alls.push(CreateAllSite {
                         file,
                         scope: create.scope,
-                        scope_name: create.scope_name.clone(),
-                        engine: create.engine.clone(),
+                        scope_name: create.scope_name.to_string(),
+                        engine: create.engine.to_string(),
                         metadata,
                         offset: create.offset,
                     });

@@ -83,7 +83,7 @@ impl<'a> Resolver<'a> {
             }
             Binding::FromImport { site, name } => {
                 let site = &self.facts(file).imports[*site];
-                let mut next = vec![name.clone()];
+                let mut next = vec![name.to_string()];
                 next.extend(rest);
                 self.through_from_import(file, site, next, depth)
             }

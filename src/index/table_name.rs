@@ -77,7 +77,7 @@ fn rule_from_expr(expr: &Expr) -> Option<Vec<NamePart>> {
         return Some(vec![NamePart::ClassName(Case::AsIs)]);
     }
     if let Some(text) = string_literal(expr) {
-        return Some(vec![NamePart::Text(text)]);
+        return Some(vec![NamePart::Text(text.to_string())]);
     }
     match expr {
         Expr::BinOp(bin) if matches!(bin.op, ast::Operator::Add) => {

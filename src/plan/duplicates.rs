@@ -131,7 +131,7 @@ pub fn plan(p: &mut Planner) {
                 for column in self::lost(dup, canonical).0 {
                     p.plan.dropped.push(DroppedColumn {
                         table: dup.full_name(),
-                        column: column.name.clone(),
+                        column: column.name.to_string(),
                     });
                 }
                 let message = format!(

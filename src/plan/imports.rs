@@ -86,8 +86,8 @@ fn note_module_imports(p: &mut Planner, file: FileId, site: &ImportSite) {
             .filter(|(key, _)| matches!(key, ShimKey::Class(f, _) | ShimKey::Table(f, _) if *f == module_file))
             .map(|(key, (module, symbol, _))| {
                 let old = match key {
-                    ShimKey::Class(f, c) => ctx.index.files[*f].facts.classes[*c].name.clone(),
-                    ShimKey::Table(f, t) => ctx.index.files[*f].facts.tables[*t].assigned.clone().unwrap_or_else(|| symbol.clone()),
+                    ShimKey::Class(f, c) => ctx.index.files[*f].facts.classes[*c].name.to_string(),
+                    ShimKey::Table(f, t) => ctx.index.files[*f].facts.tables[*t].assigned.as_deref().unwrap_or(symbol).to_owned(),
                 };
                 (old, module.clone())
             })

@@ -64,7 +64,7 @@ pub fn merge(
             ));
         }
         if already.insert(format!("column {}", column.name)) {
-            statements.push((column.name.clone(), column.span));
+            statements.push((column.name.to_string(), column.span));
         }
     }
     for relationship in lost_relationships {
@@ -75,7 +75,7 @@ pub fn merge(
             ));
         }
         if already.insert(format!("relationship {}", relationship.attr)) {
-            statements.push((relationship.attr.clone(), relationship.span));
+            statements.push((relationship.attr.to_string(), relationship.span));
         }
     }
     statements.sort_by_key(|(_, span)| *span);
@@ -145,7 +145,7 @@ pub fn merge(
             Binding::FromImport { site, name } => {
                 let site = &dup_facts.imports[*site];
                 let module = if site.level == 0 {
-                    site.module.clone()
+                    site.module.as_deref().map(str::to_owned)
                 } else {
                     dup_module.as_deref().and_then(|m| {
                         ModuleMap::relative_name(

@@ -5,6 +5,7 @@ pub use ruff_python_ast as ast;
 pub use ruff_text_size::{Ranged, TextRange};
 
 use ast::{Expr, ModModule};
+use compact_str::CompactString;
 
 pub struct SyntaxError {
     pub offset: u32,
@@ -21,9 +22,9 @@ pub fn parse(text: &str) -> Result<Module, SyntaxError> {
 }
 
 /// `a.b.c` as a dotted string, for names and attribute chains only.
-pub fn dotted(expr: &Expr) -> Option<String> {
+pub fn dotted(expr: &Expr) -> Option<CompactString> {
     match expr {
-        Expr::Name(name) => Some(name.id.as_str().to_owned()),
+        Expr::Name(name) => Some(name.id.as_str().into()),
         Expr::Attribute(attr) => {
             let mut head = dotted(&attr.value)?;
             head.push('.');
@@ -44,9 +45,9 @@ pub fn callee_name(expr: &Expr) -> Option<&str> {
     }
 }
 
-pub fn string_literal(expr: &Expr) -> Option<String> {
+pub fn string_literal(expr: &Expr) -> Option<CompactString> {
     match expr {
-        Expr::StringLiteral(s) => Some(s.value.to_str().to_owned()),
+        Expr::StringLiteral(s) => Some(s.value.to_str().into()),
         _ => None,
     }
 }
