@@ -468,6 +468,53 @@ mod tests {
     }
 
     #[test]
+    fn import_statements_load_their_modules_packages_and_submodules() {
+        let m = map(
+            &[
+                "app/__init__.py",
+                "app/models/__init__.py",
+                "app/models/user.py",
+                "app/services.py",
+            ],
+            &[""],
+        );
+        let text = "import app.models.user\n\
+                    from app.models import user, User\n\
+                    from .models import user as u\n\
+                    from . import services\n\
+                    import sqlalchemy\n";
+        let parsed = crate::python::parse(text).ok().unwrap();
+        let facts = crate::index::extract::extract(parsed.syntax(), text, false);
+        let mut loads = Vec::new();
+        for (index, site) in facts.imports.iter().enumerate() {
+            m.site_loads(3, index, site, &mut loads);
+        }
+        let seen: Vec<(u32, Option<&str>, u32)> = loads
+            .iter()
+            .map(|l| (l.site, l.module.map(|id| m.module_name(id)), l.file))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                // `import app.models.user` runs the packages first.
+                (0, Some("app"), 0),
+                (0, Some("app.models"), 1),
+                (0, Some("app.models.user"), 2),
+                // `from app.models import user, User`: `user` is a submodule, `User` is not.
+                (1, Some("app"), 0),
+                (1, Some("app.models"), 1),
+                (1, Some("app.models.user"), 2),
+                // Relative imports follow directories and carry no name.
+                (2, None, 1),
+                (2, None, 2),
+                // `from . import services` from app/services.py loads the package and itself.
+                (3, None, 0),
+                (3, None, 3),
+            ]
+        );
+    }
+
+    #[test]
     fn the_importer_root_wins_when_a_name_is_taken_twice() {
         let m = map(
             &["svc_a/models.py", "svc_b/models.py", "svc_b/app.py"],
