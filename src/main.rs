@@ -50,6 +50,15 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         config.progress = Some(progress.clone());
         ProgressLine::start(progress, std::io::stderr(), progress::DELAY)
     });
+    // Ctrl-C: a fix is all or nothing, so `apply` finishes what it started; and a `--verify`
+    // probe, which may hang on an import, or its copy of the project must not outlive the run.
+    if matches!(config.mode, Mode::Fix { .. }) || config.verify.is_some() {
+        ctrlc::set_handler(|| {
+            if !dedupe_models::apply::WRITING.load(Ordering::SeqCst) {
+                interrupted();
+            }
+        })?;
+    }
     if let Mode::Fix { yes, safety } = config.mode {
         let output = if yes {
             dedupe_models::fix(&config, &config.plan, safety)?
@@ -57,11 +66,6 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
                 anyhow::bail!("--fix needs a terminal to ask questions; pass --yes to apply the whole plan without questions, or --diff to preview it");
             }
-            ctrlc::set_handler(|| {
-                if !dedupe_models::apply::WRITING.load(Ordering::SeqCst) {
-                    interrupted();
-                }
-            })?;
             let term = Term::stderr();
             let choose = |ctx: &Context, options: &PlanOptions| {
                 drop(line.take());
@@ -128,9 +132,10 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }))
 }
 
-/// Ctrl-C during the interactive session (or the `--verify` run after it): nothing has been
-/// written; exit 130 like a shell. Called from the signal handler's thread or the main one,
-/// whichever sees it first; never while `apply` writes.
+/// Ctrl-C before a fix writes (during the interactive session, or a `--verify` run): nothing has
+/// been written; stops the probe, removes the copy of the project, and exits 130 like a shell.
+/// Called from the signal handler's thread or the main one, whichever sees it first; never while
+/// `apply` writes.
 fn interrupted() -> ! {
     static ONCE: AtomicBool = AtomicBool::new(false);
     if ONCE.swap(true, Ordering::SeqCst) {
@@ -138,6 +143,7 @@ fn interrupted() -> ! {
             std::thread::park(); // the other caller is exiting
         }
     }
+    dedupe_models::verify::stop_all();
     let _ = Term::stderr().show_cursor();
     eprintln!("\nInterrupted: nothing was written.");
     std::process::exit(130);

@@ -9,9 +9,12 @@
 mod findings;
 mod gate;
 mod interpreter;
+mod live;
 mod probe;
 mod request;
 mod scratch;
+
+pub use live::stop_all;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

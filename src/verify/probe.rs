@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::interpreter::Interpreter;
+use super::live;
 use super::VerifyError;
 
 const SCRIPT: &str = include_str!("probe.py");
@@ -156,7 +157,7 @@ pub fn run(
         .stderr(Stdio::piped());
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let mut child = command.spawn().map_err(|e| VerifyError::Spawn {
+    let mut child = live::spawn(&mut command).map_err(|e| VerifyError::Spawn {
         python: shown.clone(),
         message: e.to_string().to_lowercase(),
     })?;
@@ -179,6 +180,7 @@ pub fn run(
     };
     // Processes the project started at import time go too: they would hold the pipes open.
     kill_group(&mut child);
+    live::reaping(&child);
     let status = child.wait();
     let stdout = stdout.join().unwrap_or_default();
     let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();

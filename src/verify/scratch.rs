@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::live::ListedDir;
 use super::VerifyError;
 use crate::config::{project_root, Config};
 use crate::index::Index;
@@ -10,7 +11,7 @@ use crate::plan::Plan;
 
 pub struct Scratch {
     /// Removed with everything in it when the copy is dropped.
-    _dir: tempfile::TempDir,
+    _dir: ListedDir,
     /// The real directory that was copied.
     base: PathBuf,
     /// Its copy (symlinks in the temporary directory's path resolved, as Python reports paths).
@@ -31,9 +32,7 @@ impl Scratch {
             path: path.display().to_string(),
             message: e.to_string().to_lowercase(),
         };
-        let dir = tempfile::Builder::new()
-            .prefix("dedupe-models-verify-")
-            .tempdir()
+        let dir = ListedDir::new(tempfile::Builder::new().prefix("dedupe-models-verify-"))
             .map_err(|e| copy_error(&std::env::temp_dir(), e))?;
         let root = std::fs::canonicalize(dir.path())
             .map_err(|e| copy_error(dir.path(), e))?

@@ -418,3 +418,99 @@ fn verify_flags_are_checked() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_during_the_fix_gate_stops_the_probe_and_removes_the_copy() {
+    // TMPDIR for the run, where the copy of the project goes, and where the probe says its pid.
+    let temp = tempfile::tempdir().unwrap();
+    let pid_file = temp.path().join("probe.pid");
+    let slow = format!(
+        "import os, time\nwith open({:?}, 'w') as f:\n    f.write(str(os.getpid()))\ntime.sleep(60)\n",
+        pid_file.display().to_string()
+    );
+    let legacy = USERS.replace(
+        "from app.db",
+        "from app import slow  # noqa: F401\nfrom app.db",
+    );
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB.as_bytes()),
+        ("app/users.py", USERS.as_bytes()),
+        ("app/legacy.py", legacy.as_bytes()),
+        ("app/slow.py", slow.as_bytes()),
+        // Loads both definitions of `users` in one process: a duplicate to fix.
+        (
+            "app/main.py",
+            b"from app import legacy, users  # noqa: F401\n",
+        ),
+    ]);
+    let before = tree(dir.path());
+    let python = venv();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dedupe-models"))
+        .args([
+            "--fix",
+            "--yes",
+            "--allow-no-vcs",
+            "--verify",
+            "--python",
+            &python,
+        ])
+        .current_dir(dir.path())
+        .env("TMPDIR", temp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let probe_pid: i32 = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+        {
+            break pid;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the probe never imported app.slow"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let copies = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("dedupe-models-verify-"))
+            .collect()
+    };
+    assert_eq!(copies(temp.path()).len(), 1, "the gate works on a copy");
+
+    // SAFETY: kill(2) on the child this test started and has not reaped.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "Ctrl-C did not stop the run");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stderr(&output).ends_with("Interrupted: nothing was written.\n"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(tree(dir.path()), before);
+    assert!(copies(temp.path()).is_empty(), "the copy was left behind");
+    // The probe, stuck in its import, is gone too (killed, and reaped by init).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    // SAFETY: kill(2) with signal 0 only asks whether the process exists.
+    while unsafe { libc::kill(probe_pid, 0) } == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the probe {probe_pid} still runs"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
