@@ -123,7 +123,15 @@ impl<'a> Resolver<'a> {
                 rest: Vec::new(),
             };
         };
-        // `from pkg import submodule`
+        // A name the module binds is that binding; only an unbound one may be a submodule
+        // (`from pkg import submodule`), which is worth a lookup.
+        if self
+            .facts(module_file)
+            .bindings
+            .contains_key(parts[0].as_str())
+        {
+            return self.resolve_parts(module_file, parts, depth + 1);
+        }
         let submodule = if site.level > 0 {
             let joined = match &site.module {
                 Some(m) => format!("{m}.{}", parts[0]),
@@ -137,15 +145,8 @@ impl<'a> Resolver<'a> {
             )
         };
         match submodule {
-            Some(sub)
-                if !self
-                    .facts(module_file)
-                    .bindings
-                    .contains_key(parts[0].as_str()) =>
-            {
-                self.attribute_of_module(sub, parts[1..].to_vec(), depth)
-            }
-            _ => self.resolve_parts(module_file, parts, depth + 1),
+            Some(sub) => self.attribute_of_module(sub, parts[1..].to_vec(), depth),
+            None => self.resolve_parts(module_file, parts, depth + 1),
         }
     }
 
