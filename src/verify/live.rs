@@ -72,7 +72,7 @@ pub fn stop_all() {
     for &pid in &live.groups {
         #[cfg(unix)]
         // SAFETY: kill(2) on a probe's process group, whose leader is not reaped while it is
-        // listed here (`remove_group` comes first, under this lock).
+        // listed here (`reaping` unlists it first, under this lock).
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
         }
