@@ -17,7 +17,9 @@ pub mod pyproject;
 pub mod python;
 pub mod render;
 pub mod report;
+pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod verify;
 pub mod walk;
 
@@ -25,16 +27,65 @@ pub mod walk;
 /// Python says about its models.
 pub fn check(config: &config::Config) -> Result<report::Report, Error> {
     let index = index::Index::build(&config.scope)?;
+    let rules = rules(config, &index)?;
     let report = {
         let context = analyze::Context::new(&index);
         let mut report = analyze::report(&context);
         if let Some(settings) = &config.verify {
             verify::check(&context, &config.scope, settings)?.add_to(&mut report);
         }
+        if config.format == config::Format::Json {
+            let (options, _) = visible(&context, &rules, &config.plan);
+            let plan = plan::plan(&context, &options);
+            suppress::Fixes::new(&index, &plan).attach(&rules, &mut report);
+        }
+        rules.apply(&index, &mut report);
         report
     };
     release(index);
     Ok(report)
+}
+
+/// The codes the user chose to see, from the projects' pyproject.toml and the command line.
+fn rules(config: &config::Config, index: &index::Index) -> Result<suppress::Rules, Error> {
+    Ok(suppress::Rules::new(
+        index,
+        config.selection.select.as_deref(),
+        &config.selection.ignore,
+    )?)
+}
+
+/// `options`, leaving out of the plan what fixes a finding the user chose not to see (`# noqa`,
+/// `ignore`, ...): what is not reported is not fixed. With the places of those findings, where
+/// the plan must not explain why it left something alone (`quiet`).
+fn visible(
+    context: &analyze::Context,
+    rules: &suppress::Rules,
+    options: &plan::PlanOptions,
+) -> (plan::PlanOptions, Vec<(String, u32)>) {
+    let report = analyze::report(context);
+    let first = plan::plan(context, options);
+    let mut options = options.clone();
+    options
+        .choices
+        .leave
+        .extend(rules.hidden_changes(context.index, &report, &first));
+    let places = report
+        .findings
+        .iter()
+        .filter(|f| rules.hides(context.index, f))
+        .map(|f| (f.path.clone(), f.line))
+        .collect();
+    (options, places)
+}
+
+/// Drops the plan's `skipped:` lines about findings the user chose not to see.
+fn quiet(plan: &mut plan::Plan, hidden: &[(String, u32)]) {
+    plan.skipped.retain(|s| {
+        !hidden
+            .iter()
+            .any(|(path, line)| *path == s.path && *line == s.line)
+    });
 }
 
 /// Frees the index on a thread of its own: freeing every file's text and facts is a sixth of the
@@ -103,15 +154,20 @@ pub fn fix_with(
     choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
+    let rules = rules(config, &index)?;
     let context = analyze::Context::new(&index);
-    let Some(plan) = choose(&context, options)? else {
+    let (options, hidden) = visible(&context, &rules, options);
+    let Some(mut plan) = choose(&context, &options)? else {
         return Ok(None);
     };
+    quiet(&mut plan, &hidden);
     let applied = apply_plan(config, &index, &plan, safety)?;
     let warnings = index.warnings.clone();
     drop(context);
     release(index);
-    let after = analyze::check(&index::Index::build(&config.scope)?);
+    let index = index::Index::build(&config.scope)?;
+    let mut after = analyze::check(&index);
+    self::rules(config, &index)?.apply(&index, &mut after);
     Ok(Some(FixOutput {
         written: applied.written,
         skipped: plan.skipped,
@@ -160,8 +216,11 @@ pub fn apply_plan(
 /// Plans the fix and renders it as a unified diff; writes nothing.
 pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
     let index = index::Index::build(&config.scope)?;
+    let rules = rules(config, &index)?;
     let context = analyze::Context::new(&index);
-    let plan = plan::plan(&context, options);
+    let (options, hidden) = visible(&context, &rules, options);
+    let mut plan = plan::plan(&context, &options);
+    quiet(&mut plan, &hidden);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
     let output = DiffOutput {
         diff: render::unified(&index, &plan, config.color),

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use dedupe_models::analyze::Context;
-use dedupe_models::cli::Args;
+use dedupe_models::cli::{Args, Command, ShellArg};
 use dedupe_models::config::{Format, Mode};
 use dedupe_models::index::Warning;
 use dedupe_models::interactive;
@@ -43,6 +43,32 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        Some(Command::Rule { code }) => {
+            let Some(code) = dedupe_models::rules::lookup(code) else {
+                anyhow::bail!(
+                    "unknown code `{code}`; the codes are {}",
+                    dedupe_models::report::Code::ALL
+                        .map(|c| c.to_string())
+                        .join(", ")
+                );
+            };
+            write_stdout(dedupe_models::rules::explain(code))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Completions { shell }) => {
+            let shell = match shell {
+                ShellArg::Bash => clap_complete::Shell::Bash,
+                ShellArg::Zsh => clap_complete::Shell::Zsh,
+                ShellArg::Fish => clap_complete::Shell::Fish,
+            };
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "dedupe-models", &mut script);
+            write_stdout(&String::from_utf8_lossy(&script))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
+    }
     let mut config = args.into_config()?;
     let progress = Arc::new(Progress::default());
     // Cleared (dropped) before anything is printed.
@@ -91,7 +117,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         };
         drop(line.take());
-        print_messages(&output.warnings, &output.skipped, &output.notes);
+        if !config.quiet {
+            print_messages(&output.warnings, &output.skipped, &output.notes);
+        }
         if let Some(verdict) = &output.verdict {
             write_stdout(&format!("{}\n", verdict.summary()))?;
         }
@@ -109,31 +137,68 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             ));
         }
         write_stdout(&format!("{summary}\n"))?;
-        return Ok(ExitCode::from(if output.remaining == 0 { 0 } else { 1 }));
+        return Ok(ExitCode::from(
+            if output.remaining == 0 || config.exit_zero {
+                0
+            } else {
+                1
+            },
+        ));
     }
     if config.mode == Mode::Diff {
         let output = dedupe_models::diff(&config, &config.plan)?;
         drop(line.take());
-        print_messages(&output.warnings, &output.skipped, &output.notes);
+        if !config.quiet {
+            print_messages(&output.warnings, &output.skipped, &output.notes);
+        }
         write_stdout(&output.diff)?;
-        return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
+        return Ok(ExitCode::from(
+            if output.diff.is_empty() || config.exit_zero {
+                0
+            } else {
+                1
+            },
+        ));
     }
     let report = dedupe_models::check(&config)?;
     drop(line);
     let stderr_color = config.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let rendered = match config.format {
-        Format::Text => {
-            eprint!("{}", render::warnings(&report, stderr_color));
-            render::text(&report, config.color)
+        Format::Text | Format::Concise if config.statistics => render::statistics(&report),
+        Format::Text | Format::Concise => {
+            // The machine formats carry the warnings themselves, or are read by machines only.
+            if !config.quiet {
+                eprint!("{}", render::warnings(&report, stderr_color));
+            }
+            match (config.format, config.quiet) {
+                (Format::Text, false) => render::text(&report, config.color),
+                (Format::Text, true) => render::findings(&report, config.color),
+                _ => render::concise(&report),
+            }
         }
         Format::Json => render::json(&report),
+        Format::Github => render::github(&report),
+        Format::Gitlab => render::gitlab(&report),
+        Format::Sarif => render::sarif(&report),
+        Format::Junit => render::junit(&report),
     };
-    write_stdout(&rendered)?;
-    Ok(ExitCode::from(if report.findings.is_empty() {
-        0
-    } else {
-        1
-    }))
+    match &config.output_file {
+        Some(path) => std::fs::write(path, rendered).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write {}: {}",
+                path.display(),
+                e.to_string().to_lowercase()
+            )
+        })?,
+        None => write_stdout(&rendered)?,
+    }
+    Ok(ExitCode::from(
+        if report.findings.is_empty() || config.exit_zero {
+            0
+        } else {
+            1
+        },
+    ))
 }
 
 /// Ctrl-C before a fix writes (during the interactive session, or a `--verify` run): nothing has

@@ -3,6 +3,10 @@
 
 use serde::Serialize;
 
+/// The JSON report's `version`: 2 added each finding's `column`, `end_line`, `end_column` and
+/// `fix`.
+pub const VERSION: u32 = 2;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Code {
     DM001,
@@ -18,6 +22,31 @@ pub enum Code {
 }
 
 impl Code {
+    pub const ALL: [Code; 9] = [
+        Code::DM001,
+        Code::DM002,
+        Code::DM003,
+        Code::DM004,
+        Code::DM005,
+        Code::DM101,
+        Code::DM102,
+        Code::DM103,
+        Code::DM104,
+    ];
+
+    /// Whether `selector` (`DM001`, a prefix such as `DM00` or `DM`, or `ALL`) names this code.
+    pub fn is_selected_by(self, selector: &str) -> bool {
+        let selector = selector.trim();
+        selector.eq_ignore_ascii_case("ALL")
+            || (!selector.is_empty()
+                && self.to_string().starts_with(&selector.to_ascii_uppercase()))
+    }
+
+    /// Whether `selector` names at least one code.
+    pub fn matches_prefix(selector: &str) -> bool {
+        Code::ALL.iter().any(|c| c.is_selected_by(selector))
+    }
+
     pub fn kind(self) -> &'static str {
         match self {
             Code::DM001 => "duplicate-table",
@@ -30,6 +59,12 @@ impl Code {
             Code::DM103 => "foreign-key-error",
             Code::DM104 => "schema-drift",
         }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
     }
 }
 
@@ -54,16 +89,41 @@ pub struct Finding {
     pub table: Option<TableRef>,
     pub path: String,
     pub line: u32,
-    #[serde(skip)]
+    /// 1-based, in characters.
     pub column: u32,
+    /// Where the name the finding points at ends (the position after its last character).
+    pub end_line: u32,
+    pub end_column: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canonical: Option<Location>,
     pub message: String,
+    /// The edits the fix makes for this finding (JSON only; `null` when the plan leaves it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Option<FixOut>>,
     /// Lines shown under the finding in the text report (the other definitions and their scores).
     #[serde(skip)]
     pub notes: Vec<String>,
+}
+
+/// A finding's planned fix, as the JSON report gives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixOut {
+    /// What the change does, as the plan says.
+    pub message: String,
+    /// Every edit of the change, in every file it touches, sorted by path and position.
+    pub edits: Vec<EditOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EditOut {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub content: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::GlobSet;
+use crate::pyproject::Exclude;
 
 /// Directory names that never hold project code: virtualenvs, caches, vendored JS.
 pub(crate) const SKIPPED_DIRS: &[&str] = &[
@@ -16,9 +16,6 @@ pub(crate) const SKIPPED_DIRS: &[&str] = &[
     ".nox",
     ".git",
 ];
-
-/// Migration folders hold per-migration bases and model snapshots, never live models.
-const MIGRATION_DIRS: &[&str] = &["migrations", "alembic", "versions", "dbmigrate"];
 
 pub struct Walked {
     pub files: Vec<PathBuf>,
@@ -35,7 +32,7 @@ const PROJECT_MARKERS: &[&str] = &[
     "tox.ini",
 ];
 
-pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked {
+pub fn walk(paths: &[PathBuf], exclude: &Exclude, exclude_base: &Path) -> Walked {
     let mut walked = Walked {
         files: Vec::new(),
         project_dirs: Vec::new(),
@@ -43,7 +40,11 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
     };
     for root in paths {
         if root.is_file() {
-            walked.files.push(root.clone());
+            // A file named on the command line is scanned, unless `force-exclude` says no.
+            let relative = root.strip_prefix(exclude_base).unwrap_or(root);
+            if !(exclude.force && exclude.is_match(relative)) {
+                walked.files.push(root.clone());
+            }
             continue;
         }
         let mut builder = ignore::WalkBuilder::new(root);
@@ -51,14 +52,15 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
             .require_git(false)
             .hidden(true)
             .sort_by_file_name(|a, b| a.cmp(b));
-        builder.filter_entry(|entry| {
+        let skips = exclude.clone();
+        builder.filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if !is_dir || entry.depth() == 0 {
                 return true;
             }
             let name = entry.file_name().to_string_lossy();
             !SKIPPED_DIRS.contains(&name.as_ref())
-                && !MIGRATION_DIRS.contains(&name.as_ref())
+                && !skips.skips_dir(&name)
                 && !entry.path().join("pyvenv.cfg").exists()
         });
         for entry in builder.build() {

@@ -64,6 +64,11 @@ impl<'a> Context<'a> {
     pub fn finding(&self, code: Code, file: FileId, offset: u32, message: String) -> Finding {
         let source = &self.index.files[file];
         let (line, column) = source.line_col(offset);
+        // The name at `offset` (a class, a base, a flag, a module path): what an editor underlines.
+        let name = source.text[offset as usize..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(source.text.len() - offset as usize);
+        let (end_line, end_column) = source.line_col(offset + name.max(1) as u32);
         Finding {
             code,
             kind: code.kind(),
@@ -71,9 +76,12 @@ impl<'a> Context<'a> {
             path: source.display.clone(),
             line,
             column,
+            end_line,
+            end_column,
             symbol: None,
             canonical: None,
             message,
+            fix: None,
             notes: Vec::new(),
         }
     }
@@ -132,7 +140,7 @@ pub fn report(context: &Context) -> Report {
         .map(|t| (context.key(t), ()))
         .collect();
     Report {
-        version: 1,
+        version: crate::report::VERSION,
         summary: Summary {
             files: index.files.len(),
             tables: tables.len(),

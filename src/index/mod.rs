@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::paths::{display_path, normalize, project_root};
 use crate::progress::Progress;
-use crate::pyproject::{ConfigError, ProjectSettings};
+use crate::pyproject::{ConfigError, ExcludeOverrides, ProjectSettings};
 use crate::source::{decode, FileEncoding, LineIndex};
 use facts::FileFacts;
 use models::Models;
@@ -71,6 +71,8 @@ pub struct Scope {
     pub cwd: PathBuf,
     /// Counts the files parsed, for the binary's progress line.
     pub progress: Option<Arc<Progress>>,
+    /// `--exclude`, `--extend-exclude`, `--force-exclude`.
+    pub exclude: ExcludeOverrides,
 }
 
 impl Scope {
@@ -80,6 +82,7 @@ impl Scope {
             paths,
             cwd,
             progress: None,
+            exclude: ExcludeOverrides::default(),
         }
     }
 }
@@ -107,7 +110,7 @@ impl Index {
         let mut files = Vec::new();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
-            let exclude = project.exclude_set(dir)?;
+            let exclude = project.exclude_set(dir, &scope.exclude)?;
             let paths: Vec<PathBuf> = scope
                 .paths
                 .iter()

@@ -21,6 +21,17 @@ impl Style {
 /// The report for stdout; warnings are rendered separately for stderr.
 pub fn text(report: &Report, color: bool) -> String {
     let style = Style { color };
+    let mut out = findings(report, color);
+    if !report.findings.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&summary(report, &style));
+    out
+}
+
+/// The findings of the text report without the summary (`--quiet`).
+pub fn findings(report: &Report, color: bool) -> String {
+    let style = Style { color };
     let mut out = String::new();
     for finding in &report.findings {
         let _ = writeln!(
@@ -36,9 +47,12 @@ pub fn text(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "  {} {note}", style.paint("36", "="));
         }
     }
-    if !report.findings.is_empty() {
-        out.push('\n');
-    }
+    out
+}
+
+/// The summary lines under the findings.
+fn summary(report: &Report, style: &Style) -> String {
+    let mut out = String::new();
     let plural = |n: usize, word: &str| {
         if n == 1 {
             format!("{n} {word}")

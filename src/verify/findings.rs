@@ -200,9 +200,13 @@ pub fn collect(
             path: spot.path,
             line: spot.line,
             column: spot.column,
+            // Probe errors point at a place, not a name: one character wide.
+            end_line: spot.line,
+            end_column: spot.column + 1,
             symbol: error.class_name().map(str::to_owned),
             canonical: None,
             message,
+            fix: None,
             notes: Vec::new(),
         })
     };
@@ -383,8 +387,11 @@ fn drift(ctx: &Context, places: &mut Places, outcome: &Outcome) -> Vec<Finding> 
             path: spot.path,
             line: spot.line,
             column: spot.column,
+            end_line: spot.line,
+            end_column: spot.column + dup.symbol.chars().count().max(1) as u32,
             symbol: Some(dup.symbol.clone()),
             canonical: None,
+            fix: None,
             message: format!(
                 "at run time table `{name}` is on {} MetaData objects with different columns ({}): whichever create_all() runs first decides the schema",
                 holders.len(),

@@ -2,22 +2,8 @@
 
 use std::path::Path;
 
+use crate::sample::{duplicated, DB, MAIN, USER_A, USER_B};
 use crate::support::{project, run, stderr, stdout};
-
-const DB: &[u8] = b"from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n";
-const USER_A: &[u8] = b"from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n";
-const USER_B: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n";
-const MAIN: &[u8] = b"import app.a\nimport app.b\n";
-
-fn duplicated() -> tempfile::TempDir {
-    project(&[
-        ("app/__init__.py", b""),
-        ("app/db.py", DB),
-        ("app/a.py", USER_A),
-        ("app/b.py", USER_B),
-        ("main.py", MAIN),
-    ])
-}
 
 #[test]
 fn help_documents_every_flag() {

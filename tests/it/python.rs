@@ -22,33 +22,8 @@ fn create() -> PathBuf {
     if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted) && python.exists() {
         return python;
     }
-    let host = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let status = Command::new(&host)
-        .args(["-m", "venv", "--clear"])
-        .arg(&venv)
-        .status();
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "cannot create a virtualenv with `{host} -m venv` in {}",
-        venv.display()
-    );
-    let output = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-        ])
-        .arg(&requirements)
-        .output()
-        .expect("pip runs");
-    assert!(
-        output.status.success(),
-        "pip install failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    crate::tools::fresh_venv(&venv);
+    crate::tools::pip_install(&venv.join("bin"), &["-r", requirements.to_str().unwrap()]);
     std::fs::write(&marker, wanted).unwrap();
     python
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use dedupe_models::config::{Config, Format, Mode};
+use dedupe_models::config::Config;
 use dedupe_models::index::Scope;
 
 pub fn repo() -> PathBuf {
@@ -137,12 +137,5 @@ pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// The configuration of a plain check of `dir`, for tests that call the library.
 pub fn config(dir: &Path) -> Config {
-    Config {
-        scope: Scope::new(vec![dir.to_path_buf()], dir.to_path_buf()),
-        format: Format::Text,
-        color: false,
-        mode: Mode::Check,
-        plan: Default::default(),
-        verify: None,
-    }
+    Config::check(Scope::new(vec![dir.to_path_buf()], dir.to_path_buf()))
 }

@@ -307,7 +307,7 @@ fn a_missing_dependency_or_database_is_a_warning_and_the_static_findings_stand()
         &["--verify", "--python", &python, "--format", "json"],
     );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     assert_eq!(json["findings"][0]["code"], "DM001");
     assert_eq!(json["warnings"][0]["path"], "app/billing.py");
     let verify = &json["verify"];

@@ -1,0 +1,264 @@
+//! What the user chose not to see: `select` and `ignore` (pyproject.toml, then the command
+//! line), `per-file-ignores`, and `# noqa` comments on a finding's line; and the parts of the plan
+//! that fix each finding, so that a hidden finding is not fixed either.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use crate::index::module_map::FileId;
+use crate::index::Index;
+use crate::plan::{Change, Plan};
+use crate::pyproject::{ConfigError, Exclude};
+use crate::report::{Code, EditOut, Finding, FixOut, Report};
+
+/// One project's choices.
+struct ProjectRules {
+    dir: PathBuf,
+    select: Option<Vec<String>>,
+    ignore: Vec<String>,
+    per_file: Vec<(Exclude, Vec<String>)>,
+}
+
+/// The rules of a run: each project's, with the command line's over them.
+pub struct Rules {
+    /// Deepest project first: a file follows the nearest project's settings, as in ruff.
+    projects: Vec<ProjectRules>,
+    select: Option<Vec<String>>,
+    ignore: Vec<String>,
+    files: HashMap<String, FileId>,
+}
+
+impl Rules {
+    pub fn new(
+        index: &Index,
+        select: Option<&[String]>,
+        ignore: &[String],
+    ) -> Result<Rules, ConfigError> {
+        let mut projects = Vec::new();
+        for (dir, settings) in &index.settings {
+            projects.push(ProjectRules {
+                dir: dir.clone(),
+                select: settings.select.clone(),
+                ignore: settings.ignore.clone(),
+                per_file: settings.per_file_ignores(dir)?,
+            });
+        }
+        projects.sort_by_key(|p| std::cmp::Reverse(p.dir.components().count()));
+        let files = index
+            .files
+            .iter()
+            .enumerate()
+            .map(|(id, f)| (f.display.clone(), id))
+            .collect();
+        Ok(Rules {
+            projects,
+            select: select.map(<[String]>::to_vec),
+            ignore: ignore.to_vec(),
+            files,
+        })
+    }
+
+    /// Whether the user chose not to see `finding`.
+    pub fn hides(&self, index: &Index, finding: &Finding) -> bool {
+        let code = finding.code;
+        let named = |codes: &[String]| codes.iter().any(|c| code.is_selected_by(c));
+        let file = self.files.get(&finding.path).copied();
+        let path = file.map(|f| index.files[f].path.as_path());
+        let project = path.and_then(|p| self.projects.iter().find(|r| p.starts_with(&r.dir)));
+        let select = self
+            .select
+            .as_ref()
+            .or(project.and_then(|p| p.select.as_ref()));
+        if select.is_some_and(|s| !named(s)) || named(&self.ignore) {
+            return true;
+        }
+        if let (Some(project), Some(path)) = (project, path) {
+            if named(&project.ignore) {
+                return true;
+            }
+            let relative = path.strip_prefix(&project.dir).unwrap_or(path);
+            if project
+                .per_file
+                .iter()
+                .any(|(glob, codes)| glob.is_match(relative) && named(codes))
+            {
+                return true;
+            }
+        }
+        file.is_some_and(|f| noqa(line_text(index, f, finding.line), code))
+    }
+
+    /// Removes what the user chose not to see from `report`.
+    pub fn apply(&self, index: &Index, report: &mut Report) {
+        report.findings.retain(|f| !self.hides(index, f));
+        report.summary.findings = report.findings.len();
+    }
+
+    /// The changes of `plan` that fix the findings the user chose not to see: the plan leaves them.
+    pub fn hidden_changes(&self, index: &Index, report: &Report, plan: &Plan) -> BTreeSet<Change> {
+        let fixes = Fixes::new(index, plan);
+        report
+            .findings
+            .iter()
+            .filter(|f| self.hides(index, f))
+            .flat_map(|f| fixes.changes(self, f))
+            .collect()
+    }
+}
+
+fn line_text(index: &Index, file: FileId, line: u32) -> &str {
+    index.files[file]
+        .text
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("")
+}
+
+/// Whether a `# noqa` (every code) or `# noqa: DM001, DM004` comment on `line` covers `code`.
+pub fn noqa(line: &str, code: Code) -> bool {
+    for (at, _) in line.match_indices('#') {
+        let comment = line[at + 1..].trim_start();
+        let Some(rest) = comment
+            .get(..4)
+            .filter(|w| w.eq_ignore_ascii_case("noqa"))
+            .map(|_| &comment[4..])
+        else {
+            continue;
+        };
+        let Some(codes) = rest.trim_start().strip_prefix(':') else {
+            // A bare `# noqa` (or `# noqa` followed by prose) silences the whole line.
+            return rest.is_empty() || rest.starts_with(char::is_whitespace);
+        };
+        let wanted = code.to_string();
+        if codes
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .any(|name| name.eq_ignore_ascii_case(&wanted))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Which planned changes fix which findings: a finding is fixed by the change of its kind whose
+/// edits cover its line.
+pub struct Fixes<'a> {
+    index: &'a Index,
+    plan: &'a Plan,
+    /// `(file, line) -> changes with an edit over that line`.
+    by_line: HashMap<(FileId, u32), BTreeSet<Change>>,
+}
+
+impl<'a> Fixes<'a> {
+    pub fn new(index: &'a Index, plan: &'a Plan) -> Fixes<'a> {
+        let mut by_line: HashMap<(FileId, u32), BTreeSet<Change>> = HashMap::new();
+        for (&file, file_plan) in &plan.files {
+            let source = &index.files[file];
+            for planned in &file_plan.edits {
+                let first = source.line_col(planned.edit.start).0;
+                let last = source
+                    .line_col(planned.edit.end.max(planned.edit.start + 1) - 1)
+                    .0
+                    .max(first);
+                for line in first..=last {
+                    by_line
+                        .entry((file, line))
+                        .or_default()
+                        .insert(planned.change);
+                }
+            }
+        }
+        Fixes {
+            index,
+            plan,
+            by_line,
+        }
+    }
+
+    /// The changes that fix `finding`.
+    fn changes(&self, rules: &Rules, finding: &Finding) -> Vec<Change> {
+        let Some(&file) = rules.files.get(&finding.path) else {
+            return Vec::new();
+        };
+        let Some(changes) = self.by_line.get(&(file, finding.line)) else {
+            return Vec::new();
+        };
+        changes
+            .iter()
+            .copied()
+            .filter(|change| {
+                matches!(
+                    (finding.code, change),
+                    (Code::DM001, Change::Table(_))
+                        | (Code::DM002, Change::DualPath(_))
+                        | (Code::DM003, Change::Base(_))
+                        | (Code::DM004, Change::BandAid(..))
+                        | (Code::DM005, Change::Qualify(..))
+                )
+            })
+            .collect()
+    }
+
+    /// Puts each finding's planned fix into it (`fix: null` where the plan leaves it).
+    pub fn attach(&self, rules: &Rules, report: &mut Report) {
+        for finding in &mut report.findings {
+            let changes = self.changes(rules, finding);
+            finding.fix = Some(self.fix_out(&changes));
+        }
+    }
+
+    fn fix_out(&self, changes: &[Change]) -> Option<FixOut> {
+        let mut edits = Vec::new();
+        let mut reasons: Vec<&str> = Vec::new();
+        for (&file, file_plan) in &self.plan.files {
+            let source = &self.index.files[file];
+            for planned in file_plan
+                .edits
+                .iter()
+                .filter(|p| changes.contains(&p.change))
+            {
+                let (line, column) = source.line_col(planned.edit.start);
+                let (end_line, end_column) = source.line_col(planned.edit.end);
+                edits.push(EditOut {
+                    path: source.display.clone(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    content: planned.edit.content.clone(),
+                });
+                if !reasons.contains(&planned.reason.as_str()) {
+                    reasons.push(&planned.reason);
+                }
+            }
+        }
+        if edits.is_empty() {
+            return None;
+        }
+        edits.sort();
+        Some(FixOut {
+            message: reasons.join("; "),
+            edits,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn noqa_comments_as_ruff_reads_them() {
+        assert!(noqa("class User(Base):  # noqa", Code::DM001));
+        assert!(noqa("class User(Base):  # NOQA: DM001", Code::DM001));
+        assert!(noqa("class User(Base):  # noqa: E501, DM001", Code::DM001));
+        assert!(noqa(
+            "class User(Base):  # type: ignore # noqa:DM001",
+            Code::DM001
+        ));
+        assert!(!noqa("class User(Base):  # noqa: DM004", Code::DM001));
+        assert!(!noqa("class User(Base):  # noqa: DM0011", Code::DM001));
+        assert!(!noqa("class User(Base):  # noqanything", Code::DM001));
+        assert!(!noqa("class User(Base):", Code::DM001));
+    }
+}
