@@ -37,6 +37,19 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
     Ok(report)
 }
 
+/// `--show-tables`: every table definition the index understood, in the configured format, and
+/// the index's warnings (files it could not read, models it could not tie to a base).
+pub fn show_tables(config: &config::Config) -> Result<(String, Vec<index::Warning>), Error> {
+    let index = index::Index::build(&config.scope)?;
+    let listing = match config.format {
+        config::Format::Text => render::tables_text(&index),
+        config::Format::Json => render::tables_json(&index),
+    };
+    let warnings = index.warnings.clone();
+    release(index);
+    Ok((listing, warnings))
+}
+
 /// Frees the index on a thread of its own: freeing every file's text and facts is a sixth of the
 /// instructions a large run spends outside the parallel parse, and nothing waits for it (a
 /// process that exits first leaves the freeing to the operating system).
