@@ -4,6 +4,6 @@ mod diff;
 mod json;
 mod text;
 
-pub use diff::{file_diff, unified};
+pub use diff::{file_diff, text_diff, unified};
 pub use json::json;
 pub use text::{text, warnings};
