@@ -4,7 +4,8 @@
 //! compile error; after `--fix --yes` it passes, and `cargo fmt --check` still passes.
 //!
 //! One target directory under target/ serves every fixture, so Diesel and SeaORM are compiled
-//! once per machine, with minimal features (no database drivers).
+//! once per machine, with minimal features (no database drivers); `.ci/run` compiles them
+//! before the tests start.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,8 +13,10 @@ use std::process::Command;
 use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml, repo, run, stderr};
 
 fn cargo(dir: &Path, args: &[&str]) -> (bool, String) {
+    // One job: the other tests (some of them timed) run beside this one.
     let output = Command::new(env!("CARGO"))
         .args(args)
+        .env("CARGO_BUILD_JOBS", "1")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", repo().join("target/rust-fixtures"))
         .env_remove("RUSTFLAGS")
