@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 
 use crate::apply::Safety;
-use crate::config::{normalize, Config, Format, Mode};
+use crate::config::{Config, Format, Mode};
+use crate::index::Scope;
+use crate::paths::normalize;
 
 /// Find SQLAlchemy, SQLModel and Flask-SQLAlchemy tables that a Python codebase defines more than
 /// once, and the causes behind them: dual import paths, duplicate declarative bases, and
@@ -62,13 +64,13 @@ pub struct Args {
     #[arg(long, value_name = "PATH", requires = "verify")]
     pub python: Option<PathBuf>,
 
-    /// With --verify: stop a run of the Python side after this many seconds
+    /// With --verify: stop a run of the Python side after this many seconds (1 to 86400, a day)
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 60,
         requires = "verify",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
     pub verify_timeout: u64,
 
@@ -146,14 +148,12 @@ impl Args {
             timeout: std::time::Duration::from_secs(self.verify_timeout),
         });
         Ok(Config {
-            paths: absolute,
-            cwd,
+            scope: Scope::new(absolute, cwd),
             format,
             color,
             mode,
             plan,
             verify,
-            progress: None,
         })
     }
 }

@@ -10,8 +10,10 @@ pub mod cli;
 pub mod config;
 pub mod index;
 pub mod interactive;
+pub mod paths;
 pub mod plan;
 pub mod progress;
+pub mod pyproject;
 pub mod python;
 pub mod render;
 pub mod report;
@@ -23,14 +25,14 @@ pub mod walk;
 /// Scans the configured paths and returns the report; with `--verify`, with what the project's
 /// Python says about its models.
 pub fn check(config: &config::Config) -> Result<report::Report, Error> {
-    let index = index::Index::build(config)?;
+    let index = index::Index::build(&config.scope)?;
     let report = {
         let context = analyze::Context::new(&index);
         let mut report = analyze::report(&context);
         if let Some(settings) = &config.verify {
-            verify::check(&context, config, settings)?.add_to(&mut report);
+            verify::check(&context, &config.scope, settings)?.add_to(&mut report);
         }
-        if let Some(rust) = rust::run(&index.rust_sources, &config.cwd, false) {
+        if let Some(rust) = rust::run(&index.rust_sources, &config.scope.cwd, false) {
             rust.add_to(&mut report);
         }
         report
@@ -57,7 +59,7 @@ pub struct DiffOutput {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Config(#[from] config::ConfigError),
+    Config(#[from] pyproject::ConfigError),
     #[error("{0}")]
     Unparsable(String),
     #[error(transparent)]
@@ -117,12 +119,16 @@ fn fix_inner(
     choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
     rust_too: bool,
 ) -> Result<Option<FixOutput>, Error> {
-    let index = index::Index::build(config)?;
+    let index = index::Index::build(&config.scope)?;
     let context = analyze::Context::new(&index);
     let Some(mut plan) = choose(&context, options)? else {
         return Ok(None);
     };
-    let rust = rust::run(&index.rust_sources, &config.cwd, options.merge_columns);
+    let rust = rust::run(
+        &index.rust_sources,
+        &config.scope.cwd,
+        options.merge_columns,
+    );
     let mut rewrites = Vec::new();
     let mut warnings = index.warnings.clone();
     if let Some(rust) = &rust {
@@ -147,8 +153,8 @@ fn fix_inner(
     drop(context);
     let rust_sources = index.rust_sources.clone();
     release(index);
-    let mut after = analyze::check(&index::Index::build(config)?);
-    if let Some(rust) = rust::run(&rust_sources, &config.cwd, false) {
+    let mut after = analyze::check(&index::Index::build(&config.scope)?);
+    if let Some(rust) = rust::run(&rust_sources, &config.scope.cwd, false) {
         rust.add_to(&mut after);
     }
     Ok(Some(FixOutput {
@@ -198,7 +204,7 @@ fn apply_plan_with(
     if let Some(settings) = &config.verify {
         // The quick refusals first: a rewrite that does not parse, files git cannot give back.
         apply::preflight(index, plan, safety)?;
-        let judged = verify::gate(config, index, plan, settings)?;
+        let judged = verify::gate(&config.scope, index, plan, settings)?;
         if !judged.worse.is_empty() {
             return Err(Error::Worse(Box::new(judged)));
         }
@@ -210,7 +216,7 @@ fn apply_plan_with(
 
 /// Plans the fix and renders it as a unified diff; writes nothing.
 pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
-    let index = index::Index::build(config)?;
+    let index = index::Index::build(&config.scope)?;
     let context = analyze::Context::new(&index);
     let plan = plan::plan(&context, options);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
@@ -220,7 +226,11 @@ pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<Diff
         notes: plan.notes,
         warnings: index.warnings.clone(),
     };
-    if let Some(rust) = rust::run(&index.rust_sources, &config.cwd, options.merge_columns) {
+    if let Some(rust) = rust::run(
+        &index.rust_sources,
+        &config.scope.cwd,
+        options.merge_columns,
+    ) {
         rust.rewrites().map_err(Error::Unparsable)?;
         output.diff.push_str(&rust.diff(config.color));
         output.skipped.extend(rust.plan.skipped.iter().cloned());

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::config::display_path;
 use crate::index::Warning;
+use crate::paths::display_path;
 use crate::source::LineIndex;
 use facts::{Column, FileFacts};
 use manifest::Package;
@@ -139,7 +139,7 @@ impl RustIndex {
                     Ok((package, workspace)) => {
                         packages.extend(package);
                         if workspace {
-                            workspaces.push(crate::config::normalize(
+                            workspaces.push(crate::paths::normalize(
                                 path.parent().unwrap_or(Path::new(".")),
                             ));
                         }
@@ -157,7 +157,7 @@ impl RustIndex {
         packages.sort_by(|a, b| a.dir.cmp(&b.dir));
         let print_schema: Vec<PathBuf> = print_schema
             .iter()
-            .map(|p| crate::config::normalize(p))
+            .map(|p| crate::paths::normalize(p))
             .collect();
 
         let mut index = RustIndex {
@@ -184,7 +184,7 @@ impl RustIndex {
     fn module_trees(&mut self) {
         for (p, package) in self.packages.iter().enumerate() {
             for target in &package.targets {
-                let Some(root) = self.file_ids.get(&crate::config::normalize(&target.root)) else {
+                let Some(root) = self.file_ids.get(&crate::paths::normalize(&target.root)) else {
                     continue;
                 };
                 self.crates.push(Crate {
@@ -231,7 +231,7 @@ impl RustIndex {
                     };
                     if let Some((child, mod_rs)) = candidates.into_iter().find_map(|(p, m)| {
                         self.file_ids
-                            .get(&crate::config::normalize(&p))
+                            .get(&crate::paths::normalize(&p))
                             .map(|&f| (f, m))
                     }) {
                         found.push((child, module, mod_rs));
@@ -390,7 +390,7 @@ fn read(path: &Path, cwd: &Path) -> (RustFile, Option<Warning>) {
         )
     });
     let mut file = RustFile {
-        path: crate::config::normalize(path),
+        path: crate::paths::normalize(path),
         display: display.clone(),
         text: String::new(),
         facts: FileFacts::default(),

@@ -286,7 +286,7 @@ impl Planner<'_, '_> {
         let relative = relative_path(&package.dir, &target.dir);
         let line = format!("{name} = {{ path = \"{relative}\" }}\n");
         let text = &package.text;
-        let display = crate::config::display_path(&package.manifest, &index.cwd);
+        let display = crate::paths::display_path(&package.manifest, &index.cwd);
         let plan = self
             .plan
             .files
