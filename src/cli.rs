@@ -57,6 +57,11 @@ pub struct Args {
     #[arg(long)]
     pub fix: bool,
 
+    /// List every table definition found (path, table, class or `Table(...)`, base) and what
+    /// could not be understood, instead of the findings
+    #[arg(long, conflicts_with_all = ["diff", "fix", "verify"])]
+    pub show_tables: bool,
+
     /// With --fix: apply the whole plan without questions (CI, scripts)
     #[arg(long, requires = "fix")]
     pub yes: bool,
@@ -120,13 +125,13 @@ pub struct Args {
     #[arg(long, value_name = "PATH", requires = "verify")]
     pub python: Option<PathBuf>,
 
-    /// With --verify: stop a run of the Python side after this many seconds
+    /// With --verify: stop a run of the Python side after this many seconds (1 to 86400, a day)
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 60,
         requires = "verify",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
     pub verify_timeout: u64,
 
@@ -213,6 +218,14 @@ impl Args {
                 "--output-file writes the check's report; it cannot be combined with --diff or --fix (redirect --diff's output instead)".to_owned(),
             ));
         }
+        if self.show_tables
+            && (!matches!(format, Format::Text | Format::Json) || self.output_file.is_some())
+        {
+            return Err(ArgsError::Refused(format!(
+                "--show-tables lists tables as text or json on standard output; it cannot be combined with {}",
+                if self.output_file.is_some() { "--output-file".to_owned() } else { format!("--output-format {}", format.name()) }
+            )));
+        }
         if self.statistics && !matches!(format, Format::Text | Format::Concise) {
             return Err(ArgsError::Refused(format!(
                 "--statistics prints counts as text; it cannot be combined with --output-format {}",
@@ -254,6 +267,8 @@ impl Args {
             }
         } else if self.diff {
             Mode::Diff
+        } else if self.show_tables {
+            Mode::ShowTables
         } else {
             Mode::Check
         };

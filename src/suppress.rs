@@ -199,9 +199,14 @@ impl<'a> Fixes<'a> {
             .collect()
     }
 
-    /// Puts each finding's planned fix into it (`fix: null` where the plan leaves it).
+    /// Puts each Python finding's planned fix into it (`fix: null` where the plan leaves it).
     pub fn attach(&self, rules: &Rules, report: &mut Report) {
         for finding in &mut report.findings {
+            // Rust's plan is made apart (`crate::rust`), and --verify's findings have no fix.
+            let python = rules.files.contains_key(&finding.path);
+            if !python || finding.code > Code::DM005 {
+                continue;
+            }
             let changes = self.changes(rules, finding);
             finding.fix = Some(self.fix_out(&changes));
         }

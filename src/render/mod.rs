@@ -5,10 +5,12 @@ mod ci;
 mod diff;
 mod json;
 mod sarif;
+mod tables;
 mod text;
 
 pub use ci::{concise, github, gitlab, junit, statistics};
-pub use diff::{file_diff, unified};
+pub use diff::{file_diff, text_diff, unified};
 pub use json::json;
 pub use sarif::sarif;
+pub use tables::{tables_json, tables_text};
 pub use text::{findings, text, warnings};

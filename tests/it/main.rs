@@ -2,11 +2,13 @@
 //! own test suites under real SQLAlchemy, and a scan of real-world code.
 
 mod apply;
+mod cargo_fixtures;
 mod cli;
 mod fix;
 mod fixture_suites;
 mod fixtures;
 mod formats;
+mod hostile_input;
 mod install;
 mod interactive;
 mod python;
