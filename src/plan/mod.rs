@@ -6,6 +6,8 @@ mod bases;
 mod class_names;
 mod dual_paths;
 mod duplicates;
+mod exports;
+mod import_list;
 mod imports;
 mod merge;
 
@@ -362,6 +364,9 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     band_aids::plan(&mut planner);
     class_names::plan(&mut planner);
     imports::remove_unused(&mut planner);
+    for (&file, file_plan) in planner.plan.files.iter_mut() {
+        fill_emptied_blocks(&ctx.index.files[file].text, file_plan);
+    }
     for &file in &options.choices.frozen {
         planner.skip(file, 0, "left unchanged: you chose so in the review".into());
     }
@@ -371,6 +376,66 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     planner.plan.dropped.sort();
     planner.plan.dropped.dedup();
     planner.plan
+}
+
+/// A block whose every statement the plan removes (`if TYPE_CHECKING:` with its only import)
+/// would not parse: its first removal leaves `pass` instead.
+fn fill_emptied_blocks(text: &str, file_plan: &mut FilePlan) {
+    let removed: Vec<(usize, usize)> = file_plan
+        .edits
+        .iter()
+        .filter(|e| e.edit.content.is_empty())
+        .map(|e| (e.edit.start as usize, e.edit.end as usize))
+        .collect();
+    let gone = |start: usize, end: usize| removed.iter().any(|&(s, e)| s <= start && end <= e);
+    let indent_of = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+    // Lines as (start, end past the newline), skipping blank lines, comments and removed lines.
+    let code_line = |start: usize, end: usize| {
+        let line = text[start..end].trim();
+        !line.is_empty() && !line.starts_with('#') && !gone(start, end)
+    };
+    for edit in file_plan.edits.iter_mut() {
+        let (start, end) = (edit.edit.start as usize, edit.edit.end as usize);
+        if !edit.edit.content.is_empty()
+            || start == end
+            || (start > 0 && text.as_bytes()[start - 1] != b'\n')
+        {
+            continue;
+        }
+        let first_line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let indent = indent_of(&text[start..first_line_end]);
+        if indent == 0 {
+            continue;
+        }
+        // The code line above must open the block, and the code line below must leave it.
+        let mut above = None;
+        let mut at = start;
+        while at > 0 {
+            let line_start = text[..at - 1].rfind('\n').map_or(0, |i| i + 1);
+            if code_line(line_start, at) {
+                above = Some(&text[line_start..at]);
+                break;
+            }
+            at = line_start;
+        }
+        let Some(above) = above else { continue };
+        if indent_of(above) >= indent || !without_comments(above).trim_end().ends_with(':') {
+            continue;
+        }
+        let mut below_indent = 0;
+        let mut at = end;
+        while at < text.len() {
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+            if code_line(at, line_end) {
+                below_indent = indent_of(&text[at..line_end]);
+                break;
+            }
+            at = line_end;
+        }
+        if below_indent < indent {
+            edit.edit.content = format!("{}pass\n", &text[start..start + indent]);
+        }
+    }
 }
 
 /// Whether `word` occurs as a whole identifier in `text`.
