@@ -1,6 +1,7 @@
 //! The fix as data: for each file, sorted and disjoint text edits, each with its reason, plus
 //! what was left alone and why. A pure function of the analysis; nothing here touches the disk.
 
+mod after;
 mod band_aids;
 mod bases;
 mod class_names;
@@ -199,6 +200,10 @@ pub(crate) struct Planner<'a, 'c> {
     pub removed: BTreeMap<FileId, Vec<Span>>,
     /// Module-level imports the plan adds (re-exports), as (importing file, imported file).
     pub added: Vec<(FileId, FileId)>,
+    /// Duplicated tables to leave, with why, from an earlier round's look at the whole plan.
+    pub held: BTreeMap<usize, String>,
+    /// The re-exports of duplicated tables the plan makes.
+    pub re_exports: Vec<after::ReExport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -343,6 +348,28 @@ impl<'a, 'c> Planner<'a, 'c> {
 }
 
 pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
+    // A fix that is safe alone can be unsafe with the others (and the reverse: an import that
+    // made a re-export circular may be one the plan rewrites). Plan, look at the project the plan
+    // makes, leave what would break, and plan again; each round leaves at least one table more.
+    let mut held = BTreeMap::new();
+    loop {
+        let (plan, re_exports, fixed) = plan_round(ctx, options, &held);
+        let conflicts = after::conflicts(ctx, &plan, &re_exports, &fixed);
+        let before = held.len();
+        for (cluster, why) in conflicts {
+            held.entry(cluster).or_insert(why);
+        }
+        if held.len() == before {
+            return plan;
+        }
+    }
+}
+
+fn plan_round(
+    ctx: &Context,
+    options: &PlanOptions,
+    held: &BTreeMap<usize, String>,
+) -> (Plan, Vec<after::ReExport>, BTreeSet<usize>) {
     let mut planner = Planner {
         ctx,
         options,
@@ -353,6 +380,8 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
         fixed_dual: BTreeSet::new(),
         removed: BTreeMap::new(),
         added: Vec::new(),
+        held: held.clone(),
+        re_exports: Vec::new(),
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
         planner.names.insert(file, Some(canonical));
@@ -375,7 +404,7 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     planner.plan.skipped.dedup();
     planner.plan.dropped.sort();
     planner.plan.dropped.dedup();
-    planner.plan
+    (planner.plan, planner.re_exports, planner.fixed_clusters)
 }
 
 /// A block whose every statement the plan removes (`if TYPE_CHECKING:` with its only import)
