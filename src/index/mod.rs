@@ -10,11 +10,13 @@ pub mod resolve;
 pub mod table_name;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::config::{display_path, normalize, project_root, Config, ConfigError, ProjectSettings};
+use crate::paths::{display_path, normalize, project_root};
+use crate::progress::Progress;
+use crate::pyproject::{ConfigError, ProjectSettings};
 use crate::source::{decode, FileEncoding, LineIndex};
 use facts::FileFacts;
 use models::Models;
@@ -60,6 +62,28 @@ pub struct Warning {
     pub message: String,
 }
 
+/// What one run indexes: the index's settings.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Absolute paths to scan.
+    pub paths: Vec<PathBuf>,
+    /// Paths in the report are relative to this directory.
+    pub cwd: PathBuf,
+    /// Counts the files parsed, for the binary's progress line.
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl Scope {
+    /// A scan of `paths` (absolute), shown relative to `cwd`, without a progress line.
+    pub fn new(paths: Vec<PathBuf>, cwd: PathBuf) -> Scope {
+        Scope {
+            paths,
+            cwd,
+            progress: None,
+        }
+    }
+}
+
 pub struct Index {
     pub files: Vec<SourceFile>,
     pub module_map: ModuleMap,
@@ -71,8 +95,8 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn build(config: &Config) -> Result<Index, ConfigError> {
-        let mut project_dirs: Vec<PathBuf> = config.paths.iter().map(|p| project_root(p)).collect();
+    pub fn build(scope: &Scope) -> Result<Index, ConfigError> {
+        let mut project_dirs: Vec<PathBuf> = scope.paths.iter().map(|p| project_root(p)).collect();
         project_dirs.sort();
         project_dirs.dedup();
         // Settings of the projects named on the command line decide what is excluded.
@@ -84,7 +108,7 @@ impl Index {
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir)?;
-            let paths: Vec<PathBuf> = config
+            let paths: Vec<PathBuf> = scope
                 .paths
                 .iter()
                 .filter(|p| p.starts_with(dir))
@@ -95,7 +119,7 @@ impl Index {
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
                 warnings.push(Warning {
-                    path: display_path(&path, &config.cwd),
+                    path: display_path(&path, &scope.cwd),
                     line: 0,
                     message,
                 });
@@ -125,14 +149,14 @@ impl Index {
         // The module map needs only the paths: built first, it resolves each file's imports
         // while the file's facts are fresh.
         let module_map = ModuleMap::new(files, roots);
-        if let Some(progress) = &config.progress {
+        if let Some(progress) = &scope.progress {
             progress.start(module_map.file_count());
         }
         let sources: Vec<(SourceFile, Option<Warning>)> = (0..module_map.file_count())
             .into_par_iter()
             .map(|file| {
-                let source = read_source(file, &module_map, &config.cwd);
-                if let Some(progress) = &config.progress {
+                let source = read_source(file, &module_map, &scope.cwd);
+                if let Some(progress) = &scope.progress {
                     progress.parsed_one();
                 }
                 source
