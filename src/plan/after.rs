@@ -164,17 +164,50 @@ pub fn conflicts(
         if fixed.contains(&cluster) {
             continue;
         }
-        let def_files: BTreeSet<FileId> = defs.iter().map(|&t| tables[t].file).collect();
-        if def_files.len() < 2 {
-            continue;
+        // Two definitions clash only on one MetaData (two bases may each hold the table).
+        let mut by_metadata: BTreeMap<_, BTreeSet<FileId>> = BTreeMap::new();
+        for &t in defs {
+            by_metadata
+                .entry(tables[t].metadata)
+                .or_default()
+                .insert(tables[t].file);
         }
+        for def_files in by_metadata.into_values().filter(|f| f.len() > 1) {
+            blame(
+                ctx,
+                (&before, &reverse_before),
+                (&after, &reverse_after),
+                &def_files,
+                &tables[defs[0]].name,
+                &canonicals,
+                &mut out,
+            );
+        }
+    }
+    out
+}
+
+/// Holds the fixes that make a module load two of `def_files` (definitions of one table on one
+/// MetaData) where it loaded at most one before: those whose canonical module it now loads and
+/// that loads a definition it did not load before.
+fn blame(
+    ctx: &Context,
+    (before, reverse_before): (&Graph, &[Vec<FileId>]),
+    (after, reverse_after): (&Graph, &[Vec<FileId>]),
+    def_files: &BTreeSet<FileId>,
+    table: &str,
+    canonicals: &BTreeMap<FileId, BTreeSet<usize>>,
+    out: &mut BTreeMap<usize, String>,
+) {
+    let files = &ctx.index.files;
+    {
         let loaders_before: Vec<Vec<bool>> = def_files
             .iter()
-            .map(|&d| before.reached_by(&reverse_before, d))
+            .map(|&d| before.reached_by(reverse_before, d))
             .collect();
         let loaders_after: Vec<Vec<bool>> = def_files
             .iter()
-            .map(|&d| after.reached_by(&reverse_after, d))
+            .map(|&d| after.reached_by(reverse_after, d))
             .collect();
         for module in 0..files.len() {
             let count = |loaders: &[Vec<bool>]| loaders.iter().filter(|l| l[module]).count();
@@ -188,15 +221,15 @@ pub fn conflicts(
                 if loaders_before[i][module] || !loaders_after[i][module] {
                     continue;
                 }
-                for (&canonical, clusters) in &canonicals {
+                for (&canonical, clusters) in canonicals {
                     if !reach[canonical] || !loaders_after[i][canonical] {
                         continue;
                     }
                     for &blamed in clusters {
                         out.entry(blamed).or_insert_with(|| {
                             format!(
-                                "its re-export would make {} load both definitions of table `{}`, which stays duplicated",
-                                files[module].display, tables[defs[0]].name
+                                "its re-export would make {} load both definitions of table `{}`, which stays duplicated; fix that table first",
+                                files[module].display, table
                             )
                         });
                     }
@@ -204,5 +237,4 @@ pub fn conflicts(
             }
         }
     }
-    out
 }
