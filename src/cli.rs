@@ -36,6 +36,11 @@ pub struct Args {
     #[arg(long)]
     pub fix: bool,
 
+    /// List every table definition found (path, table, class or `Table(...)`, base) and what
+    /// could not be understood, instead of the findings
+    #[arg(long, conflicts_with_all = ["diff", "fix", "verify"])]
+    pub show_tables: bool,
+
     /// With --fix: apply the whole plan without questions (CI, scripts)
     #[arg(long, requires = "fix")]
     pub yes: bool,
@@ -64,13 +69,13 @@ pub struct Args {
     #[arg(long, value_name = "PATH", requires = "verify")]
     pub python: Option<PathBuf>,
 
-    /// With --verify: stop a run of the Python side after this many seconds
+    /// With --verify: stop a run of the Python side after this many seconds (1 to 86400, a day)
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 60,
         requires = "verify",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
     pub verify_timeout: u64,
 
@@ -136,6 +141,8 @@ impl Args {
             }
         } else if self.diff {
             Mode::Diff
+        } else if self.show_tables {
+            Mode::ShowTables
         } else {
             Mode::Check
         };

@@ -92,6 +92,8 @@ pub struct Index {
     /// Directories whose pyproject.toml / setup.cfg / ... make them projects, deepest first.
     pub project_dirs: Vec<PathBuf>,
     pub settings: Vec<(PathBuf, ProjectSettings)>,
+    /// What the walk found for the Rust front-end (`crate::rust`), which indexes it apart.
+    pub rust_sources: Vec<PathBuf>,
 }
 
 impl Index {
@@ -105,6 +107,7 @@ impl Index {
             settings.push((dir.clone(), ProjectSettings::load(dir)?));
         }
         let mut files = Vec::new();
+        let mut rust_sources = Vec::new();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir)?;
@@ -116,6 +119,7 @@ impl Index {
                 .collect();
             let walked = crate::walk::walk(&paths, &exclude, dir);
             files.extend(walked.files);
+            rust_sources.extend(walked.rust);
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
                 warnings.push(Warning {
@@ -127,6 +131,8 @@ impl Index {
         }
         files.sort();
         files.dedup();
+        rust_sources.sort();
+        rust_sources.dedup();
         project_dirs.sort();
         project_dirs.dedup();
         for dir in &project_dirs {
@@ -152,16 +158,18 @@ impl Index {
         if let Some(progress) = &scope.progress {
             progress.start(module_map.file_count());
         }
-        let sources: Vec<(SourceFile, Option<Warning>)> = (0..module_map.file_count())
-            .into_par_iter()
-            .map(|file| {
-                let source = read_source(file, &module_map, &scope.cwd);
-                if let Some(progress) = &scope.progress {
-                    progress.parsed_one();
-                }
-                source
-            })
-            .collect();
+        let sources: Vec<(SourceFile, Option<Warning>)> = crate::python::on_parse_stack(|| {
+            (0..module_map.file_count())
+                .into_par_iter()
+                .map(|file| {
+                    let source = read_source(file, &module_map, &scope.cwd);
+                    if let Some(progress) = &scope.progress {
+                        progress.parsed_one();
+                    }
+                    source
+                })
+                .collect()
+        });
         let mut index_files = Vec::with_capacity(sources.len());
         for (source, warning) in sources {
             if let Some(w) = warning {
@@ -177,6 +185,7 @@ impl Index {
             warnings,
             project_dirs,
             settings,
+            rust_sources,
         })
     }
 
@@ -218,10 +227,9 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
         in_tests,
         parsed: false,
     };
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path) {
         Ok(bytes) => bytes,
-        Err(err) => {
-            let message = format!("cannot read: {}", err.to_string().to_lowercase());
+        Err(message) => {
             return (
                 file,
                 Some(Warning {
@@ -249,11 +257,27 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
     file.encoding = decoded.encoding;
     match crate::python::parse(&file.text) {
         Ok(module) => {
-            file.facts = extract::extract(module.syntax(), &file.text, in_tests);
-            for (index, site) in file.facts.imports.iter().enumerate() {
-                map.site_loads(file_id, index, site, &mut file.loads);
-            }
-            file.loads.shrink_to_fit();
+            // A bug in the extraction is a warning on this file, not the end of the scan.
+            let extracted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let facts = extract::extract(module.syntax(), &file.text, in_tests);
+                drop(module);
+                let mut loads = Vec::new();
+                for (index, site) in facts.imports.iter().enumerate() {
+                    map.site_loads(file_id, index, site, &mut loads);
+                }
+                (facts, loads)
+            }));
+            let Ok((facts, mut loads)) = extracted else {
+                let warning = Warning {
+                    path: display,
+                    line: 0,
+                    message: "skipped: reading its models failed (a bug in dedupe-models: please report it with this file)".into(),
+                };
+                return (file, Some(warning));
+            };
+            loads.shrink_to_fit();
+            file.facts = facts;
+            file.loads = loads;
             file.parsed = true;
             (file, None)
         }
@@ -267,4 +291,33 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
             (file, Some(warning))
         }
     }
+}
+
+/// A file's bytes, unless it cannot be read or is too large for the parser: checked before
+/// reading, so that a 4 GiB file is neither read into memory nor handed to a parser that panics
+/// on it.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot_read =
+        |err: std::io::Error| format!("cannot read: {}", err.to_string().to_lowercase());
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let len = file.metadata().map_err(cannot_read)?.len();
+    let max = crate::python::MAX_FILE_SIZE;
+    if len > max {
+        return Err(format!(
+            "skipped: the file {}",
+            crate::python::too_large(len)
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // One byte over the limit is enough to know the file grew past it since.
+    let read = file.take(max + 1).read_to_end(&mut bytes);
+    read.map_err(cannot_read)?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "skipped: the file {}",
+            crate::python::too_large(bytes.len() as u64)
+        ));
+    }
+    Ok(bytes)
 }
