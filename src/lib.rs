@@ -88,7 +88,7 @@ pub fn fix(
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
     let plan = |context: &analyze::Context, options: &plan::PlanOptions| {
-        Ok(Some(plan::plan(context, options)))
+        Ok(Some(whole_plan(context, options)))
     };
     Ok(fix_with(config, options, safety, plan)?.expect("the whole plan is always accepted"))
 }
@@ -103,7 +103,12 @@ pub fn fix_with(
     choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
+    apply::remove_leftovers(&index);
     let context = analyze::Context::new(&index);
+    let options = &plan::PlanOptions {
+        protected: apply::protected(&index),
+        ..options.clone()
+    };
     let Some(plan) = choose(&context, options)? else {
         return Ok(None);
     };
@@ -120,6 +125,19 @@ pub fn fix_with(
         remaining: after.findings.len(),
         verdict: applied.verdict,
     }))
+}
+
+/// The automatic plan, each file planned once: when it rewrites one file under two paths (a
+/// symlink to another project file), it is made again with the file's other names left alone.
+fn whole_plan(context: &analyze::Context, options: &plan::PlanOptions) -> plan::Plan {
+    let plan = plan::plan(context, options);
+    let second = apply::second_paths(context.index, &plan);
+    if second.is_empty() {
+        return plan;
+    }
+    let mut options = options.clone();
+    options.protected.extend(second);
+    plan::plan(context, &options)
 }
 
 /// What `apply_plan` did.
@@ -161,7 +179,11 @@ pub fn apply_plan(
 pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
     let index = index::Index::build(&config.scope)?;
     let context = analyze::Context::new(&index);
-    let plan = plan::plan(&context, options);
+    let options = &plan::PlanOptions {
+        protected: apply::protected(&index),
+        ..options.clone()
+    };
+    let plan = whole_plan(&context, options);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
     let output = DiffOutput {
         diff: render::unified(&index, &plan, config.color),

@@ -12,3 +12,4 @@ mod python;
 mod smoke;
 mod support;
 mod verify;
+mod write_safety;
