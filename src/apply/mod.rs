@@ -66,9 +66,20 @@ pub struct Safety {
     pub allow_no_vcs: bool,
 }
 
+/// A whole file's new text planned outside the Python index (the Rust front-end's rewrites of
+/// `.rs` files and Cargo manifests: UTF-8, no BOM, kept line endings are the planner's job).
+#[derive(Debug, Clone)]
+pub struct Rewrite {
+    pub path: PathBuf,
+    pub display: String,
+    pub original: String,
+    pub new: String,
+}
+
 /// One file to write.
 struct Pending {
-    file: usize,
+    /// What it must still hold at the last moment.
+    expected: Expected,
     display: String,
     /// The real file (symlinks followed).
     target: PathBuf,
@@ -79,21 +90,69 @@ struct Pending {
     backup: Option<PathBuf>,
 }
 
+enum Expected {
+    /// The text of this index file.
+    Source(usize),
+    /// These bytes (a `Rewrite`'s original).
+    Bytes(Vec<u8>),
+}
+
 /// The checks `apply` makes before it reads anything: every rewrite parses, and git can give
 /// back every file it would touch. Cheap, so callers run it before slower checks of their own.
 pub fn preflight(index: &Index, plan: &Plan, safety: Safety) -> Result<(), ApplyError> {
+    preflight_with(index, plan, &[], safety)
+}
+
+/// `preflight` for the plan and the other front-ends' rewrites together.
+fn preflight_with(
+    index: &Index,
+    plan: &Plan,
+    rewrites: &[Rewrite],
+    safety: Safety,
+) -> Result<(), ApplyError> {
     verify(index, plan).map_err(ApplyError::Unparsable)?;
-    let files: Vec<usize> = plan.files.keys().copied().collect();
-    vcs::check(index, &files, safety)
+    let mut files: Vec<(&std::path::Path, &str)> = plan
+        .files
+        .keys()
+        .map(|&f| {
+            (
+                index.files[f].path.as_path(),
+                index.files[f].display.as_str(),
+            )
+        })
+        .collect();
+    files.extend(
+        rewrites
+            .iter()
+            .map(|r| (r.path.as_path(), r.display.as_str())),
+    );
+    vcs::check(&files, safety)
 }
 
 /// Writes the plan; returns the number of files written.
 pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyError> {
-    if plan.files.is_empty() {
+    apply_with(index, plan, &[], safety)
+}
+
+/// Writes the plan and the other front-ends' rewrites, all or nothing; returns the number of
+/// files written.
+pub fn apply_with(
+    index: &Index,
+    plan: &Plan,
+    rewrites: &[Rewrite],
+    safety: Safety,
+) -> Result<usize, ApplyError> {
+    if plan.files.is_empty() && rewrites.is_empty() {
         return Ok(0);
     }
-    preflight(index, plan, safety)?;
-    let first = *plan.files.keys().next().expect("not empty");
+    preflight_with(index, plan, rewrites, safety)?;
+    let first = plan
+        .files
+        .keys()
+        .next()
+        .map(|&f| index.files[f].path.as_path())
+        .or_else(|| rewrites.first().map(|r| r.path.as_path()))
+        .expect("not empty");
     let _lock = vcs::lock(index, first)?;
     store::fault("sigint").ok();
     // From here on Ctrl-C waits for the end; before, it ends the run with nothing written.
@@ -101,23 +160,23 @@ pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyE
     let mut pending = Vec::new();
     for (&file, file_plan) in &plan.files {
         let source = &index.files[file];
-        let target = scope::writable(index, file)?;
-        if let Some(other) = pending.iter().find(|p: &&Pending| p.target == target) {
-            return Err(ApplyError::TwoPaths {
-                path: source.display.clone(),
-                other: other.display.clone(),
-            });
-        }
-        store::check_links(&source.display, &target)?;
+        let target = scope::writable(index, &source.path, &source.display)?;
         unchanged(source)?;
-        pending.push(Pending {
-            file,
-            display: source.display.clone(),
+        let new = planned_bytes(source, file_plan)?;
+        add(
+            &mut pending,
+            Expected::Source(file),
+            &source.display,
             target,
-            new: planned_bytes(source, file_plan)?,
-            temp: None,
-            backup: None,
-        });
+            new,
+        )?;
+    }
+    for rewrite in rewrites {
+        let target = scope::writable(index, &rewrite.path, &rewrite.display)?;
+        let expected = Expected::Bytes(rewrite.original.clone().into_bytes());
+        check_expected(index, &rewrite.display, &rewrite.path, &expected)?;
+        let new = rewrite.new.clone().into_bytes();
+        add(&mut pending, expected, &rewrite.display, target, new)?;
     }
     store::remove_stale(&pending);
     let result = store::write_temporaries(&mut pending)
@@ -126,7 +185,7 @@ pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyE
             index.files.iter().try_for_each(unchanged_since_read)?;
             pending
                 .iter()
-                .try_for_each(|p| unchanged(&index.files[p.file]))
+                .try_for_each(|p| check_expected(index, &p.display, &p.target, &p.expected))
         })
         .and_then(|()| store::keep_originals(&mut pending));
     if let Err(err) = result {
@@ -146,14 +205,57 @@ pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyE
 /// files (each file holds its old or its new text; these are only copies). Skipped while another
 /// fix holds the lock: they may be its own.
 pub fn remove_leftovers(index: &Index) {
-    let Some(first) = (0..index.files.len()).next() else {
+    let Some(first) = index.files.first() else {
         return;
     };
-    let Ok(_lock) = vcs::lock(index, first) else {
+    let Ok(_lock) = vcs::lock(index, &first.path) else {
         return;
     };
     let dirs = index.files.iter().filter_map(|f| f.path.parent()).collect();
     store::remove_stale_in(dirs);
+}
+
+/// Adds a file to write, once per real file, unless hard links would break.
+fn add(
+    pending: &mut Vec<Pending>,
+    expected: Expected,
+    display: &str,
+    target: PathBuf,
+    new: Vec<u8>,
+) -> Result<(), ApplyError> {
+    if let Some(other) = pending.iter().find(|p| p.target == target) {
+        return Err(ApplyError::TwoPaths {
+            path: display.to_owned(),
+            other: other.display.clone(),
+        });
+    }
+    store::check_links(display, &target)?;
+    pending.push(Pending {
+        expected,
+        display: display.to_owned(),
+        target,
+        new,
+        temp: None,
+        backup: None,
+    });
+    Ok(())
+}
+
+fn check_expected(
+    index: &Index,
+    display: &str,
+    path: &std::path::Path,
+    expected: &Expected,
+) -> Result<(), ApplyError> {
+    match expected {
+        Expected::Source(file) => unchanged(&index.files[*file]),
+        Expected::Bytes(bytes) => match std::fs::read(path) {
+            Ok(now) if &now == bytes => Ok(()),
+            _ => Err(ApplyError::Changed {
+                path: display.to_owned(),
+            }),
+        },
+    }
 }
 
 /// The file holds exactly the text the plan was made from.

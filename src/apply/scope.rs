@@ -59,16 +59,14 @@ pub fn second_paths(index: &Index, plan: &Plan) -> BTreeMap<FileId, String> {
     second
 }
 
-/// The real file `apply` writes for `file`, which must lie inside the project.
-pub(super) fn writable(index: &Index, file: FileId) -> Result<PathBuf, ApplyError> {
-    let source = &index.files[file];
-    let real =
-        std::fs::canonicalize(&source.path).map_err(|e| super::write_error(&source.display, &e))?;
+/// The real file `apply` writes for `path`, which must lie inside the project.
+pub(super) fn writable(index: &Index, path: &Path, display: &str) -> Result<PathBuf, ApplyError> {
+    let real = std::fs::canonicalize(path).map_err(|e| super::write_error(display, &e))?;
     if roots(index).iter().any(|r| real.starts_with(r)) {
         Ok(real)
     } else {
         Err(ApplyError::Outside {
-            path: source.display.clone(),
+            path: display.to_owned(),
             real: real.display().to_string(),
         })
     }

@@ -6,30 +6,29 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{io_message, ApplyError, Safety};
-use crate::index::module_map::FileId;
 use crate::index::Index;
 
-pub(super) fn check(index: &Index, files: &[FileId], safety: Safety) -> Result<(), ApplyError> {
+/// Checks the files to write, as `(path, display)`.
+pub(super) fn check(files: &[(&Path, &str)], safety: Safety) -> Result<(), ApplyError> {
     if files.is_empty() || (safety.allow_no_vcs && safety.allow_dirty) {
         return Ok(());
     }
     // The real files, grouped by the work tree that holds them.
     let mut by_top: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-    for &file in files {
-        let source = &index.files[file];
-        let real = std::fs::canonicalize(&source.path).unwrap_or_else(|_| source.path.clone());
+    for &(path, display) in files {
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         match top(&real) {
             Ok(Some(top)) => by_top.entry(top).or_default().push(real),
             Ok(None) if safety.allow_no_vcs => {}
             Ok(None) => {
                 return Err(ApplyError::NoVcs {
-                    path: source.display.clone(),
+                    path: display.to_owned(),
                 })
             }
             Err(_) if safety.allow_no_vcs => {}
             Err(err) => {
                 return Err(ApplyError::NoGit {
-                    path: source.display.clone(),
+                    path: display.to_owned(),
                     message: io_message(&err),
                 })
             }
@@ -85,17 +84,21 @@ pub(super) struct Lock {
     dir: std::fs::File,
 }
 
-pub(super) fn lock(index: &Index, file: FileId) -> Result<Lock, ApplyError> {
-    let source = &index.files[file];
-    let real = std::fs::canonicalize(&source.path).unwrap_or_else(|_| source.path.clone());
+/// Locks the work tree holding `path` (outside git: its project, as the index knows it).
+pub(super) fn lock(index: &Index, path: &Path) -> Result<Lock, ApplyError> {
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let dir = match top(&real) {
         Ok(Some(top)) => top,
         _ => index
-            .project_of(file)
-            .map(Path::to_path_buf)
+            .settings
+            .iter()
+            .map(|(dir, _)| dir.clone())
+            .filter(|dir| path.starts_with(dir))
+            .max_by_key(|dir| dir.components().count())
             .unwrap_or_else(|| real.parent().unwrap_or(Path::new(".")).to_path_buf()),
     };
-    let handle = std::fs::File::open(&dir).map_err(|e| super::write_error(&source.display, &e))?;
+    let handle = std::fs::File::open(&dir)
+        .map_err(|e| super::write_error(&dir.display().to_string(), &e))?;
     #[cfg(unix)]
     {
         use std::os::unix::io::AsRawFd;

@@ -117,6 +117,8 @@ pub struct Index {
     /// Directories whose pyproject.toml / setup.cfg / ... make them projects, deepest first.
     pub project_dirs: Vec<PathBuf>,
     pub settings: Vec<(PathBuf, ProjectSettings)>,
+    /// What the walk found for the Rust front-end (`crate::rust`), which indexes it apart.
+    pub rust_sources: Vec<PathBuf>,
 }
 
 impl Index {
@@ -130,6 +132,7 @@ impl Index {
             settings.push((dir.clone(), ProjectSettings::load(dir)?));
         }
         let mut files = Vec::new();
+        let mut rust_sources = Vec::new();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir)?;
@@ -141,6 +144,7 @@ impl Index {
                 .collect();
             let walked = crate::walk::walk(&paths, &exclude, dir);
             files.extend(walked.files);
+            rust_sources.extend(walked.rust);
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
                 warnings.push(Warning {
@@ -152,6 +156,8 @@ impl Index {
         }
         files.sort();
         files.dedup();
+        rust_sources.sort();
+        rust_sources.dedup();
         project_dirs.sort();
         project_dirs.dedup();
         for dir in &project_dirs {
@@ -204,6 +210,7 @@ impl Index {
             warnings,
             project_dirs,
             settings,
+            rust_sources,
         })
     }
 
