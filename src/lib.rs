@@ -39,8 +39,13 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
             rust.add_to(&mut report);
         }
         if config.format == config::Format::Json {
-            let (options, _) = visible(&context, &rules, &config.plan);
-            let plan = plan::plan(&context, &options);
+            // The plan `--diff` would print, so that each finding's fix is what the diff shows.
+            let options = plan::PlanOptions {
+                protected: apply::protected(&index),
+                ..config.plan.clone()
+            };
+            let (options, _) = visible(&context, &rules, &options);
+            let plan = whole_plan(&context, &options);
             suppress::Fixes::new(&index, &plan).attach(&rules, &mut report);
         }
         rules.apply(&index, &mut report);
@@ -157,7 +162,7 @@ pub fn fix(
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
     let plan = |context: &analyze::Context, options: &plan::PlanOptions| {
-        Ok(Some(plan::plan(context, options)))
+        Ok(Some(whole_plan(context, options)))
     };
     Ok(fix_inner(config, options, safety, plan, true)?.expect("the whole plan is always accepted"))
 }
@@ -185,9 +190,14 @@ fn fix_inner(
     rust_too: bool,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
+    apply::remove_leftovers(&index);
     let rules = rules(config, &index)?;
     let context = analyze::Context::new(&index);
-    let (options, hidden) = visible(&context, &rules, options);
+    let options = plan::PlanOptions {
+        protected: apply::protected(&index),
+        ..options.clone()
+    };
+    let (options, hidden) = visible(&context, &rules, &options);
     let Some(mut plan) = choose(&context, &options)? else {
         return Ok(None);
     };
@@ -235,6 +245,19 @@ fn fix_inner(
         remaining: after.findings.len(),
         verdict: applied.verdict,
     }))
+}
+
+/// The automatic plan, each file planned once: when it rewrites one file under two paths (a
+/// symlink to another project file), it is made again with the file's other names left alone.
+fn whole_plan(context: &analyze::Context, options: &plan::PlanOptions) -> plan::Plan {
+    let plan = plan::plan(context, options);
+    let second = apply::second_paths(context.index, &plan);
+    if second.is_empty() {
+        return plan;
+    }
+    let mut options = options.clone();
+    options.protected.extend(second);
+    plan::plan(context, &options)
 }
 
 /// What `apply_plan` did.
@@ -289,8 +312,12 @@ pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<Diff
     let index = index::Index::build(&config.scope)?;
     let rules = rules(config, &index)?;
     let context = analyze::Context::new(&index);
-    let (options, hidden) = visible(&context, &rules, options);
-    let mut plan = plan::plan(&context, &options);
+    let options = plan::PlanOptions {
+        protected: apply::protected(&index),
+        ..options.clone()
+    };
+    let (options, hidden) = visible(&context, &rules, &options);
+    let mut plan = whole_plan(&context, &options);
     quiet(&mut plan, &hidden);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
     let mut output = DiffOutput {

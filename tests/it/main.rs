@@ -18,3 +18,4 @@ mod support;
 mod suppress;
 mod tools;
 mod verify;
+mod write_safety;
