@@ -22,7 +22,9 @@ const MIGRATION_DIRS: &[&str] = &["migrations", "alembic", "versions", "dbmigrat
 
 pub struct Walked {
     pub files: Vec<PathBuf>,
-    /// Directories that hold project configuration (pyproject.toml, setup.cfg, ...): import roots.
+    /// Directories that hold project configuration (pyproject.toml, setup.cfg, ...) and are not
+    /// packages themselves: import roots. A package's module that happens to be called
+    /// `setup.py` makes no project.
     pub project_dirs: Vec<PathBuf>,
     pub errors: Vec<(PathBuf, String)>,
 }
@@ -51,15 +53,18 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
             .require_git(false)
             .hidden(true)
             .sort_by_file_name(|a, b| a.cmp(b));
-        builder.filter_entry(|entry| {
+        let (excluded, base) = (exclude.clone(), exclude_base.to_path_buf());
+        builder.filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if !is_dir || entry.depth() == 0 {
                 return true;
             }
             let name = entry.file_name().to_string_lossy();
+            let relative = entry.path().strip_prefix(&base).unwrap_or(entry.path());
             !SKIPPED_DIRS.contains(&name.as_ref())
                 && !MIGRATION_DIRS.contains(&name.as_ref())
                 && !entry.path().join("pyvenv.cfg").exists()
+                && !(!excluded.is_empty() && excluded.is_match(relative))
         });
         for entry in builder.build() {
             let entry = match entry {
@@ -74,7 +79,9 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
                 continue;
             };
             if file_type.is_dir() {
-                if PROJECT_MARKERS.iter().any(|m| path.join(m).is_file()) {
+                if PROJECT_MARKERS.iter().any(|m| path.join(m).is_file())
+                    && !path.join("__init__.py").is_file()
+                {
                     walked.project_dirs.push(path.to_path_buf());
                 }
                 continue;

@@ -7,6 +7,8 @@ pub mod models;
 pub mod module_map;
 pub mod removal;
 pub mod resolve;
+pub mod roots;
+pub mod stdlib;
 pub mod table_name;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +16,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-use crate::config::{display_path, normalize, project_root, Config, ConfigError, ProjectSettings};
+use crate::config::{display_path, Config, ConfigError, ProjectSettings};
 use crate::source::{decode, FileEncoding, LineIndex};
 use facts::FileFacts;
 use models::Models;
@@ -68,28 +70,46 @@ pub struct Index {
     /// Directories whose pyproject.toml / setup.cfg / ... make them projects, deepest first.
     pub project_dirs: Vec<PathBuf>,
     pub settings: Vec<(PathBuf, ProjectSettings)>,
+    /// Per file: whether its findings are reported (it is under a path on the command line).
+    pub reported: Vec<bool>,
 }
 
 impl Index {
     pub fn build(config: &Config) -> Result<Index, ConfigError> {
-        let mut project_dirs: Vec<PathBuf> = config.paths.iter().map(|p| project_root(p)).collect();
-        project_dirs.sort();
-        project_dirs.dedup();
-        // Settings of the projects named on the command line decide what is excluded.
+        // Whole-program: each path's whole project is indexed; the paths choose what is reported.
+        let mut scan_roots: Vec<PathBuf> = config
+            .paths
+            .iter()
+            .map(|p| roots::scan_root(p, &config.cwd))
+            .collect();
+        scan_roots.sort();
+        scan_roots.dedup();
+        // A project inside another scanned one is walked with it.
+        let nested: Vec<PathBuf> = scan_roots
+            .iter()
+            .filter(|r| scan_roots.iter().any(|o| o != *r && r.starts_with(o)))
+            .cloned()
+            .collect();
+        scan_roots.retain(|r| !nested.contains(r));
+        // Settings of the projects the scan covers decide what is excluded.
         let mut settings = Vec::new();
-        for dir in &project_dirs {
+        for dir in &scan_roots {
             settings.push((dir.clone(), ProjectSettings::load(dir)?));
         }
         let mut files = Vec::new();
+        let mut project_dirs = scan_roots.clone();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir)?;
-            let paths: Vec<PathBuf> = config
-                .paths
-                .iter()
-                .filter(|p| p.starts_with(dir))
-                .cloned()
-                .collect();
+            // The paths themselves too, for one in a folder the walk of its project skips.
+            let mut paths = vec![dir.clone()];
+            paths.extend(
+                config
+                    .paths
+                    .iter()
+                    .filter(|p| p.starts_with(dir) && *p != dir)
+                    .cloned(),
+            );
             let walked = crate::walk::walk(&paths, &exclude, dir);
             files.extend(walked.files);
             project_dirs.extend(walked.project_dirs);
@@ -105,30 +125,31 @@ impl Index {
         files.dedup();
         project_dirs.sort();
         project_dirs.dedup();
+        // The configuration of a project inside the scan applies to it (its `pythonpath`), but
+        // one that cannot be read must not stop the run: it may be a template or vendored.
         for dir in &project_dirs {
-            if !settings.iter().any(|(d, _)| d == dir) {
-                settings.push((dir.clone(), ProjectSettings::load(dir)?));
+            if settings.iter().any(|(d, _)| d == dir) {
+                continue;
+            }
+            match ProjectSettings::load(dir) {
+                Ok(project) => settings.push((dir.clone(), project)),
+                Err(err) => warnings.push(Warning {
+                    path: display_path(&dir.join("pyproject.toml"), &config.cwd),
+                    line: 0,
+                    message: format!("{err}; its settings are ignored"),
+                }),
             }
         }
-        project_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-
-        let mut roots: Vec<PathBuf> = Vec::new();
-        for (dir, project) in &settings {
-            roots.push(dir.clone());
-            if dir.join("src").is_dir() {
-                roots.push(dir.join("src"));
-            }
-            roots.extend(project.roots.iter().cloned());
-        }
-        let roots = roots.into_iter().map(|r| normalize(&r)).collect();
 
         // The module map needs only the paths: built first, it resolves each file's imports
         // while the file's facts are fresh.
-        let module_map = ModuleMap::new(files, roots);
+        let declared = roots::declared(&settings);
+        let mut module_map = ModuleMap::new(files, declared.clone());
         if let Some(progress) = &config.progress {
             progress.start(module_map.file_count());
         }
-        let sources: Vec<(SourceFile, Option<Warning>)> = (0..module_map.file_count())
+        let sources: Vec<(SourceFile, Option<Warning>, Vec<Box<str>>)> = (0..module_map
+            .file_count())
             .into_par_iter()
             .map(|file| {
                 let source = read_source(file, &module_map, &config.cwd);
@@ -139,12 +160,46 @@ impl Index {
             })
             .collect();
         let mut index_files = Vec::with_capacity(sources.len());
-        for (source, warning) in sources {
+        let mut unresolved = Vec::new();
+        for (file, (source, warning, names)) in sources.into_iter().enumerate() {
             if let Some(w) = warning {
                 warnings.push(w);
             }
+            unresolved.extend(names.into_iter().map(|n| (file, n)));
             index_files.push(source);
         }
+        // A project in a subfolder that nothing configures: its imports say where its root is.
+        let inferred = roots::infer(&module_map, &unresolved, &scan_roots);
+        if !inferred.is_empty() {
+            let paths = index_files.iter().map(|f| f.path.clone()).collect();
+            let more = inferred.iter().map(|dir| module_map::Root {
+                dir: dir.clone(),
+                kind: module_map::RootKind::Inferred,
+            });
+            module_map = ModuleMap::new(paths, declared.into_iter().chain(more).collect());
+            index_files
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(id, file)| {
+                    file.loads.clear();
+                    for (index, site) in file.facts.imports.iter().enumerate() {
+                        module_map.site_loads(id, index, site, &mut file.loads);
+                    }
+                });
+            // Each is a project of its own (its test suite runs from there), unless a package.
+            project_dirs.extend(
+                inferred
+                    .into_iter()
+                    .filter(|dir| !dir.join("__init__.py").is_file()),
+            );
+            project_dirs.sort();
+            project_dirs.dedup();
+        }
+        project_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        let reported = index_files
+            .iter()
+            .map(|f| config.paths.iter().any(|p| f.path.starts_with(p)))
+            .collect();
         let models = Models::resolve(&index_files, &module_map);
         Ok(Index {
             files: index_files,
@@ -153,6 +208,7 @@ impl Index {
             warnings,
             project_dirs,
             settings,
+            reported,
         })
     }
 
@@ -179,7 +235,13 @@ impl Index {
     }
 }
 
-fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Option<Warning>) {
+/// Reads, decodes and parses one file; with its warning, if any, and the absolute modules its
+/// imports name that no project file is (third-party ones, or a sign of a missing root).
+fn read_source(
+    file_id: FileId,
+    map: &ModuleMap,
+    cwd: &Path,
+) -> (SourceFile, Option<Warning>, Vec<Box<str>>) {
     let path = map.path(file_id);
     let display = display_path(path, cwd);
     let in_tests = is_test_path(path.strip_prefix(cwd).unwrap_or(path));
@@ -205,6 +267,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
                     line: 0,
                     message,
                 }),
+                Vec::new(),
             );
         }
     };
@@ -218,6 +281,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
                     line: 1,
                     message: format!("skipped: the file {message}"),
                 }),
+                Vec::new(),
             )
         }
     };
@@ -226,12 +290,26 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
     match crate::python::parse(&file.text) {
         Ok(module) => {
             file.facts = extract::extract(module.syntax(), &file.text, in_tests);
+            let mut unresolved = Vec::new();
             for (index, site) in file.facts.imports.iter().enumerate() {
                 map.site_loads(file_id, index, site, &mut file.loads);
+                if site.level > 0 {
+                    continue;
+                }
+                let modules = match (&site.module, site.is_from) {
+                    (Some(module), true) => std::slice::from_ref(module),
+                    _ => &[][..],
+                };
+                let names = site.names.iter().filter(|_| !site.is_from).map(|n| &n.name);
+                for module in modules.iter().chain(names) {
+                    if map.resolve_module(module, Some(file_id)).is_none() {
+                        unresolved.push(module.as_str().into());
+                    }
+                }
             }
             file.loads.shrink_to_fit();
             file.parsed = true;
-            (file, None)
+            (file, None, unresolved)
         }
         Err(err) => {
             let (line, _) = file.line_col(err.offset);
@@ -240,7 +318,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
                 line,
                 message: format!("could not parse: {}", err.message),
             };
-            (file, Some(warning))
+            (file, Some(warning), Vec::new())
         }
     }
 }

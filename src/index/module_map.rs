@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::facts::ImportSite;
+use super::stdlib;
 
 pub type FileId = usize;
 
@@ -41,10 +42,41 @@ struct Module {
     files: Vec<(FileId, usize)>,
 }
 
+/// Why a directory is on `sys.path`, which decides whether its modules can take a
+/// standard-library name: only the directories Python searches before the standard library can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RootKind {
+    /// A project's own directory, where its code is run from: first on `sys.path`.
+    Project,
+    /// Put on `sys.path` by configuration: pytest's `pythonpath`, `[tool.dedupe-models] roots`.
+    Configured,
+    /// A `src/` layout's folder: its packages are installed, after the standard library.
+    Packages,
+    /// A test folder that pytest's `prepend` import mode inserts for its test modules.
+    Tests,
+    /// The folder the project's own absolute imports resolve from, where nothing configures it.
+    Inferred,
+}
+
+impl RootKind {
+    /// Whether a module here is found before a standard-library module of the same name.
+    fn shadows_stdlib(self) -> bool {
+        matches!(self, RootKind::Project | RootKind::Configured)
+    }
+}
+
+/// A directory on `sys.path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    pub dir: PathBuf,
+    pub kind: RootKind,
+}
+
 #[derive(Debug)]
 pub struct ModuleMap {
     /// Import roots, deepest first.
     roots: Vec<PathBuf>,
+    kinds: Vec<RootKind>,
     paths: Vec<PathBuf>,
     names: Vec<Vec<ModuleName>>,
     packages: Vec<bool>,
@@ -94,8 +126,10 @@ pub fn join(module: &str, name: &str) -> String {
     joined
 }
 
-/// The module names `path` has under each root (index into `roots`) that holds it.
-fn names_under(path: &Path, roots: &[PathBuf]) -> Vec<ModuleName> {
+/// The module names `path` has under each root (index into `roots`) that holds it. A
+/// standard-library name (`email.message`) is a project file's name only under a root Python
+/// searches first, and never for a built-in or preloaded module (`time`, `os`).
+fn names_under(path: &Path, roots: &[PathBuf], kinds: &[RootKind]) -> Vec<ModuleName> {
     let mut names = Vec::new();
     for (root, dir) in roots.iter().enumerate() {
         let Ok(relative) = path.strip_prefix(dir) else {
@@ -113,6 +147,11 @@ fn names_under(path: &Path, roots: &[PathBuf]) -> Vec<ModuleName> {
         if parts.is_empty() || !parts.iter().all(|p| is_identifier(p)) {
             continue;
         }
+        let top = parts[0].as_str();
+        if stdlib::is_stdlib(top) && (stdlib::never_shadowed(top) || !kinds[root].shadows_stdlib())
+        {
+            continue;
+        }
         names.push(ModuleName {
             name: parts.join("."),
             root,
@@ -123,7 +162,7 @@ fn names_under(path: &Path, roots: &[PathBuf]) -> Vec<ModuleName> {
 
 impl ModuleMap {
     /// `paths` are the Python files (absolute), `roots` the import roots known from configuration.
-    pub fn new(paths: Vec<PathBuf>, mut roots: Vec<PathBuf>) -> ModuleMap {
+    pub fn new(paths: Vec<PathBuf>, mut roots: Vec<Root>) -> ModuleMap {
         let package_dirs: HashSet<PathBuf> = paths
             .iter()
             .filter(|p| p.file_name().is_some_and(|n| n == "__init__.py"))
@@ -135,19 +174,26 @@ impl ModuleMap {
             let mut dir = path.parent();
             while let Some(d) = dir {
                 if !package_dirs.contains(d) {
-                    roots.push(d.to_path_buf());
+                    roots.push(Root {
+                        dir: d.to_path_buf(),
+                        kind: RootKind::Tests,
+                    });
                     break;
                 }
                 dir = d.parent();
             }
         }
+        // Deepest first; a directory that is a root for two reasons keeps the strongest.
         roots.sort_by(|a, b| {
-            b.components()
+            b.dir
+                .components()
                 .count()
-                .cmp(&a.components().count())
-                .then(a.cmp(b))
+                .cmp(&a.dir.components().count())
+                .then(a.dir.cmp(&b.dir))
+                .then(a.kind.cmp(&b.kind))
         });
-        roots.dedup();
+        roots.dedup_by(|b, a| a.dir == b.dir);
+        let (roots, kinds) = roots.into_iter().map(|r| (r.dir, r.kind)).unzip();
 
         let mut map = ModuleMap {
             names: Vec::new(),
@@ -163,6 +209,7 @@ impl ModuleMap {
                 .map(|(i, p)| (p.clone(), i))
                 .collect(),
             roots,
+            kinds,
             paths,
             package_dirs,
         };
@@ -170,7 +217,7 @@ impl ModuleMap {
         map.names = map
             .paths
             .par_iter()
-            .map(|path| names_under(path, &map.roots))
+            .map(|path| names_under(path, &map.roots, &map.kinds))
             .collect();
         for (file, names) in map.names.iter().enumerate() {
             for name in names {
@@ -386,7 +433,10 @@ mod tests {
                 .collect(),
             roots
                 .iter()
-                .map(|r| PathBuf::from(format!("/p/{r}")).components().collect())
+                .map(|r| Root {
+                    dir: PathBuf::from(format!("/p/{r}")).components().collect(),
+                    kind: RootKind::Project,
+                })
                 .collect(),
         )
     }
