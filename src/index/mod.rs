@@ -133,11 +133,17 @@ impl Index {
             }
             match ProjectSettings::load(dir) {
                 Ok(project) => settings.push((dir.clone(), project)),
-                Err(err) => warnings.push(Warning {
-                    path: display_path(&dir.join("pyproject.toml"), &config.cwd),
-                    line: 0,
-                    message: format!("{err}; its settings are ignored"),
-                }),
+                Err(err) => {
+                    let why = match err {
+                        ConfigError::Toml { message, .. } => format!("not valid TOML ({message})"),
+                        other => other.to_string(),
+                    };
+                    warnings.push(Warning {
+                        path: display_path(&dir.join("pyproject.toml"), &config.cwd),
+                        line: 0,
+                        message: format!("{why}; the settings of this project are ignored"),
+                    });
+                }
             }
         }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Change, Planner};
+use crate::analyze::dual_import_path::canonical_names;
 
 pub fn plan(p: &mut Planner) {
     remove_flags(p);
@@ -15,10 +16,9 @@ pub fn plan(p: &mut Planner) {
 fn remove_warning_filters(p: &mut Planner) {
     let ctx = p.ctx;
     let all_fixed = p.fixed_clusters.len() == ctx.duplicates.len()
-        && ctx
-            .runtime
-            .dual_loaded()
-            .all(|(f, _)| p.fixed_dual.contains(&f));
+        && canonical_names(ctx)
+            .iter()
+            .all(|(f, _, _)| p.fixed_dual.contains(f));
     for (file, source) in ctx.index.files.iter().enumerate() {
         for &span in &source.facts.warning_filters {
             let change = Change::BandAid(file, span);
