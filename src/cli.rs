@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 
 use crate::apply::Safety;
-use crate::config::{normalize, Config, Format, Mode};
+use crate::config::{Config, Format, Mode};
+use crate::index::Scope;
+use crate::paths::normalize;
 
 /// Find SQLAlchemy, SQLModel and Flask-SQLAlchemy tables that a Python codebase defines more than
 /// once, and the causes behind them: dual import paths, duplicate declarative bases, and
@@ -146,14 +148,12 @@ impl Args {
             timeout: std::time::Duration::from_secs(self.verify_timeout),
         });
         Ok(Config {
-            paths: absolute,
-            cwd,
+            scope: Scope::new(absolute, cwd),
             format,
             color,
             mode,
             plan,
             verify,
-            progress: None,
         })
     }
 }

@@ -10,8 +10,10 @@ pub mod cli;
 pub mod config;
 pub mod index;
 pub mod interactive;
+pub mod paths;
 pub mod plan;
 pub mod progress;
+pub mod pyproject;
 pub mod python;
 pub mod render;
 pub mod report;
@@ -22,12 +24,12 @@ pub mod walk;
 /// Scans the configured paths and returns the report; with `--verify`, with what the project's
 /// Python says about its models.
 pub fn check(config: &config::Config) -> Result<report::Report, Error> {
-    let index = index::Index::build(config)?;
+    let index = index::Index::build(&config.scope)?;
     let report = {
         let context = analyze::Context::new(&index);
         let mut report = analyze::report(&context);
         if let Some(settings) = &config.verify {
-            verify::check(&context, config, settings)?.add_to(&mut report);
+            verify::check(&context, &config.scope, settings)?.add_to(&mut report);
         }
         report
     };
@@ -53,7 +55,7 @@ pub struct DiffOutput {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Config(#[from] config::ConfigError),
+    Config(#[from] pyproject::ConfigError),
     #[error("{0}")]
     Unparsable(String),
     #[error(transparent)]
@@ -100,7 +102,7 @@ pub fn fix_with(
     safety: apply::Safety,
     choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
 ) -> Result<Option<FixOutput>, Error> {
-    let index = index::Index::build(config)?;
+    let index = index::Index::build(&config.scope)?;
     let context = analyze::Context::new(&index);
     let Some(plan) = choose(&context, options)? else {
         return Ok(None);
@@ -109,7 +111,7 @@ pub fn fix_with(
     let warnings = index.warnings.clone();
     drop(context);
     release(index);
-    let after = analyze::check(&index::Index::build(config)?);
+    let after = analyze::check(&index::Index::build(&config.scope)?);
     Ok(Some(FixOutput {
         written: applied.written,
         skipped: plan.skipped,
@@ -145,7 +147,7 @@ pub fn apply_plan(
     if let Some(settings) = &config.verify {
         // The quick refusals first: a rewrite that does not parse, files git cannot give back.
         apply::preflight(index, plan, safety)?;
-        let judged = verify::gate(config, index, plan, settings)?;
+        let judged = verify::gate(&config.scope, index, plan, settings)?;
         if !judged.worse.is_empty() {
             return Err(Error::Worse(Box::new(judged)));
         }
@@ -157,7 +159,7 @@ pub fn apply_plan(
 
 /// Plans the fix and renders it as a unified diff; writes nothing.
 pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
-    let index = index::Index::build(config)?;
+    let index = index::Index::build(&config.scope)?;
     let context = analyze::Context::new(&index);
     let plan = plan::plan(&context, options);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;

@@ -46,8 +46,12 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut config = args.into_config()?;
     let progress = Arc::new(Progress::default());
     // Cleared (dropped) before anything is printed.
-    let mut line = progress::shown(config.format, std::io::stderr().is_terminal()).then(|| {
-        config.progress = Some(progress.clone());
+    let mut line = progress::shown(
+        config.format == Format::Text,
+        std::io::stderr().is_terminal(),
+    )
+    .then(|| {
+        config.scope.progress = Some(progress.clone());
         ProgressLine::start(progress, std::io::stderr(), progress::DELAY)
     });
     // Ctrl-C: a fix is all or nothing, so `apply` finishes what it started; and a `--verify`

@@ -12,11 +12,13 @@ pub mod stdlib;
 pub mod table_name;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::config::{display_path, Config, ConfigError, ProjectSettings};
+use crate::paths::display_path;
+use crate::progress::Progress;
+use crate::pyproject::{ConfigError, ProjectSettings};
 use crate::source::{decode, FileEncoding, LineIndex};
 use facts::FileFacts;
 use models::Models;
@@ -62,6 +64,28 @@ pub struct Warning {
     pub message: String,
 }
 
+/// What one run indexes: the index's settings.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Absolute paths to scan.
+    pub paths: Vec<PathBuf>,
+    /// Paths in the report are relative to this directory.
+    pub cwd: PathBuf,
+    /// Counts the files parsed, for the binary's progress line.
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl Scope {
+    /// A scan of `paths` (absolute), shown relative to `cwd`, without a progress line.
+    pub fn new(paths: Vec<PathBuf>, cwd: PathBuf) -> Scope {
+        Scope {
+            paths,
+            cwd,
+            progress: None,
+        }
+    }
+}
+
 pub struct Index {
     pub files: Vec<SourceFile>,
     pub module_map: ModuleMap,
@@ -75,12 +99,12 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn build(config: &Config) -> Result<Index, ConfigError> {
+    pub fn build(scope: &Scope) -> Result<Index, ConfigError> {
         // Whole-program: each path's whole project is indexed; the paths choose what is reported.
-        let mut scan_roots: Vec<PathBuf> = config
+        let mut scan_roots: Vec<PathBuf> = scope
             .paths
             .iter()
-            .map(|p| roots::scan_root(p, &config.cwd))
+            .map(|p| roots::scan_root(p, &scope.cwd))
             .collect();
         scan_roots.sort();
         scan_roots.dedup();
@@ -104,7 +128,7 @@ impl Index {
             // The paths themselves too, for one in a folder the walk of its project skips.
             let mut paths = vec![dir.clone()];
             paths.extend(
-                config
+                scope
                     .paths
                     .iter()
                     .filter(|p| p.starts_with(dir) && *p != dir)
@@ -115,7 +139,7 @@ impl Index {
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
                 warnings.push(Warning {
-                    path: display_path(&path, &config.cwd),
+                    path: display_path(&path, &scope.cwd),
                     line: 0,
                     message,
                 });
@@ -139,7 +163,7 @@ impl Index {
                         other => other.to_string(),
                     };
                     warnings.push(Warning {
-                        path: display_path(&dir.join("pyproject.toml"), &config.cwd),
+                        path: display_path(&dir.join("pyproject.toml"), &scope.cwd),
                         line: 0,
                         message: format!("{why}; the settings of this project are ignored"),
                     });
@@ -151,15 +175,15 @@ impl Index {
         // while the file's facts are fresh.
         let declared = roots::declared(&settings);
         let mut module_map = ModuleMap::new(files, declared.clone());
-        if let Some(progress) = &config.progress {
+        if let Some(progress) = &scope.progress {
             progress.start(module_map.file_count());
         }
         let sources: Vec<(SourceFile, Option<Warning>, Vec<Box<str>>)> = (0..module_map
             .file_count())
             .into_par_iter()
             .map(|file| {
-                let source = read_source(file, &module_map, &config.cwd);
-                if let Some(progress) = &config.progress {
+                let source = read_source(file, &module_map, &scope.cwd);
+                if let Some(progress) = &scope.progress {
                     progress.parsed_one();
                 }
                 source
@@ -204,7 +228,7 @@ impl Index {
         project_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
         let reported = index_files
             .iter()
-            .map(|f| config.paths.iter().any(|p| f.path.starts_with(p)))
+            .map(|f| scope.paths.iter().any(|p| f.path.starts_with(p)))
             .collect();
         let models = Models::resolve(&index_files, &module_map);
         Ok(Index {

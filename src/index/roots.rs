@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use super::module_map::{FileId, ModuleMap, Root, RootKind};
 use super::stdlib;
-use crate::config::{normalize, ProjectSettings};
+use crate::paths::normalize;
+use crate::pyproject::ProjectSettings;
 
 /// Files whose folder is a project's top: where Python code is run from.
 const PROJECT_FILES: &[&str] = &["pyproject.toml", "setup.py", "setup.cfg", ".git"];

@@ -152,7 +152,7 @@ const ANYWHERE: Safety = Safety {
 fn a_plan_that_loses_a_column_is_refused_and_the_tree_is_unchanged() {
     let dir = healthy();
     let config = config(dir.path());
-    let index = Index::build(&config).unwrap();
+    let index = Index::build(&config.scope).unwrap();
     let plan = plan_replacing(&index, "app/users.py", "    email = Column(String)\n", "");
     let before = tree(dir.path());
     let err = match dedupe_models::apply_plan(&config, &index, &plan, ANYWHERE) {
@@ -188,7 +188,7 @@ fn columns_a_person_chose_to_drop_may_go_and_no_others() {
         dir.path(),
     );
     let config = config(dir.path());
-    let index = Index::build(&config).unwrap();
+    let index = Index::build(&config.scope).unwrap();
     let context = dedupe_models::analyze::Context::new(&index);
     let mut options = dedupe_models::plan::PlanOptions::default();
     for cluster in 0..context.duplicates.len() {
@@ -242,7 +242,7 @@ fn columns_a_person_chose_to_drop_may_go_and_no_others() {
 fn a_plan_that_breaks_an_import_is_refused() {
     let dir = healthy();
     let config = config(dir.path());
-    let index = Index::build(&config).unwrap();
+    let index = Index::build(&config.scope).unwrap();
     let plan = plan_replacing(&index, "app/posts.py", "from app.db", "from app.database");
     let before = tree(dir.path());
     let Err(dedupe_models::Error::Worse(verdict)) =

@@ -1,0 +1,257 @@
+//! Model classes: bases, decorators and the class-body idioms (`__tablename__`, `__table__`,
+//! `__table_args__`, `__abstract__`, `__bind_key__`, `metadata`, column and relationship
+//! attributes, `@declared_attr`).
+
+use super::columns::{annotation_target, is_class_var, mapped_inner};
+use super::tables::table_args;
+use super::{Collector, COLUMN_CALLS, RELATIONSHIP_CALLS};
+use crate::index::facts::*;
+use crate::index::table_name;
+use crate::python::ast::{self, Expr, Stmt};
+use crate::python::{callee_name, dotted, is_true, keyword, offset, string_literal, Ranged};
+
+impl Collector<'_> {
+    pub(super) fn class(&mut self, class: &ast::StmtClassDef) -> ClassFacts {
+        let start = class
+            .decorator_list
+            .first()
+            .map_or(class.range.start(), |d| d.range.start());
+        let mut facts = ClassFacts {
+            name: class.name.as_str().into(),
+            span: (start.to_u32(), class.range.end().to_u32()),
+            name_offset: class.name.range.start().to_u32(),
+            bases: class.bases().iter().filter_map(base_name).collect(),
+            table_kw: class.keywords().iter().any(|k| {
+                k.arg.as_ref().is_some_and(|a| a.as_str() == "table") && is_true(&k.value)
+            }),
+            decorators: class
+                .decorator_list
+                .iter()
+                .filter_map(|d| decorator_name(&d.expression))
+                .collect(),
+            tablename: None,
+            table_args: None,
+            table_attr: None,
+            is_abstract: false,
+            bind_key: None,
+            metadata: None,
+            columns: Vec::new(),
+            relationships: Vec::new(),
+            annotated_fields: Vec::new(),
+            mapped_typing: false,
+            in_tests: self.in_tests,
+        };
+        let class_index = self.facts.classes.len();
+        for stmt in &class.body {
+            match stmt {
+                Stmt::Assign(assign) => {
+                    let [Expr::Name(target)] = assign.targets.as_slice() else {
+                        continue;
+                    };
+                    self.class_attribute(
+                        &mut facts,
+                        class_index,
+                        target.id.as_str(),
+                        &assign.value,
+                        None,
+                        offset(assign.range),
+                    );
+                }
+                Stmt::AnnAssign(ann) => {
+                    let Expr::Name(target) = ann.target.as_ref() else {
+                        continue;
+                    };
+                    let name = target.id.as_str();
+                    if let Some(value) = &ann.value {
+                        self.class_attribute(
+                            &mut facts,
+                            class_index,
+                            name,
+                            value,
+                            Some(&ann.annotation),
+                            offset(ann.range),
+                        );
+                    } else if !name.starts_with("__") && !is_class_var(&ann.annotation) {
+                        let (mapped, inner) = mapped_inner(&ann.annotation);
+                        facts.mapped_typing |= mapped;
+                        let column = Column {
+                            attr: name.into(),
+                            name: name.into(),
+                            span: offset(ann.range),
+                            type_text: Some(self.source(inner)),
+                            foreign_key: None,
+                            primary_key: false,
+                            nullable: None,
+                            unique: false,
+                            has_default: false,
+                            python_type: true,
+                        };
+                        if mapped {
+                            facts.columns.push(column);
+                        } else {
+                            facts.annotated_fields.push(column);
+                        }
+                    }
+                }
+                Stmt::FunctionDef(func) if is_declared_attr(func) => match func.name.as_str() {
+                    "__tablename__" => {
+                        facts.tablename = Some(
+                            table_name::rule_from_body(&func.body)
+                                .map_or(TableName::Unknown, TableName::Rule),
+                        );
+                    }
+                    "__table_args__" => {
+                        let returned = match func.body.as_slice() {
+                            [.., Stmt::Return(r)] => r.value.as_deref(),
+                            _ => None,
+                        };
+                        let mut args = returned
+                            .map(|e| table_args(e, offset(func.range), self.text, false))
+                            .unwrap_or_default();
+                        args.stmt = offset(func.range);
+                        facts.table_args = Some(args);
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        facts
+    }
+
+    fn class_attribute(
+        &mut self,
+        facts: &mut ClassFacts,
+        class_index: usize,
+        name: &str,
+        value: &Expr,
+        annotation: Option<&Expr>,
+        span: Span,
+    ) {
+        match name {
+            "__tablename__" => {
+                facts.tablename = Some(match string_literal(value) {
+                    Some(value_text) => TableName::Literal {
+                        value: value_text,
+                        span,
+                    },
+                    None if matches!(value, Expr::NoneLiteral(_)) => return,
+                    None => TableName::Unknown,
+                });
+                return;
+            }
+            "__table_args__" => {
+                facts.table_args = Some(table_args(value, span, self.text, true));
+                return;
+            }
+            "__table__" => {
+                facts.table_attr = Some(
+                    match self.table_call(value, None, span, Some(class_index)) {
+                        Some(table) => {
+                            self.facts.tables.push(table);
+                            TableAttr::Call(self.facts.tables.len() - 1)
+                        }
+                        None => TableAttr::Existing,
+                    },
+                );
+                return;
+            }
+            "__abstract__" => {
+                facts.is_abstract = is_true(value);
+                return;
+            }
+            "__bind_key__" => {
+                facts.bind_key = string_literal(value);
+                return;
+            }
+            "metadata" => {
+                facts.metadata = Some(match value {
+                    Expr::Call(call) if callee_name(value) == Some("MetaData") => {
+                        MetadataArg::Inline {
+                            schema: keyword(call, "schema").and_then(string_literal),
+                        }
+                    }
+                    other => dotted(other).map_or(MetadataArg::Own, MetadataArg::Ref),
+                });
+                return;
+            }
+            _ => {}
+        }
+        let (mapped, inner) = annotation.map_or((false, None), |a| {
+            let (mapped, inner) = mapped_inner(a);
+            (mapped, Some(inner))
+        });
+        facts.mapped_typing |= mapped;
+        let call_name = callee_name(value);
+        let Expr::Call(call) = value else {
+            // `name: str = "default"` in a SQLModel class is a column with a default.
+            if let (Some(inner), false) = (inner, name.starts_with("__")) {
+                if !annotation.is_some_and(is_class_var) {
+                    facts.annotated_fields.push(Column {
+                        attr: name.into(),
+                        name: name.into(),
+                        span,
+                        type_text: Some(self.source(inner)),
+                        foreign_key: None,
+                        primary_key: false,
+                        nullable: None,
+                        unique: false,
+                        has_default: true,
+                        python_type: true,
+                    });
+                }
+            }
+            return;
+        };
+        match call_name {
+            Some(n) if COLUMN_CALLS.contains(&n) => {
+                let mut column = self.column(name, call, span, inner);
+                if n == "Field" && column.type_text.is_none() {
+                    column.type_text = inner.map(|i| self.source(i));
+                    column.python_type = true;
+                }
+                facts.columns.push(column);
+            }
+            Some(n) if RELATIONSHIP_CALLS.contains(&n) => {
+                let first = call.arguments.args.first();
+                let (target, target_string) = match first {
+                    Some(arg) => match string_literal(arg) {
+                        Some(s) => (Some(s), Some(offset(arg.range()))),
+                        None => (dotted(arg), None),
+                    },
+                    None => (inner.and_then(annotation_target), None),
+                };
+                facts.relationships.push(Relationship {
+                    attr: name.into(),
+                    span,
+                    target,
+                    target_string,
+                    back_populates: keyword(call, "back_populates").and_then(string_literal),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A class base as a dotted name: `Base`, `db.Model`, `Generic[T]` -> `Generic`.
+fn base_name(expr: &Expr) -> Option<Name> {
+    match expr {
+        Expr::Subscript(sub) => dotted(&sub.value),
+        other => dotted(other),
+    }
+}
+
+fn decorator_name(expr: &Expr) -> Option<Name> {
+    match expr {
+        Expr::Call(call) => dotted(&call.func),
+        other => dotted(other),
+    }
+}
+
+fn is_declared_attr(func: &ast::StmtFunctionDef) -> bool {
+    func.decorator_list.iter().any(|d| {
+        decorator_name(&d.expression)
+            .is_some_and(|n| n.split('.').any(|part| part == "declared_attr"))
+    })
+}

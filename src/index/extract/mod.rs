@@ -1,0 +1,219 @@
+//! One pass over a file's syntax tree that records its `FileFacts`: every import (with whether it
+//! runs on import), module-level bindings, declarative bases, model classes, `Table(...)` calls
+//! and `create_all` calls.
+
+mod bases;
+mod classes;
+mod columns;
+mod imports;
+mod tables;
+
+use ruff_python_ast::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
+
+use super::facts::*;
+use crate::python::ast::{self, Expr, Stmt};
+use crate::python::{dotted, keyword, offset, string_literal, Ranged};
+use bases::decl_kind;
+
+const COLUMN_CALLS: &[&str] = &["Column", "mapped_column", "Field"];
+const RELATIONSHIP_CALLS: &[&str] = &["relationship", "Relationship", "relation"];
+const BAND_AIDS: &[&str] = &["extend_existing", "keep_existing", "useexisting"];
+
+pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts {
+    let mut collector = Collector {
+        text,
+        in_tests,
+        facts: FileFacts::default(),
+        bindings: Vec::new(),
+        functions: Vec::new(),
+        next_scope: 0,
+        classes: 0,
+        type_checking: 0,
+    };
+    collector.visit_body(&module.body);
+    collector.facts.bindings = Bindings::from_ordered(collector.bindings);
+    collector.facts.shrink_to_fit();
+    collector.facts
+}
+
+struct Collector<'t> {
+    text: &'t str,
+    in_tests: bool,
+    facts: FileFacts,
+    /// Module-level bindings in the order they are made.
+    bindings: Vec<(Name, Binding)>,
+    /// Enclosing functions: (scope number, name).
+    functions: Vec<(usize, Name)>,
+    next_scope: usize,
+    classes: usize,
+    type_checking: usize,
+}
+
+impl<'t> Collector<'t> {
+    fn at_module_level(&self) -> bool {
+        self.functions.is_empty() && self.classes == 0
+    }
+
+    fn source(&self, node: &impl Ranged) -> Name {
+        let range = node.range();
+        self.text[range.start().to_usize()..range.end().to_usize()].into()
+    }
+
+    fn bind(&mut self, name: &str, binding: Binding) {
+        self.bindings.push((name.into(), binding));
+    }
+
+    fn module_assignment(&mut self, target: &str, value: &Expr, stmt_span: Span) {
+        if let Some(decl) = decl_kind(value) {
+            let (kind, metadata) = decl;
+            let index = self.facts.decls.len();
+            self.facts.decls.push(Decl {
+                name: target.into(),
+                stmt: stmt_span,
+                kind,
+                metadata,
+            });
+            self.bind(target, Binding::Decl(index));
+        } else if let Some(table) = self.table_call(value, Some(target), stmt_span, None) {
+            let index = self.facts.tables.len();
+            self.facts.tables.push(table);
+            self.bind(target, Binding::Table(index));
+        } else if let Some(path) = dotted(value) {
+            self.bind(target, Binding::Alias(path));
+        } else {
+            self.bind(target, Binding::Other);
+        }
+    }
+}
+
+impl<'a, 't> Visitor<'a> for Collector<'t> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(_) | Stmt::ImportFrom(_) => self.record_import(stmt),
+            Stmt::FunctionDef(func) => {
+                if self.at_module_level() {
+                    self.bind(func.name.as_str(), Binding::Other);
+                }
+                self.next_scope += 1;
+                self.functions
+                    .push((self.next_scope, func.name.as_str().into()));
+                walk_stmt(self, stmt);
+                self.functions.pop();
+            }
+            Stmt::ClassDef(class) => {
+                if self.at_module_level() {
+                    let facts = self.class(class);
+                    let index = self.facts.classes.len();
+                    self.facts.classes.push(facts);
+                    self.bind(class.name.as_str(), Binding::Class(index));
+                }
+                self.classes += 1;
+                walk_stmt(self, stmt);
+                self.classes -= 1;
+            }
+            Stmt::If(if_stmt) if is_type_checking(&if_stmt.test) => {
+                self.type_checking += 1;
+                walk_body(self, &if_stmt.body);
+                self.type_checking -= 1;
+                for clause in &if_stmt.elif_else_clauses {
+                    walk_body(self, &clause.body);
+                }
+            }
+            Stmt::Assign(assign) if self.at_module_level() => {
+                for target in &assign.targets {
+                    if let Expr::Name(name) = target {
+                        self.module_assignment(
+                            name.id.as_str(),
+                            &assign.value,
+                            offset(assign.range),
+                        );
+                    }
+                }
+                walk_stmt(self, stmt);
+            }
+            Stmt::AnnAssign(ann) if self.at_module_level() => {
+                if let (Expr::Name(name), Some(value)) = (ann.target.as_ref(), &ann.value) {
+                    self.module_assignment(name.id.as_str(), value, offset(ann.range));
+                }
+                walk_stmt(self, stmt);
+            }
+            Stmt::Expr(expr) if self.at_module_level() => {
+                if let Some(table) = self.table_call(&expr.value, None, offset(expr.range), None) {
+                    self.facts.tables.push(table);
+                }
+                if silences_duplicates(&expr.value) {
+                    self.facts.warning_filters.push(offset(expr.range));
+                }
+                walk_stmt(self, stmt);
+            }
+            _ => walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(call) = expr {
+            if let Expr::Attribute(attr) = call.func.as_ref() {
+                let (scope, scope_name) = self
+                    .functions
+                    .last()
+                    .cloned()
+                    .unwrap_or((0, "<module>".into()));
+                let found = match attr.attr.as_str() {
+                    "create_all" => dotted(&attr.value).map(|target| {
+                        let engine = call
+                            .arguments
+                            .args
+                            .first()
+                            .or_else(|| keyword(call, "bind"))
+                            .map(|e| self.source(e))
+                            .unwrap_or_default();
+                        (target, engine)
+                    }),
+                    // `await conn.run_sync(Base.metadata.create_all)`
+                    "run_sync" => match call.arguments.args.first() {
+                        Some(Expr::Attribute(inner)) if inner.attr.as_str() == "create_all" => {
+                            dotted(&inner.value).map(|target| (target, self.source(&*attr.value)))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some((target, engine)) = found {
+                    self.facts.create_alls.push(CreateAll {
+                        scope,
+                        scope_name,
+                        target,
+                        engine,
+                        offset: call.range().start().to_u32(),
+                    });
+                }
+            }
+        }
+        walk_expr(self, expr);
+    }
+}
+
+/// `warnings.filterwarnings("ignore", message=".*already contains a class.*")` and the like.
+fn silences_duplicates(expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else { return false };
+    if !dotted(&call.func).is_some_and(|f| f == "filterwarnings" || f.ends_with(".filterwarnings"))
+    {
+        return false;
+    }
+    let texts: Vec<Name> = call
+        .arguments
+        .args
+        .iter()
+        .chain(call.arguments.keywords.iter().map(|k| &k.value))
+        .filter_map(string_literal)
+        .collect();
+    texts.iter().any(|t| {
+        t.contains("already contains a class")
+            || t.contains("already defined for this MetaData")
+            || t.contains("This declarative base already")
+    })
+}
+
+fn is_type_checking(test: &Expr) -> bool {
+    dotted(test).is_some_and(|d| d == "TYPE_CHECKING" || d.ends_with(".TYPE_CHECKING"))
+}

@@ -1,0 +1,96 @@
+//! The bases, registries and MetaData objects that models hang on, and which MetaData an
+//! expression such as `Base.metadata` or `db` stands for.
+
+use super::{BaseId, BaseInfo, BaseKey, BaseKind, Builder, Role};
+use crate::index::facts::*;
+use crate::index::module_map::FileId;
+use crate::index::resolve::Entity;
+
+impl Builder<'_> {
+    pub(super) fn new_base(&mut self, key: BaseKey, info: BaseInfo) -> BaseId {
+        if let Some(&id) = self.keys.get(&key) {
+            return id;
+        }
+        let id = self.models.bases.len();
+        self.models.bases.push(BaseInfo {
+            metadata: id,
+            ..info
+        });
+        self.keys.insert(key, id);
+        id
+    }
+
+    pub(super) fn sqlmodel_base(&mut self) -> BaseId {
+        let info = BaseInfo {
+            name: "SQLModel".into(),
+            file: None,
+            offset: 0,
+            kind: BaseKind::SqlModel,
+            metadata: 0,
+            schema: None,
+        };
+        self.new_base(BaseKey::SqlModel, info)
+    }
+
+    pub(super) fn base_for_decl(&mut self, file: FileId, index: usize) -> Option<BaseId> {
+        let decl = &self.facts(file).decls[index];
+        if decl.kind == DeclKind::GenerateBase {
+            let MetadataArg::Ref(registry) = &decl.metadata else {
+                return None;
+            };
+            return match self.resolver.resolve(file, registry).entity {
+                Entity::Decl(f, d) if (f, d) != (file, index) => self.base_for_decl(f, d),
+                _ => None,
+            };
+        }
+        if let Some(&id) = self.keys.get(&BaseKey::Decl(file, index)) {
+            return Some(id);
+        }
+        let kind = match decl.kind {
+            DeclKind::DeclarativeBase => BaseKind::DeclarativeBase,
+            DeclKind::Registry => BaseKind::Registry,
+            DeclKind::MetaData => BaseKind::MetaData,
+            DeclKind::FlaskSqlalchemy => BaseKind::Flask,
+            DeclKind::GenerateBase => unreachable!(),
+        };
+        let schema = match &decl.metadata {
+            MetadataArg::Inline { schema } => schema.as_deref().map(str::to_owned),
+            _ => None,
+        };
+        let info = BaseInfo {
+            name: decl.name.to_string(),
+            file: Some(file),
+            offset: decl.stmt.0,
+            kind,
+            metadata: 0,
+            schema,
+        };
+        let id = self.new_base(BaseKey::Decl(file, index), info);
+        if let MetadataArg::Ref(reference) = &decl.metadata {
+            if let Some(md) = self.metadata_of_expr(file, reference) {
+                self.models.bases[id].metadata = md;
+            }
+        }
+        Some(id)
+    }
+
+    /// The MetaData an expression such as `Base.metadata`, `metadata`, `db` or
+    /// `SQLModel.metadata` stands for.
+    pub(super) fn metadata_of_expr(&mut self, file: FileId, dotted: &str) -> Option<BaseId> {
+        let resolved = self.resolver.resolve(file, dotted);
+        let rest: Vec<&str> = resolved.rest.iter().map(String::as_str).collect();
+        let base = match (resolved.entity, rest.as_slice()) {
+            (Entity::Decl(f, d), [] | ["metadata"]) => self.base_for_decl(f, d)?,
+            (Entity::Class(f, c), ["metadata"]) => match self.role(f, c) {
+                Role::Base(b) | Role::Mapped { registry: b, .. } => b,
+                Role::SqlModelFields => self.sqlmodel_base(),
+                _ => return None,
+            },
+            (Entity::External(path), []) if path.ends_with("SQLModel.metadata") => {
+                self.sqlmodel_base()
+            }
+            _ => return None,
+        };
+        Some(self.models.bases[base].metadata)
+    }
+}

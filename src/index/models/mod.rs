@@ -1,0 +1,198 @@
+//! Declarative bases, registries and MetaData objects, the classes mapped on them and the tables
+//! they define, resolved across files. This is where "is this class a model, on which metadata,
+//! and which table does it create?" is answered, inheritance rules included.
+mod bases;
+mod roles;
+mod tables;
+
+use std::collections::HashMap;
+
+use super::facts::*;
+use super::module_map::{FileId, ModuleMap};
+use super::resolve::Resolver;
+use super::SourceFile;
+
+pub type BaseId = usize;
+pub type TableId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseKind {
+    DeclarativeBase,
+    DeclarativeClass,
+    Registry,
+    MetaData,
+    Flask,
+    SqlModel,
+}
+
+/// Something that owns a class registry and/or a MetaData.
+#[derive(Debug, Clone)]
+pub struct BaseInfo {
+    pub name: String,
+    /// `None` for SQLModel's global base, which lives in the sqlmodel package.
+    pub file: Option<FileId>,
+    pub offset: u32,
+    pub kind: BaseKind,
+    /// The base whose MetaData this one uses (itself unless built with `metadata=`).
+    pub metadata: BaseId,
+    pub schema: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Class(usize),
+    Table(usize),
+}
+
+/// One definition of a table: a mapped class that creates it, or an imperative `Table(...)`.
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub file: FileId,
+    pub origin: Origin,
+    pub symbol: String,
+    /// Where to point in reports: the class name or the start of the statement.
+    pub offset: u32,
+    pub span: Span,
+    pub name: String,
+    pub schema: Option<String>,
+    /// False when `__table_args__` is computed in a way we cannot read; such a definition is never
+    /// called a duplicate.
+    pub schema_known: bool,
+    pub bind_key: Option<String>,
+    pub registry: BaseId,
+    pub metadata: BaseId,
+    pub columns: Vec<Column>,
+    pub relationships: Vec<Relationship>,
+    pub constraints: Vec<Constraint>,
+    /// Band-aid flags with the file they are written in (a mixin's `__table_args__` may be elsewhere).
+    pub flags: Vec<(FileId, BandAid)>,
+    pub mapped_typing: bool,
+    pub in_tests: bool,
+}
+
+impl TableDef {
+    /// `schema.name` or `name`, as SQLAlchemy's `Table.fullname`.
+    pub fn full_name(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{schema}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MappedClass {
+    pub file: FileId,
+    pub class: usize,
+    pub name: String,
+    pub registry: BaseId,
+    pub relationships: Vec<Relationship>,
+}
+
+impl MappedClass {
+    /// Where this class's relationships name the class `name` by a string (`relationship("User")`).
+    pub fn string_references_to<'m>(&'m self, name: &'m str) -> impl Iterator<Item = Span> + 'm {
+        self.relationships
+            .iter()
+            .filter(move |r| r.target.as_deref() == Some(name))
+            .filter_map(|r| r.target_string)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateAllSite {
+    pub file: FileId,
+    pub scope: usize,
+    pub scope_name: String,
+    pub engine: String,
+    pub metadata: BaseId,
+    pub offset: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct Models {
+    pub bases: Vec<BaseInfo>,
+    pub tables: Vec<TableDef>,
+    pub mapped: Vec<MappedClass>,
+    pub create_alls: Vec<CreateAllSite>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum BaseKey {
+    Decl(FileId, usize),
+    Class(FileId, usize),
+    SqlModel,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Role {
+    /// Not a model: a mixin, a plain class, or unknown.
+    Plain,
+    /// A declarative base (or an abstract class on one): subclasses are mapped on it.
+    Base(BaseId),
+    Mapped {
+        registry: BaseId,
+        table: Option<String>,
+        flask: bool,
+    },
+    /// A SQLModel class without `table=True`: it only carries fields.
+    SqlModelFields,
+    InProgress,
+}
+
+/// What a class takes from itself and its non-mapped parents (mixins, abstract bases).
+#[derive(Default)]
+struct Inherited {
+    tablename: Option<TableName>,
+    table_args: Option<(FileId, TableArgs)>,
+    bind_key: Option<String>,
+    columns: Vec<Column>,
+    fields: Vec<Column>,
+    relationships: Vec<Relationship>,
+    mapped_typing: bool,
+}
+
+struct Builder<'a> {
+    files: &'a [SourceFile],
+    resolver: Resolver<'a>,
+    keys: HashMap<BaseKey, BaseId>,
+    roles: HashMap<(FileId, usize), Role>,
+    models: Models,
+}
+
+impl Models {
+    /// The files that define a table or a mapped class (with repeats).
+    pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.tables
+            .iter()
+            .map(|t| t.file)
+            .chain(self.mapped.iter().map(|m| m.file))
+    }
+
+    pub fn resolve(files: &[SourceFile], map: &ModuleMap) -> Models {
+        let mut builder = Builder {
+            files,
+            resolver: Resolver { files, map },
+            keys: HashMap::new(),
+            roles: HashMap::new(),
+            models: Models::default(),
+        };
+        for (file, source) in files.iter().enumerate() {
+            for class in 0..source.facts.classes.len() {
+                builder.role(file, class);
+            }
+        }
+        builder.collect_tables();
+        builder.models
+    }
+
+    pub fn metadata_of(&self, base: BaseId) -> BaseId {
+        self.bases[base].metadata
+    }
+}
+
+impl<'a> Builder<'a> {
+    fn facts(&self, file: FileId) -> &'a FileFacts {
+        &self.files[file].facts
+    }
+}

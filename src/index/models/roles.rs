@@ -1,0 +1,225 @@
+//! What each class is: a plain class or mixin, a declarative base, or a mapped class (on which
+//! registry, creating which table), inheritance rules included.
+
+use super::{BaseId, BaseInfo, BaseKey, BaseKind, Builder, Inherited, Role};
+use crate::index::facts::*;
+use crate::index::module_map::FileId;
+use crate::index::resolve::Entity;
+use crate::index::table_name::camel_to_snake;
+
+impl Builder<'_> {
+    pub(super) fn role(&mut self, file: FileId, index: usize) -> Role {
+        if let Some(role) = self.roles.get(&(file, index)) {
+            return if *role == Role::InProgress {
+                Role::Plain
+            } else {
+                role.clone()
+            };
+        }
+        self.roles.insert((file, index), Role::InProgress);
+        let role = self.compute_role(file, index);
+        self.roles.insert((file, index), role.clone());
+        role
+    }
+
+    fn compute_role(&mut self, file: FileId, index: usize) -> Role {
+        let class = &self.facts(file).classes[index];
+        let mut declares_base = false;
+        let mut parent_base: Option<BaseId> = None;
+        let mut mapped_parent: Option<Option<String>> = None;
+        let mut sqlmodel = false;
+        let mut flask = false;
+        let mut reflected = false;
+        for base in &class.bases {
+            let resolved = self.resolver.resolve(file, base);
+            match resolved.entity {
+                Entity::External(path) => match path.rsplit('.').next().unwrap_or(&path) {
+                    "DeclarativeBase" | "DeclarativeBaseNoMeta" => declares_base = true,
+                    "SQLModel" => sqlmodel = true,
+                    "DeferredReflection" => reflected = true,
+                    _ => {}
+                },
+                Entity::Decl(f, d) => {
+                    let kind = self.facts(f).decls[d].kind;
+                    let rest: Vec<&str> = resolved.rest.iter().map(String::as_str).collect();
+                    match (kind, rest.as_slice()) {
+                        (DeclKind::DeclarativeBase | DeclKind::GenerateBase, []) => {
+                            parent_base = parent_base.or(self.base_for_decl(f, d));
+                        }
+                        (DeclKind::FlaskSqlalchemy, ["Model"]) => {
+                            parent_base = parent_base.or(self.base_for_decl(f, d));
+                            flask = true;
+                        }
+                        _ => {}
+                    }
+                }
+                Entity::Class(f, c) => match self.role(f, c) {
+                    Role::Base(b) => {
+                        parent_base = parent_base.or(Some(b));
+                        flask |= self.is_flask(b);
+                    }
+                    Role::Mapped {
+                        registry,
+                        table,
+                        flask: parent_flask,
+                    } => {
+                        parent_base = parent_base.or(Some(registry));
+                        mapped_parent = Some(table);
+                        flask |= parent_flask;
+                    }
+                    Role::SqlModelFields => sqlmodel = true,
+                    Role::Plain | Role::InProgress => {}
+                },
+                Entity::Table(..) | Entity::Module(_) | Entity::Unknown => {}
+            }
+        }
+        for decorator in &class.decorators {
+            let last = decorator.rsplit('.').next().unwrap_or(decorator);
+            if last == "as_declarative" {
+                declares_base = true;
+            } else if matches!(last, "mapped" | "mapped_as_dataclass") && decorator.contains('.') {
+                let head = &decorator[..decorator.len() - last.len() - 1];
+                if let Entity::Decl(f, d) = self.resolver.resolve(file, head).entity {
+                    if self.facts(f).decls[d].kind == DeclKind::Registry {
+                        parent_base = self.base_for_decl(f, d);
+                    }
+                }
+            }
+        }
+
+        if declares_base {
+            let info = BaseInfo {
+                name: class.name.to_string(),
+                file: Some(file),
+                offset: class.name_offset,
+                kind: BaseKind::DeclarativeClass,
+                metadata: 0,
+                schema: None,
+            };
+            let id = self.new_base(BaseKey::Class(file, index), info);
+            match &class.metadata {
+                Some(MetadataArg::Ref(reference)) => {
+                    if let Some(md) = self.metadata_of_expr(file, reference) {
+                        self.models.bases[id].metadata = md;
+                    }
+                }
+                Some(MetadataArg::Inline { schema }) => {
+                    self.models.bases[id].schema = schema.as_deref().map(str::to_owned)
+                }
+                _ => {
+                    if let Some(parent) = parent_base {
+                        self.models.bases[id].metadata = self.models.bases[parent].metadata;
+                    }
+                }
+            }
+            return Role::Base(id);
+        }
+        let registry = match parent_base {
+            Some(base) => base,
+            None if sqlmodel && class.table_kw => self.sqlmodel_base(),
+            None if sqlmodel => return Role::SqlModelFields,
+            None => return Role::Plain,
+        };
+        if class.is_abstract {
+            return Role::Base(registry);
+        }
+        if reflected || matches!(class.table_attr, Some(TableAttr::Existing)) {
+            return Role::Mapped {
+                registry,
+                table: None,
+                flask,
+            };
+        }
+        if let Some(TableAttr::Call(t)) = class.table_attr {
+            return Role::Mapped {
+                registry,
+                table: Some(self.facts(file).tables[t].name.to_string()),
+                flask,
+            };
+        }
+        let own_pk = class.columns.iter().any(|c| c.primary_key);
+        let table = match mapped_parent {
+            // Inheritance: only a subclass that declares its own, different table creates one;
+            // Flask-SQLAlchemy also needs a primary key on it, or it is single-table inheritance.
+            Some(parent_table) => match &class.tablename {
+                Some(TableName::Literal { value, .. })
+                    if parent_table.as_deref() == Some(value) =>
+                {
+                    None
+                }
+                Some(TableName::Literal { value, .. }) => {
+                    (!flask || own_pk).then(|| value.to_string())
+                }
+                Some(TableName::Rule(rule)) => (!flask || own_pk).then(|| rule.apply(&class.name)),
+                Some(TableName::Unknown) => None,
+                None => (flask && own_pk).then(|| camel_to_snake(&class.name)),
+            },
+            None => {
+                let inherited = self.inherited(file, index);
+                if inherited
+                    .table_args
+                    .as_ref()
+                    .is_some_and(|(_, a)| a.reflected)
+                {
+                    None
+                } else {
+                    match inherited.tablename {
+                        Some(TableName::Literal { value, .. }) => Some(value.to_string()),
+                        Some(TableName::Rule(rule)) => Some(rule.apply(&class.name)),
+                        Some(TableName::Unknown) => None,
+                        None if flask => Some(camel_to_snake(&class.name)),
+                        None if sqlmodel => Some(class.name.to_lowercase().to_string()),
+                        None => None,
+                    }
+                }
+            }
+        };
+        Role::Mapped {
+            registry,
+            table,
+            flask,
+        }
+    }
+
+    fn is_flask(&self, base: BaseId) -> bool {
+        self.models.bases[base].kind == BaseKind::Flask
+    }
+
+    /// Own attributes first, then those of non-mapped parents, depth first, left to right.
+    pub(super) fn inherited(&mut self, file: FileId, index: usize) -> Inherited {
+        let mut out = Inherited::default();
+        let mut stack = vec![(file, index)];
+        let mut seen = Vec::new();
+        while let Some((f, c)) = stack.pop() {
+            if seen.contains(&(f, c)) || seen.len() > 64 {
+                continue;
+            }
+            seen.push((f, c));
+            let class = &self.facts(f).classes[c];
+            if out.tablename.is_none() {
+                out.tablename = class.tablename.clone();
+            }
+            if out.table_args.is_none() {
+                out.table_args = class.table_args.clone().map(|a| (f, a));
+            }
+            if out.bind_key.is_none() {
+                out.bind_key = class.bind_key.as_deref().map(str::to_owned);
+            }
+            out.columns.extend(class.columns.iter().cloned());
+            out.fields.extend(class.annotated_fields.iter().cloned());
+            out.relationships
+                .extend(class.relationships.iter().cloned());
+            out.mapped_typing |= class.mapped_typing;
+            let mut parents = Vec::new();
+            for base in &class.bases {
+                if let Entity::Class(pf, pc) = self.resolver.resolve(f, base).entity {
+                    if !matches!(self.role(pf, pc), Role::Mapped { .. }) {
+                        parents.push((pf, pc));
+                    }
+                }
+            }
+            stack.extend(parents.into_iter().rev());
+        }
+        out
+    }
+}

@@ -1,0 +1,136 @@
+//! The table definitions: each mapped class that creates a table and each `Table(...)` call tied
+//! to a metadata, plus the `create_all` calls on those metadata.
+
+use super::{BaseKind, Builder, CreateAllSite, MappedClass, Origin, Role, TableDef};
+use crate::index::module_map::FileId;
+
+impl Builder<'_> {
+    pub(super) fn collect_tables(&mut self) {
+        let mut roles: Vec<((FileId, usize), Role)> =
+            self.roles.iter().map(|(k, v)| (*k, v.clone())).collect();
+        roles.sort_by_key(|(k, _)| *k);
+        for ((file, index), role) in roles {
+            let Role::Mapped {
+                registry, table, ..
+            } = role
+            else {
+                continue;
+            };
+            let inherited = self.inherited(file, index);
+            let class = &self.facts(file).classes[index];
+            self.models.mapped.push(MappedClass {
+                file,
+                class: index,
+                name: class.name.to_string(),
+                registry,
+                relationships: inherited.relationships.clone(),
+            });
+            let (Some(name), None) = (table, &class.table_attr) else {
+                continue;
+            };
+            let sqlmodel = self.models.bases[registry].kind == BaseKind::SqlModel;
+            let mut columns = inherited.columns;
+            if sqlmodel {
+                columns.extend(inherited.fields);
+            }
+            let metadata = self.models.bases[registry].metadata;
+            let (schema, schema_known, flags, constraints) = match &inherited.table_args {
+                Some((f, args)) => (
+                    args.schema
+                        .as_deref()
+                        .map(str::to_owned)
+                        .or_else(|| self.models.bases[metadata].schema.clone()),
+                    args.known,
+                    args.flags.iter().map(|b| (*f, b.clone())).collect(),
+                    args.constraints.clone(),
+                ),
+                None => (
+                    self.models.bases[metadata].schema.clone(),
+                    true,
+                    Vec::new(),
+                    Vec::new(),
+                ),
+            };
+            self.models.tables.push(TableDef {
+                file,
+                origin: Origin::Class(index),
+                symbol: class.name.to_string(),
+                offset: class.name_offset,
+                span: class.span,
+                name,
+                schema,
+                schema_known,
+                bind_key: inherited.bind_key,
+                registry,
+                metadata,
+                columns,
+                relationships: inherited.relationships,
+                constraints,
+                flags,
+                mapped_typing: inherited.mapped_typing,
+                in_tests: class.in_tests,
+            });
+        }
+        for file in 0..self.files.len() {
+            for (index, table) in self.facts(file).tables.iter().enumerate() {
+                if table.reflected {
+                    continue;
+                }
+                let metadata = match &table.metadata {
+                    Some(expr) => self.metadata_of_expr(file, expr),
+                    None => {
+                        let head = table.callee.rsplit_once('.').map_or("", |(h, _)| h);
+                        (!head.is_empty())
+                            .then(|| self.metadata_of_expr(file, head))
+                            .flatten()
+                    }
+                };
+                let Some(metadata) = metadata else { continue };
+                let class = table.class.map(|c| &self.facts(file).classes[c]);
+                self.models.tables.push(TableDef {
+                    file,
+                    origin: Origin::Table(index),
+                    symbol: class
+                        .map(|c| &c.name)
+                        .or(table.assigned.as_ref())
+                        .unwrap_or(&table.name)
+                        .to_string(),
+                    offset: class.map_or(table.stmt.0, |c| c.name_offset),
+                    span: class.map_or(table.stmt, |c| c.span),
+                    name: table.name.to_string(),
+                    schema: table
+                        .schema
+                        .as_deref()
+                        .map(str::to_owned)
+                        .or_else(|| self.models.bases[metadata].schema.clone()),
+                    schema_known: true,
+                    bind_key: table
+                        .bind_key
+                        .as_ref()
+                        .or(class.and_then(|c| c.bind_key.as_ref()))
+                        .map(|k| k.to_string()),
+                    registry: metadata,
+                    metadata,
+                    columns: table.columns.clone(),
+                    relationships: class.map(|c| c.relationships.clone()).unwrap_or_default(),
+                    constraints: table.constraints.clone(),
+                    flags: table.flags.iter().map(|b| (file, b.clone())).collect(),
+                    mapped_typing: false,
+                    in_tests: table.in_tests,
+                });
+            }
+            for create in &self.facts(file).create_alls {
+                if let Some(metadata) = self.metadata_of_expr(file, &create.target) {
+                    self.models.create_alls.push(CreateAllSite {
+                        file,
+                        scope: create.scope,
+                        scope_name: create.scope_name.to_string(),
+                        engine: create.engine.to_string(),
+                        metadata,
+                        offset: create.offset,
+                    });
+                }
+            }
+        }
+    }
+}
