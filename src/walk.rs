@@ -17,7 +17,8 @@ pub(crate) const SKIPPED_DIRS: &[&str] = &[
     ".git",
 ];
 
-/// Migration folders hold per-migration bases and model snapshots, never live models.
+/// Migration folders hold per-migration bases and model snapshots, never live models: their
+/// files are read aside, for what they define on the live bases, and never reported on.
 const MIGRATION_DIRS: &[&str] = &["migrations", "alembic", "versions", "dbmigrate"];
 
 pub struct Walked {
@@ -26,6 +27,9 @@ pub struct Walked {
     /// packages themselves: import roots. A package's module that happens to be called
     /// `setup.py` makes no project.
     pub project_dirs: Vec<PathBuf>,
+    /// Python files in migration folders (`migrations/`, `dbmigrate/`, ...): a model snapshot
+    /// there can define a live table again, which decides whether a band-aid flag can go.
+    pub aside: Vec<PathBuf>,
     pub errors: Vec<(PathBuf, String)>,
 }
 
@@ -41,6 +45,7 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
     let mut walked = Walked {
         files: Vec::new(),
         project_dirs: Vec::new(),
+        aside: Vec::new(),
         errors: Vec::new(),
     };
     for root in paths {
@@ -62,7 +67,6 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
             let name = entry.file_name().to_string_lossy();
             let relative = entry.path().strip_prefix(&base).unwrap_or(entry.path());
             !SKIPPED_DIRS.contains(&name.as_ref())
-                && !MIGRATION_DIRS.contains(&name.as_ref())
                 && !entry.path().join("pyvenv.cfg").exists()
                 && !(!excluded.is_empty() && excluded.is_match(relative))
         });
@@ -78,8 +82,14 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
             let Some(file_type) = entry.file_type() else {
                 continue;
             };
+            let in_migrations = path
+                .strip_prefix(root)
+                .unwrap_or(path)
+                .components()
+                .any(|c| MIGRATION_DIRS.contains(&c.as_os_str().to_string_lossy().as_ref()));
             if file_type.is_dir() {
-                if PROJECT_MARKERS.iter().any(|m| path.join(m).is_file())
+                if !in_migrations
+                    && PROJECT_MARKERS.iter().any(|m| path.join(m).is_file())
                     && !path.join("__init__.py").is_file()
                 {
                     walked.project_dirs.push(path.to_path_buf());
@@ -92,11 +102,17 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
                 if !exclude.is_empty() && exclude.is_match(relative) {
                     continue;
                 }
-                walked.files.push(path.to_path_buf());
+                if in_migrations {
+                    walked.aside.push(path.to_path_buf());
+                } else {
+                    walked.files.push(path.to_path_buf());
+                }
             }
         }
     }
     walked.files.sort();
     walked.files.dedup();
+    walked.aside.sort();
+    walked.aside.dedup();
     walked
 }

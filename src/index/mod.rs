@@ -96,6 +96,12 @@ pub struct Index {
     pub settings: Vec<(PathBuf, ProjectSettings)>,
     /// Per file: whether its findings are reported (it is under a path on the command line).
     pub reported: Vec<bool>,
+    /// The files before this index are the project's; those from it on are in migration folders,
+    /// read only for what they define on the live bases.
+    pub live_files: usize,
+    /// Tables defined in migration folders (model snapshots, per-migration bases): never
+    /// findings, but a band-aid flag on a live table they define again must stay.
+    pub aside_tables: Vec<models::TableDef>,
 }
 
 impl Index {
@@ -121,6 +127,7 @@ impl Index {
             settings.push((dir.clone(), ProjectSettings::load(dir)?));
         }
         let mut files = Vec::new();
+        let mut aside = Vec::new();
         let mut project_dirs = scan_roots.clone();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
@@ -136,6 +143,7 @@ impl Index {
             );
             let walked = crate::walk::walk(&paths, &exclude, dir);
             files.extend(walked.files);
+            aside.extend(walked.aside);
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
                 warnings.push(Warning {
@@ -147,6 +155,12 @@ impl Index {
         }
         files.sort();
         files.dedup();
+        // Migration folders are read aside: after the project's files, never reported on.
+        aside.sort();
+        aside.dedup();
+        aside.retain(|p| files.binary_search(p).is_err());
+        let live_files = files.len();
+        files.extend(aside);
         project_dirs.sort();
         project_dirs.dedup();
         // The configuration of a project inside the scan applies to it (its `pythonpath`), but
@@ -192,10 +206,10 @@ impl Index {
         let mut index_files = Vec::with_capacity(sources.len());
         let mut unresolved = Vec::new();
         for (file, (source, warning, names)) in sources.into_iter().enumerate() {
-            if let Some(w) = warning {
-                warnings.push(w);
+            if file < live_files {
+                warnings.extend(warning);
+                unresolved.extend(names.into_iter().map(|n| (file, n)));
             }
-            unresolved.extend(names.into_iter().map(|n| (file, n)));
             index_files.push(source);
         }
         // A project in a subfolder that nothing configures: its imports say where its root is.
@@ -230,7 +244,13 @@ impl Index {
             .iter()
             .map(|f| scope.paths.iter().any(|p| f.path.starts_with(p)))
             .collect();
-        let models = Models::resolve(&index_files, &module_map);
+        let mut models = Models::resolve(&index_files, &module_map);
+        let (live, aside_tables) = std::mem::take(&mut models.tables)
+            .into_iter()
+            .partition(|t| t.file < live_files);
+        models.tables = live;
+        models.mapped.retain(|m| m.file < live_files);
+        models.create_alls.retain(|c| c.file < live_files);
         Ok(Index {
             files: index_files,
             module_map,
@@ -239,6 +259,8 @@ impl Index {
             project_dirs,
             settings,
             reported,
+            live_files,
+            aside_tables,
         })
     }
 
@@ -261,7 +283,15 @@ impl Index {
     }
 
     pub fn skipped_files(&self) -> usize {
-        self.files.iter().filter(|f| !f.parsed).count()
+        self.files[..self.live_files]
+            .iter()
+            .filter(|f| !f.parsed)
+            .count()
+    }
+
+    /// Whether a file is in a migration folder, read aside.
+    pub fn is_aside(&self, file: FileId) -> bool {
+        file >= self.live_files
     }
 }
 

@@ -270,6 +270,20 @@ impl ModuleMap {
             .map(|n| n.name.as_str())
     }
 
+    /// Two names of `file` that Python can both run it under because a folder is both a package
+    /// and on `sys.path`: `app.models` (with `backend/` on the path) and `backend.app.models`
+    /// (`backend/` a package under another root), whether or not an import uses both today.
+    pub fn package_root_names(&self, file: FileId) -> Option<(&str, &str)> {
+        let names = &self.names[file];
+        let inner = names
+            .iter()
+            .find(|n| self.package_dirs.contains(&self.roots[n.root]))?;
+        let outer = names.iter().find(|n| {
+            n.root != inner.root && self.roots[inner.root].starts_with(&self.roots[n.root])
+        })?;
+        Some((&inner.name, &outer.name))
+    }
+
     pub fn file_at(&self, path: &Path) -> Option<FileId> {
         self.by_path.get(path).copied()
     }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{Change, Planner};
 use crate::analyze::dual_import_path::canonical_names;
+use crate::analyze::extend_existing::hidden;
 
 pub fn plan(p: &mut Planner) {
     remove_flags(p);
@@ -55,6 +56,11 @@ fn remove_flags(p: &mut Planner) {
                 continue;
             }
             let cluster = ctx.duplicates.iter().position(|c| c.contains(&id));
+            if let Some(why) = hidden(ctx, id) {
+                let message = format!("`{}` on table `{}` stays: {why}", flag.flag, def.name);
+                p.skip(*file, flag.span.0, message);
+                continue;
+            }
             let one_definition = cluster.is_none_or(|c| p.fixed_clusters.contains(&c));
             let one_name = !dual.contains(&def.file) || p.fixed_dual.contains(&def.file);
             if !one_definition || !one_name || flag.removal.is_empty() {
