@@ -34,11 +34,7 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
     }
     let mut out = Vec::new();
     let models = model_modules(ctx);
-    for (file, names) in ctx
-        .runtime
-        .dual_loaded()
-        .filter(|(f, _)| models.contains(f))
-    {
+    for (file, names) in ctx.runtime.dual_loaded() {
         let best = names
             .iter()
             .max_by_key(|(name, sites)| {
@@ -57,8 +53,27 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
             })
             .map(|(name, _)| name.clone());
         let Some(best) = best else { continue };
-        let stray = names.keys().filter(|n| **n != best).cloned().collect();
-        out.push((file, best, stray));
+        let stray: Vec<String> = names.keys().filter(|n| **n != best).cloned().collect();
+        // A package matters when a stray import through it loads a model module below it.
+        let loads_models = |name: &String| {
+            names[name].iter().any(|&(importer, site)| {
+                ctx.index.files[importer]
+                    .site_loads(site)
+                    .iter()
+                    .any(|load| {
+                        models.contains(&(load.file as FileId))
+                            && load.module.is_some_and(|m| {
+                                let loaded = map.module_name(m);
+                                loaded.len() > name.len()
+                                    && loaded.starts_with(name.as_str())
+                                    && loaded.as_bytes()[name.len()] == b'.'
+                            })
+                    })
+            })
+        };
+        if models.contains(&file) || stray.iter().any(loads_models) {
+            out.push((file, best, stray));
+        }
     }
     out.sort();
     out

@@ -491,6 +491,51 @@ mod tests {
     }
 
     #[test]
+    fn standard_library_names_only_where_python_searches_first() {
+        // app/jobs/ has no __init__.py and holds a test module: pytest puts it on sys.path,
+        // after the standard library's `email` was found, and `time` is built in.
+        let m = map(
+            &[
+                "app/jobs/test_jobs.py",
+                "app/jobs/email/message.py",
+                "app/jobs/time.py",
+                "app/jobs/schedule.py",
+                "email.py",
+                "time.py",
+            ],
+            &[""],
+        );
+        assert_eq!(names(&m, 1), ["app.jobs.email.message"]);
+        assert_eq!(names(&m, 2), ["app.jobs.time"]);
+        assert_eq!(names(&m, 3), ["schedule", "app.jobs.schedule"]);
+        // The project's own folder comes first on sys.path: its `email.py` does shadow, its
+        // `time.py` never.
+        assert_eq!(names(&m, 4), ["email"]);
+        assert!(names(&m, 5).is_empty());
+        assert_eq!(m.resolve("email.message", None), None);
+    }
+
+    #[test]
+    fn a_folder_both_package_and_root_gives_a_file_two_names() {
+        let m = map(
+            &[
+                "svc/__init__.py",
+                "svc/billing/__init__.py",
+                "svc/billing/models.py",
+                "app/models.py",
+            ],
+            &["", "svc"],
+        );
+        assert_eq!(
+            m.package_root_names(2),
+            Some(("billing.models", "svc.billing.models"))
+        );
+        assert_eq!(m.package_root_names(3), None);
+        let src = map(&["src/pkg/__init__.py", "src/pkg/models.py"], &["", "src"]);
+        assert_eq!(src.package_root_names(1), None, "src/ is no package");
+    }
+
+    #[test]
     fn invalid_identifiers_give_no_name() {
         let m = map(&["my-scripts/run.py", "app/v2.0/x.py"], &[""]);
         assert!(names(&m, 0).is_empty());

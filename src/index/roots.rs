@@ -18,7 +18,8 @@ const PROJECT_FILES: &[&str] = &["pyproject.toml", "setup.py", "setup.cfg", ".gi
 /// The folder a scan of `path` covers, the project it belongs to: from the first folder at or
 /// above it that is not a package (where Python would run it from), the nearest folder up that
 /// holds a pyproject.toml, setup.py, setup.cfg or .git, but never above the working directory
-/// when the path is inside it; without one, that first folder. The analysis is whole-program:
+/// when the path is inside it; without one, the working directory for a file in it, else that
+/// first folder. The analysis is whole-program:
 /// the paths on the command line only choose which files' findings are reported.
 pub fn scan_root(path: &Path, cwd: &Path) -> PathBuf {
     let mut start = if path.is_file() {
@@ -37,7 +38,9 @@ pub fn scan_root(path: &Path, cwd: &Path) -> PathBuf {
             return dir.to_path_buf();
         }
         if dir == cwd {
-            break;
+            // A file named inside the working directory (pre-commit's changed files) belongs
+            // to the project the tool runs in; a folder named is a project of its own.
+            return if path.is_file() { dir } else { start }.to_path_buf();
         }
     }
     start.to_path_buf()
