@@ -64,13 +64,13 @@ pub struct Args {
     #[arg(long, value_name = "PATH", requires = "verify")]
     pub python: Option<PathBuf>,
 
-    /// With --verify: stop a run of the Python side after this many seconds
+    /// With --verify: stop a run of the Python side after this many seconds (1 to 86400, a day)
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 60,
         requires = "verify",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
     pub verify_timeout: u64,
 

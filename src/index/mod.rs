@@ -192,17 +192,19 @@ impl Index {
         if let Some(progress) = &scope.progress {
             progress.start(module_map.file_count());
         }
-        let sources: Vec<(SourceFile, Option<Warning>, Vec<Box<str>>)> = (0..module_map
-            .file_count())
-            .into_par_iter()
-            .map(|file| {
-                let source = read_source(file, &module_map, &scope.cwd);
-                if let Some(progress) = &scope.progress {
-                    progress.parsed_one();
-                }
-                source
-            })
-            .collect();
+        let sources: Vec<(SourceFile, Option<Warning>, Vec<Box<str>>)> =
+            crate::python::on_parse_stack(|| {
+                (0..module_map.file_count())
+                    .into_par_iter()
+                    .map(|file| {
+                        let source = read_source(file, &module_map, &scope.cwd);
+                        if let Some(progress) = &scope.progress {
+                            progress.parsed_one();
+                        }
+                        source
+                    })
+                    .collect()
+            });
         let mut index_files = Vec::with_capacity(sources.len());
         let mut unresolved = Vec::new();
         for (file, (source, warning, names)) in sources.into_iter().enumerate() {
@@ -316,10 +318,9 @@ fn read_source(
         in_tests,
         parsed: false,
     };
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path) {
         Ok(bytes) => bytes,
-        Err(err) => {
-            let message = format!("cannot read: {}", err.to_string().to_lowercase());
+        Err(message) => {
             return (
                 file,
                 Some(Warning {
@@ -349,25 +350,31 @@ fn read_source(
     file.encoding = decoded.encoding;
     match crate::python::parse(&file.text) {
         Ok(module) => {
-            file.facts = extract::extract(module.syntax(), &file.text, in_tests);
-            let mut unresolved = Vec::new();
-            for (index, site) in file.facts.imports.iter().enumerate() {
-                map.site_loads(file_id, index, site, &mut file.loads);
-                if site.level > 0 {
-                    continue;
-                }
-                let modules = match (&site.module, site.is_from) {
-                    (Some(module), true) => std::slice::from_ref(module),
-                    _ => &[][..],
-                };
-                let names = site.names.iter().filter(|_| !site.is_from).map(|n| &n.name);
-                for module in modules.iter().chain(names) {
-                    if map.resolve_module(module, Some(file_id)).is_none() {
-                        unresolved.push(module.as_str().into());
+            // A bug in the extraction is a warning on this file, not the end of the scan.
+            let extracted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let facts = extract::extract(module.syntax(), &file.text, in_tests);
+                drop(module);
+                let mut loads = Vec::new();
+                let mut unresolved = Vec::new();
+                for (index, site) in facts.imports.iter().enumerate() {
+                    map.site_loads(file_id, index, site, &mut loads);
+                    if site.level == 0 {
+                        unresolved.extend(unresolved_modules(map, file_id, site));
                     }
                 }
-            }
-            file.loads.shrink_to_fit();
+                (facts, loads, unresolved)
+            }));
+            let Ok((facts, mut loads, unresolved)) = extracted else {
+                let warning = Warning {
+                    path: display,
+                    line: 0,
+                    message: "skipped: reading its models failed (a bug in dedupe-models: please report it with this file)".into(),
+                };
+                return (file, Some(warning), Vec::new());
+            };
+            loads.shrink_to_fit();
+            file.facts = facts;
+            file.loads = loads;
             file.parsed = true;
             (file, None, unresolved)
         }
@@ -381,4 +388,52 @@ fn read_source(
             (file, Some(warning), Vec::new())
         }
     }
+}
+
+/// The modules an absolute import names that no project file is: third-party ones, or the sign
+/// of a root nothing configures.
+fn unresolved_modules<'s>(
+    map: &'s ModuleMap,
+    file: FileId,
+    site: &'s facts::ImportSite,
+) -> impl Iterator<Item = Box<str>> + 's {
+    let modules = match (&site.module, site.is_from) {
+        (Some(module), true) => std::slice::from_ref(module),
+        _ => &[][..],
+    };
+    let names = site.names.iter().filter(|_| !site.is_from).map(|n| &n.name);
+    modules
+        .iter()
+        .chain(names)
+        .filter(move |module| map.resolve_module(module, Some(file)).is_none())
+        .map(|module| module.as_str().into())
+}
+
+/// A file's bytes, unless it cannot be read or is too large for the parser: checked before
+/// reading, so that a 4 GiB file is neither read into memory nor handed to a parser that panics
+/// on it.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot_read =
+        |err: std::io::Error| format!("cannot read: {}", err.to_string().to_lowercase());
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let len = file.metadata().map_err(cannot_read)?.len();
+    let max = crate::python::MAX_FILE_SIZE;
+    if len > max {
+        return Err(format!(
+            "skipped: the file {}",
+            crate::python::too_large(len)
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // One byte over the limit is enough to know the file grew past it since.
+    let read = file.take(max + 1).read_to_end(&mut bytes);
+    read.map_err(cannot_read)?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "skipped: the file {}",
+            crate::python::too_large(bytes.len() as u64)
+        ));
+    }
+    Ok(bytes)
 }

@@ -6,10 +6,11 @@ use crate::support::{project, run, stderr, stdout};
 
 const DB: &[u8] = b"from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n";
 const USER_A: &[u8] = b"from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n";
-const USER_B: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n";
+pub const USER_B: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n";
 const MAIN: &[u8] = b"import app.a\nimport app.b\n";
 
-fn duplicated() -> tempfile::TempDir {
+/// Two `users` classes on one base, both loaded by main.py.
+pub fn duplicated() -> tempfile::TempDir {
     project(&[
         ("app/__init__.py", b""),
         ("app/db.py", DB),

@@ -6,6 +6,7 @@ mod cli;
 mod fix;
 mod fixture_suites;
 mod fixtures;
+mod hostile_input;
 mod interactive;
 mod python;
 mod smoke;
