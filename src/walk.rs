@@ -68,7 +68,7 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
             let relative = entry.path().strip_prefix(&base).unwrap_or(entry.path());
             !SKIPPED_DIRS.contains(&name.as_ref())
                 && !entry.path().join("pyvenv.cfg").exists()
-                && !(!excluded.is_empty() && excluded.is_match(relative))
+                && (excluded.is_empty() || !excluded.is_match(relative))
         });
         for entry in builder.build() {
             let entry = match entry {
