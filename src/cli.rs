@@ -36,6 +36,11 @@ pub struct Args {
     #[arg(long)]
     pub fix: bool,
 
+    /// List every table definition found (path, table, class or `Table(...)`, base) and what
+    /// could not be understood, instead of the findings
+    #[arg(long, conflicts_with_all = ["diff", "fix", "verify"])]
+    pub show_tables: bool,
+
     /// With --fix: apply the whole plan without questions (CI, scripts)
     #[arg(long, requires = "fix")]
     pub yes: bool,
@@ -136,6 +141,8 @@ impl Args {
             }
         } else if self.diff {
             Mode::Diff
+        } else if self.show_tables {
+            Mode::ShowTables
         } else {
             Mode::Check
         };

@@ -118,6 +118,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         write_stdout(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
     }
+    if config.mode == Mode::ShowTables {
+        let (listing, warnings) = dedupe_models::show_tables(&config)?;
+        drop(line.take());
+        print_messages(&warnings, &[], &[]);
+        write_stdout(&listing)?;
+        return Ok(ExitCode::from(0));
+    }
     let report = dedupe_models::check(&config)?;
     drop(line);
     let stderr_color = config.color && std::io::IsTerminal::is_terminal(&std::io::stderr());

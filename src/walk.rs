@@ -31,6 +31,8 @@ pub struct Walked {
     /// there can define a live table again, which decides whether a band-aid flag can go.
     pub aside: Vec<PathBuf>,
     pub errors: Vec<(PathBuf, String)>,
+    /// `.rs` files, `Cargo.toml` and `diesel.toml`: the Rust front-end's input.
+    pub rust: Vec<PathBuf>,
 }
 
 const PROJECT_MARKERS: &[&str] = &[
@@ -47,6 +49,7 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
         project_dirs: Vec::new(),
         aside: Vec::new(),
         errors: Vec::new(),
+        rust: Vec::new(),
     };
     for root in paths {
         if root.is_file() {
@@ -107,6 +110,15 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
                 } else {
                     walked.files.push(path.to_path_buf());
                 }
+            } else if !in_migrations
+                && (path.extension().is_some_and(|e| e == "rs")
+                    || path.ends_with("Cargo.toml")
+                    || path.ends_with("diesel.toml"))
+            {
+                let relative = path.strip_prefix(exclude_base).unwrap_or(path);
+                if exclude.is_empty() || !exclude.is_match(relative) {
+                    walked.rust.push(path.to_path_buf());
+                }
             }
         }
     }
@@ -114,5 +126,7 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
     walked.files.dedup();
     walked.aside.sort();
     walked.aside.dedup();
+    walked.rust.sort();
+    walked.rust.dedup();
     walked
 }

@@ -102,6 +102,8 @@ pub struct Index {
     /// Tables defined in migration folders (model snapshots, per-migration bases): never
     /// findings, but a band-aid flag on a live table they define again must stay.
     pub aside_tables: Vec<models::TableDef>,
+    /// What the walk found for the Rust front-end (`crate::rust`), which indexes it apart.
+    pub rust_sources: Vec<PathBuf>,
 }
 
 impl Index {
@@ -129,6 +131,7 @@ impl Index {
         let mut files = Vec::new();
         let mut aside = Vec::new();
         let mut project_dirs = scan_roots.clone();
+        let mut rust_sources = Vec::new();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir)?;
@@ -144,6 +147,7 @@ impl Index {
             let walked = crate::walk::walk(&paths, &exclude, dir);
             files.extend(walked.files);
             aside.extend(walked.aside);
+            rust_sources.extend(walked.rust);
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
                 warnings.push(Warning {
@@ -161,6 +165,8 @@ impl Index {
         aside.retain(|p| files.binary_search(p).is_err());
         let live_files = files.len();
         files.extend(aside);
+        rust_sources.sort();
+        rust_sources.dedup();
         project_dirs.sort();
         project_dirs.dedup();
         // The configuration of a project inside the scan applies to it (its `pythonpath`), but
@@ -263,6 +269,7 @@ impl Index {
             reported,
             live_files,
             aside_tables,
+            rust_sources,
         })
     }
 

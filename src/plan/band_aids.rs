@@ -20,7 +20,8 @@ fn remove_warning_filters(p: &mut Planner) {
         && canonical_names(ctx)
             .iter()
             .all(|(f, _, _)| p.fixed_dual.contains(f));
-    for (file, source) in ctx.index.files.iter().enumerate() {
+    let live = &ctx.index.files[..ctx.index.live_files];
+    for (file, source) in live.iter().enumerate() {
         for &span in &source.facts.warning_filters {
             let change = Change::BandAid(file, span);
             if let Some(why) = p.left_out(change, file) {

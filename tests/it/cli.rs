@@ -315,3 +315,25 @@ fn a_pyproject_that_does_not_apply_to_the_scan_never_stops_it() {
         "warning: templates/service/pyproject.toml: not valid TOML (invalid key); the settings of this project are ignored\n"
     );
 }
+
+#[test]
+fn show_tables_lists_every_definition_and_its_base() {
+    let dir = duplicated();
+    let output = run(dir.path(), &["--show-tables"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "app/a.py:4:7: users  `User` (class) on `Base` (app/db.py:2)\n\
+         app/b.py:4:7: users  `User` (class) on `Base` (app/db.py:2)\n\
+         2 definitions of 1 table (5 files scanned).\n"
+    );
+    let output = run(dir.path(), &["--show-tables", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tables = json["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 2);
+    assert_eq!(tables[1]["path"], "app/b.py");
+    assert_eq!(tables[1]["kind"], "class");
+    assert_eq!(tables[1]["base"]["line"], 2);
+    let output = run(dir.path(), &["--show-tables", "--fix", "--yes"]);
+    assert_eq!(output.status.code(), Some(2));
+}
