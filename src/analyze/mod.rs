@@ -131,15 +131,6 @@ pub fn report(context: &Context) -> Report {
     findings.extend(duplicate_base::findings(context));
     findings.extend(extend_existing::findings(context));
     findings.extend(ambiguous_class_name::findings(context));
-    let reported = reported_paths(index);
-    if let Some(reported) = &reported {
-        findings.retain(|f| {
-            reported.contains(f.path.as_str())
-                || f.canonical
-                    .as_ref()
-                    .is_some_and(|c| reported.contains(c.path.as_str()))
-        });
-    }
     sort(&mut findings);
     let tables: BTreeMap<TableKey, ()> = (0..index.models.tables.len())
         .map(|t| (context.key(t), ()))
@@ -155,11 +146,6 @@ pub fn report(context: &Context) -> Report {
         warnings: index
             .warnings
             .iter()
-            .filter(|w| {
-                reported
-                    .as_ref()
-                    .is_none_or(|r| r.contains(w.path.as_str()))
-            })
             .map(|w| WarningOut {
                 path: w.path.clone(),
                 line: w.line,
@@ -169,22 +155,6 @@ pub fn report(context: &Context) -> Report {
         skipped: index.skipped_files(),
         verify: None,
     }
-}
-
-/// The paths of the files whose findings are reported, when the paths on the command line
-/// cover less than the whole project: a finding is reported where it is, or where the definition
-/// it duplicates is (a duplicate between a changed file and an unchanged one).
-fn reported_paths(index: &Index) -> Option<HashSet<&str>> {
-    if index.reported.iter().all(|&r| r) {
-        return None;
-    }
-    let paths = index.files.iter().zip(&index.reported);
-    Some(
-        paths
-            .filter(|(_, &r)| r)
-            .map(|(f, _)| f.display.as_str())
-            .collect(),
-    )
 }
 
 /// The report's order: by path, line, column, then code.

@@ -94,8 +94,6 @@ pub struct Index {
     /// Directories whose pyproject.toml / setup.cfg / ... make them projects, deepest first.
     pub project_dirs: Vec<PathBuf>,
     pub settings: Vec<(PathBuf, ProjectSettings)>,
-    /// Per file: whether its findings are reported (it is under a path on the command line).
-    pub reported: Vec<bool>,
     /// The files before this index are the project's; those from it on are in migration folders,
     /// read only for what they define on the live bases.
     pub live_files: usize,
@@ -248,10 +246,6 @@ impl Index {
             project_dirs.dedup();
         }
         project_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-        let reported = index_files
-            .iter()
-            .map(|f| scope.paths.iter().any(|p| f.path.starts_with(p)))
-            .collect();
         let mut models = Models::resolve(&index_files, &module_map);
         let (live, aside_tables) = std::mem::take(&mut models.tables)
             .into_iter()
@@ -266,7 +260,6 @@ impl Index {
             warnings,
             project_dirs,
             settings,
-            reported,
             live_files,
             aside_tables,
             rust_sources,

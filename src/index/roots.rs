@@ -11,6 +11,7 @@ use super::module_map::{FileId, ModuleMap, Root, RootKind};
 use super::stdlib;
 use crate::paths::normalize;
 use crate::pyproject::ProjectSettings;
+use crate::walk::SKIPPED_DIRS;
 
 /// Files whose folder is a project's top: where Python code is run from.
 const PROJECT_FILES: &[&str] = &["pyproject.toml", "setup.py", "setup.cfg", ".git"];
@@ -27,6 +28,16 @@ pub fn scan_root(path: &Path, cwd: &Path) -> PathBuf {
     } else {
         path
     };
+    // A path inside a virtualenv or site-packages is scanned as it is: the project above it is
+    // not the installed code's.
+    let installed = start.ancestors().any(|dir| {
+        dir.file_name()
+            .is_some_and(|n| SKIPPED_DIRS.contains(&n.to_string_lossy().as_ref()))
+            || dir.join("pyvenv.cfg").is_file()
+    });
+    if installed {
+        return start.to_path_buf();
+    }
     while start.join("__init__.py").is_file() {
         match start.parent() {
             Some(parent) => start = parent,
