@@ -1,11 +1,14 @@
 //! The fix as data: for each file, sorted and disjoint text edits, each with its reason, plus
 //! what was left alone and why. A pure function of the analysis; nothing here touches the disk.
 
+mod after;
 mod band_aids;
 mod bases;
 mod class_names;
 mod dual_paths;
 mod duplicates;
+mod exports;
+mod import_list;
 mod imports;
 mod merge;
 
@@ -201,6 +204,10 @@ pub(crate) struct Planner<'a, 'c> {
     pub removed: BTreeMap<FileId, Vec<Span>>,
     /// Module-level imports the plan adds (re-exports), as (importing file, imported file).
     pub added: Vec<(FileId, FileId)>,
+    /// Duplicated tables to leave, with why, from an earlier round's look at the whole plan.
+    pub held: BTreeMap<usize, String>,
+    /// The re-exports of duplicated tables the plan makes.
+    pub re_exports: Vec<after::ReExport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -345,6 +352,28 @@ impl<'a, 'c> Planner<'a, 'c> {
 }
 
 pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
+    // A fix that is safe alone can be unsafe with the others (and the reverse: an import that
+    // made a re-export circular may be one the plan rewrites). Plan, look at the project the plan
+    // makes, leave what would break, and plan again; each round leaves at least one table more.
+    let mut held = BTreeMap::new();
+    loop {
+        let (plan, re_exports, fixed) = plan_round(ctx, options, &held);
+        let conflicts = after::conflicts(ctx, &plan, &re_exports, &fixed);
+        let before = held.len();
+        for (cluster, why) in conflicts {
+            held.entry(cluster).or_insert(why);
+        }
+        if held.len() == before {
+            return plan;
+        }
+    }
+}
+
+fn plan_round(
+    ctx: &Context,
+    options: &PlanOptions,
+    held: &BTreeMap<usize, String>,
+) -> (Plan, Vec<after::ReExport>, BTreeSet<usize>) {
     let mut planner = Planner {
         ctx,
         options,
@@ -355,6 +384,8 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
         fixed_dual: BTreeSet::new(),
         removed: BTreeMap::new(),
         added: Vec::new(),
+        held: held.clone(),
+        re_exports: Vec::new(),
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
         planner.names.insert(file, Some(canonical));
@@ -366,6 +397,9 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     band_aids::plan(&mut planner);
     class_names::plan(&mut planner);
     imports::remove_unused(&mut planner);
+    for (&file, file_plan) in planner.plan.files.iter_mut() {
+        fill_emptied_blocks(&ctx.index.files[file].text, file_plan);
+    }
     for &file in &options.choices.frozen {
         planner.skip(file, 0, "left unchanged: you chose so in the review".into());
     }
@@ -374,7 +408,67 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     planner.plan.skipped.dedup();
     planner.plan.dropped.sort();
     planner.plan.dropped.dedup();
-    planner.plan
+    (planner.plan, planner.re_exports, planner.fixed_clusters)
+}
+
+/// A block whose every statement the plan removes (`if TYPE_CHECKING:` with its only import)
+/// would not parse: its first removal leaves `pass` instead.
+fn fill_emptied_blocks(text: &str, file_plan: &mut FilePlan) {
+    let removed: Vec<(usize, usize)> = file_plan
+        .edits
+        .iter()
+        .filter(|e| e.edit.content.is_empty())
+        .map(|e| (e.edit.start as usize, e.edit.end as usize))
+        .collect();
+    let gone = |start: usize, end: usize| removed.iter().any(|&(s, e)| s <= start && end <= e);
+    let indent_of = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+    // Lines as (start, end past the newline), skipping blank lines, comments and removed lines.
+    let code_line = |start: usize, end: usize| {
+        let line = text[start..end].trim();
+        !line.is_empty() && !line.starts_with('#') && !gone(start, end)
+    };
+    for edit in file_plan.edits.iter_mut() {
+        let (start, end) = (edit.edit.start as usize, edit.edit.end as usize);
+        if !edit.edit.content.is_empty()
+            || start == end
+            || (start > 0 && text.as_bytes()[start - 1] != b'\n')
+        {
+            continue;
+        }
+        let first_line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let indent = indent_of(&text[start..first_line_end]);
+        if indent == 0 {
+            continue;
+        }
+        // The code line above must open the block, and the code line below must leave it.
+        let mut above = None;
+        let mut at = start;
+        while at > 0 {
+            let line_start = text[..at - 1].rfind('\n').map_or(0, |i| i + 1);
+            if code_line(line_start, at) {
+                above = Some(&text[line_start..at]);
+                break;
+            }
+            at = line_start;
+        }
+        let Some(above) = above else { continue };
+        if indent_of(above) >= indent || !without_comments(above).trim_end().ends_with(':') {
+            continue;
+        }
+        let mut below_indent = 0;
+        let mut at = end;
+        while at < text.len() {
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+            if code_line(at, line_end) {
+                below_indent = indent_of(&text[at..line_end]);
+                break;
+            }
+            at = line_end;
+        }
+        if below_indent < indent {
+            edit.edit.content = format!("{}pass\n", &text[start..start + indent]);
+        }
+    }
 }
 
 /// Whether `word` occurs as a whole identifier in `text`.
