@@ -228,6 +228,7 @@ mod tests {
                     loads: Vec::new(),
                     in_tests: false,
                     parsed: true,
+                    stamp: None,
                 }
             })
             .collect::<Vec<_>>();
