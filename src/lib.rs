@@ -49,6 +49,7 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
             suppress::Fixes::new(&index, &plan).attach(&rules, &mut report);
         }
         rules.apply(&index, &mut report);
+        report.retain_under(&config.scope.paths, &config.scope.cwd);
         report
     };
     release(index);

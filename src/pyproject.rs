@@ -9,8 +9,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::paths::normalize;
 
-/// Migration folders hold per-migration bases and model snapshots, never live models: skipped
-/// unless `skip-dirs` says otherwise.
+/// Migration folders hold per-migration bases and model snapshots, never live models: their
+/// files are read aside, for what they define on the live bases, and never reported on, unless
+/// `skip-dirs` says otherwise.
 pub const MIGRATION_DIRS: &[&str] = &["migrations", "alembic", "versions", "dbmigrate"];
 
 /// Every key `[tool.dedupe-models]` takes; anything else is a mistake to name.
@@ -37,7 +38,7 @@ pub struct ProjectSettings {
     pub extend_exclude: Vec<String>,
     /// The excludes apply to files named on the command line too.
     pub force_exclude: bool,
-    /// Folder names skipped wherever they are; `None`: `MIGRATION_DIRS`.
+    /// Folder names whose files are not reported on, wherever they are; `None`: `MIGRATION_DIRS`.
     pub skip_dirs: Option<Vec<String>>,
     /// Codes (or prefixes) reported; `None`: all.
     pub select: Option<Vec<String>>,
@@ -288,7 +289,7 @@ pub struct Exclude {
     globs: GlobSet,
     /// Applies to files named on the command line too (`force-exclude`).
     pub force: bool,
-    /// Folder names never walked into (besides virtualenvs and caches).
+    /// Folder names whose files are read aside and never reported on (migrations).
     pub skip_dirs: Vec<String>,
 }
 
@@ -322,7 +323,7 @@ impl Exclude {
         }
     }
 
-    /// Whether the walk leaves out a folder of this name.
+    /// Whether files in a folder of this name are read aside, not reported on.
     pub fn skips_dir(&self, name: &str) -> bool {
         self.skip_dirs.iter().any(|d| d == name)
     }

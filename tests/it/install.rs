@@ -5,10 +5,12 @@
 //! kept under target/, so that CI recompiles only this crate; the wheel users get is built with
 //! `release` (pyproject.toml), which takes minutes on two cores.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::sample::duplicated;
-use crate::tools::{self, clean_tree, wheel_target};
+use crate::sample::{duplicated, DB, MAIN, USER_A, USER_B};
+use crate::support::project;
+use crate::tools::{self, clean_tree, git, wheel_target};
 
 fn text(output: &Output) -> String {
     format!(
@@ -79,4 +81,75 @@ fn the_wheel_installs_into_a_fresh_virtualenv_and_runs_from_there() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&rule.stdout).starts_with("# DM001 duplicate-table"));
+}
+
+/// A git project whose committed `app/a.py` defines `users`; the new `app/b.py` defines it again.
+fn project_with_a_staged_duplicate() -> tempfile::TempDir {
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("app/a.py", USER_A),
+        ("main.py", b"import app.a\n"),
+    ]);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "one user table"]);
+    std::fs::write(dir.path().join("app/b.py"), USER_B).unwrap();
+    std::fs::write(dir.path().join("main.py"), MAIN).unwrap();
+    git(dir.path(), &["add", "-A"]);
+    dir
+}
+
+/// `pre-commit try-repo` of the clean tree's hook `hook` in `project`; `home` is pre-commit's
+/// cache (where it installs the hook's virtualenv), kept outside the project.
+fn try_repo(project: &Path, home: &Path, hook: &str) -> Output {
+    let tools = tools::bin();
+    build_env(&mut Command::new(tools.join("pre-commit")))
+        .arg("try-repo")
+        .arg(clean_tree())
+        .arg(hook)
+        .arg("--color=never")
+        .env("PRE_COMMIT_HOME", home)
+        .current_dir(project)
+        .output()
+        .expect("pre-commit runs")
+}
+
+#[test]
+fn the_pre_commit_hook_fails_on_a_duplicate_of_an_unchanged_file_then_passes_after_the_fix() {
+    let dir = project_with_a_staged_duplicate();
+    let home = tempfile::tempdir().unwrap();
+    // pre-commit passes the staged files: app/b.py and main.py, not app/a.py.
+    let output = try_repo(dir.path(), home.path(), "dedupe-models");
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("dedupe-models") && printed.contains("Failed"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(
+            "app/b.py:4:7: DM001 table `users` is defined again by `User`; `User` at app/a.py:4"
+        ),
+        "{printed}"
+    );
+
+    let output = try_repo(dir.path(), home.path(), "dedupe-models-fix");
+    let printed = text(&output);
+    // A hook that changes files fails once, as every pre-commit fixer does.
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("files were modified by this hook"),
+        "{printed}"
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("app/b.py"))
+            .unwrap()
+            .contains("from app.a import User"),
+        "{printed}"
+    );
+    git(dir.path(), &["add", "-A"]);
+    let output = try_repo(dir.path(), home.path(), "dedupe-models");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("Passed"), "{}", text(&output));
 }
