@@ -63,7 +63,8 @@ fn release(index: index::Index) {
 
 /// What `--diff` prints: the unified diff, and what the plan leaves alone.
 pub struct DiffOutput {
-    pub diff: String,
+    /// The patch's bytes: each file's part in that file's own encoding and line endings.
+    pub diff: Vec<u8>,
     pub skipped: Vec<plan::Skipped>,
     pub notes: Vec<plan::Skipped>,
     pub warnings: Vec<index::Warning>,
@@ -267,7 +268,7 @@ pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<Diff
         options.merge_columns,
     ) {
         rust.rewrites().map_err(Error::Unparsable)?;
-        output.diff.push_str(&rust.diff(config.color));
+        output.diff.extend(rust.diff(config.color).into_bytes());
         output.skipped.extend(rust.plan.skipped.iter().cloned());
         output.notes.extend(rust.plan.notes.iter().cloned());
         output.warnings.extend(rust.warnings.iter().cloned());
