@@ -7,6 +7,7 @@ mod cli;
 mod fix;
 mod fixture_suites;
 mod fixtures;
+mod fuzz;
 mod hostile_input;
 mod interactive;
 mod python;
