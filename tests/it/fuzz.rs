@@ -172,7 +172,7 @@ fn mutated_projects_never_crash_hang_or_write_what_does_not_parse() {
             "{case}: --fix exited {code:?}:\n{err}"
         );
         counts[code.unwrap() as usize] += 1;
-        if (seed - first + 1) % 500 == 0 {
+        if (seed - first + 1).is_multiple_of(500) {
             eprintln!("fuzz: {} cases so far: {counts:?}", seed - first + 1);
         }
         for (path, bytes) in tree(dir) {
