@@ -10,6 +10,7 @@ mod fixtures;
 mod fuzz;
 mod hostile_input;
 mod interactive;
+mod messages;
 mod python;
 mod smoke;
 mod support;
