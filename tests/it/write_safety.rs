@@ -508,3 +508,29 @@ fn a_full_file_system_leaves_every_file_as_it_was() {
     assert_eq!(tree(&dir), before);
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
 }
+
+#[test]
+fn a_file_under_two_paths_is_never_planned_twice() {
+    let dir = duplicated();
+    // app/b_alias.py is app/b.py: Python loads it twice, the fix must write it once.
+    std::os::unix::fs::symlink("b.py", dir.path().join("app/b_alias.py")).unwrap();
+    std::fs::write(
+        dir.path().join("main.py"),
+        format!("{MAIN}from app.b_alias import User as Again\n"),
+    )
+    .unwrap();
+    let before = tree(dir.path());
+    let diff = run(dir.path(), &["--diff"]);
+    assert!(!stdout(&diff).contains("b.py"), "{}", stdout(&diff));
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    assert!(
+        stderr(&output).contains("skipped: app/b.py:5: table `users` is not fixed: app/b_alias.py is app/b.py under another name; the fix writes that file once, under its real path"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        stdout(&output),
+        "No file was changed. 2 findings remain; run dedupe-models to see them.\n"
+    );
+    assert_eq!(tree(dir.path()), before);
+}
