@@ -190,6 +190,8 @@ pub enum ArgsError {
     Refused(String),
     #[error("unknown code `{0}` in --{1}; the codes are {codes}", codes = Code::ALL.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "))]
     UnknownCode(String, &'static str),
+    #[error("cannot scan {0}: a symbolic link loop")]
+    Loop(String),
 }
 
 impl Args {
@@ -244,8 +246,14 @@ impl Args {
         };
         let mut absolute = Vec::with_capacity(paths.len());
         for path in paths {
-            if !path.exists() {
-                return Err(ArgsError::Missing(path.display().to_string()));
+            if let Err(err) = std::fs::metadata(&path) {
+                let shown = crate::paths::escape(&path.display().to_string()).into_owned();
+                #[cfg(unix)]
+                if err.raw_os_error() == Some(libc::ELOOP) {
+                    return Err(ArgsError::Loop(shown));
+                }
+                let _ = err;
+                return Err(ArgsError::Missing(shown));
             }
             absolute.push(normalize(&cwd.join(path)));
         }

@@ -161,6 +161,7 @@ pub fn report(context: &Context) -> Report {
             })
             .collect(),
         skipped: index.skipped_files(),
+        unreadable: index.unreadable_files(),
         verify: None,
     }
 }

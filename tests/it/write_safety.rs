@@ -404,3 +404,133 @@ fn the_diff_is_exactly_what_the_fix_writes_whatever_the_encoding_and_line_ending
     assert!(fixed[Path::new("latin1.py")].contains(&0xe9));
     assert!(fixed[Path::new("bom.py")].starts_with(b"\xEF\xBB\xBF"));
 }
+
+/// The README's example session, run as written (its `$ ` lines) from the top of a checkout,
+/// with `/tmp/` put elsewhere: it fixes its copy, and the checkout stays as it was.
+#[test]
+fn following_the_readme_example_never_changes_the_checkout() {
+    let readme = std::fs::read_to_string(crate::support::repo().join("README.md")).unwrap();
+    let session = readme
+        .split("### Example session")
+        .nth(1)
+        .and_then(|s| s.split("```").nth(1))
+        .expect("the README has an example session");
+    let outside = tempfile::tempdir().unwrap();
+    let script: Vec<String> = session
+        .lines()
+        .filter_map(|l| l.strip_prefix("$ "))
+        .map(|l| l.replace("/tmp/", &format!("{}/", outside.path().display())))
+        .collect();
+    // A checkout: the example's fixture, committed.
+    let checkout = tempfile::tempdir().unwrap();
+    let fixture = "codemods/duplicate-table/fixtures/user_reexport";
+    crate::support::copy_tree(
+        &crate::support::repo().join(fixture),
+        &checkout.path().join(fixture),
+    );
+    git(checkout.path(), &["init", "-q"]);
+    git(checkout.path(), &["add", "."]);
+    git(checkout.path(), &["commit", "-qm", "checkout"]);
+    let before = tree(checkout.path());
+    let bin = Path::new(env!("CARGO_BIN_EXE_dedupe-models"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script.join("\n")])
+        .current_dir(checkout.path())
+        .env("PATH", path)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&output).contains("Fixed 10 files."),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let after = tree(checkout.path());
+    let changed: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|p| before.get(*p) != after.get(*p))
+        .collect();
+    assert!(changed.is_empty(), "the checkout was changed: {changed:?}");
+}
+
+/// Unmounts the small file system when the test ends.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_file_system_leaves_every_file_as_it_was() {
+    // A 256 KiB tmpfs, which needs root (CAP_SYS_ADMIN); elsewhere the injected faults above
+    // stand in for it.
+    let mount = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(mount.path())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("a_full_file_system_leaves_every_file_as_it_was: cannot mount a tmpfs here");
+        return;
+    }
+    let _mounted = Mounted(mount.path().to_path_buf());
+    let source = duplicated();
+    let dir = mount.path().join("project");
+    crate::support::copy_tree(source.path(), &dir);
+    // Fill it up.
+    let mut filler = std::fs::File::create(mount.path().join("filler")).unwrap();
+    let block = vec![b'x'; 4096];
+    while std::io::Write::write_all(&mut filler, &block).is_ok() {}
+    drop(filler);
+    let before = tree(&dir);
+    let output = run(&dir, &["--fix", "--yes", "--allow-no-vcs"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no space left on device")
+            && stderr(&output).ends_with("; nothing was changed\n"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(tree(&dir), before);
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+#[test]
+fn a_file_under_two_paths_is_never_planned_twice() {
+    let dir = duplicated();
+    // app/b_alias.py is app/b.py: Python loads it twice, the fix must write it once.
+    std::os::unix::fs::symlink("b.py", dir.path().join("app/b_alias.py")).unwrap();
+    std::fs::write(
+        dir.path().join("main.py"),
+        format!("{MAIN}from app.b_alias import User as Again\n"),
+    )
+    .unwrap();
+    let before = tree(dir.path());
+    let diff = run(dir.path(), &["--diff"]);
+    assert!(!stdout(&diff).contains("b.py"), "{}", stdout(&diff));
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    assert!(
+        stderr(&output).contains("skipped: app/b.py:5: table `users` is not fixed: app/b_alias.py is app/b.py under another name; the fix writes that file once, under its real path"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        stdout(&output),
+        "No file was changed. 2 findings remain; run dedupe-models to see them.\n"
+    );
+    assert_eq!(tree(dir.path()), before);
+}
