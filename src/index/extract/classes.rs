@@ -2,6 +2,7 @@
 //! `__table_args__`, `__abstract__`, `__bind_key__`, `metadata`, column and relationship
 //! attributes, `@declared_attr`).
 
+use super::bases::decl_kind;
 use super::columns::{annotation_target, is_class_var, mapped_inner};
 use super::tables::table_args;
 use super::{Collector, COLUMN_CALLS, RELATIONSHIP_CALLS};
@@ -176,6 +177,17 @@ impl Collector<'_> {
                 return;
             }
             _ => {}
+        }
+        // `class Settings: Base = declarative_base()`: a base held on a class (or its instances).
+        if let Some((kind, metadata)) = decl_kind(value).filter(|_| !name.starts_with("__")) {
+            self.facts.decls.push(Decl {
+                name: format!("{}.{name}", facts.name).into(),
+                stmt: span,
+                kind,
+                metadata,
+                callee: Name::default(),
+            });
+            return;
         }
         let (mapped, inner) = annotation.map_or((false, None), |a| {
             let (mapped, inner) = mapped_inner(a);

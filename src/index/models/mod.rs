@@ -1,7 +1,9 @@
 //! Declarative bases, registries and MetaData objects, the classes mapped on them and the tables
 //! they define, resolved across files. This is where "is this class a model, on which metadata,
 //! and which table does it create?" is answered, inheritance rules included.
+
 mod bases;
+mod calls;
 mod roles;
 mod tables;
 
@@ -23,6 +25,9 @@ pub enum BaseKind {
     MetaData,
     Flask,
     SqlModel,
+    /// A declarative base built by a project function or held on a class: subclasses are mapped
+    /// on it as on any base, but it is not a statement the fix can replace by an import.
+    Built,
 }
 
 /// Something that owns a class registry and/or a MetaData.
@@ -157,6 +162,7 @@ struct Builder<'a> {
     resolver: Resolver<'a>,
     keys: HashMap<BaseKey, BaseId>,
     roles: HashMap<(FileId, usize), Role>,
+    calls: HashMap<(FileId, usize), calls::CallTarget>,
     models: Models,
 }
 
@@ -175,6 +181,7 @@ impl Models {
             resolver: Resolver { files, map },
             keys: HashMap::new(),
             roles: HashMap::new(),
+            calls: HashMap::new(),
             models: Models::default(),
         };
         for (file, source) in files.iter().enumerate() {

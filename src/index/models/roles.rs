@@ -31,7 +31,7 @@ impl Builder<'_> {
         let mut flask = false;
         let mut reflected = false;
         for base in &class.bases {
-            let resolved = self.resolver.resolve(file, base);
+            let resolved = self.resolve(file, base);
             match resolved.entity {
                 Entity::External(path) => match path.rsplit('.').next().unwrap_or(&path) {
                     "DeclarativeBase" | "DeclarativeBaseNoMeta" => declares_base = true,
@@ -40,7 +40,9 @@ impl Builder<'_> {
                     _ => {}
                 },
                 Entity::Decl(f, d) => {
-                    let kind = self.facts(f).decls[d].kind;
+                    let Some((kind, _)) = self.decl_kind(f, d) else {
+                        continue;
+                    };
                     let rest: Vec<&str> = resolved.rest.iter().map(String::as_str).collect();
                     match (kind, rest.as_slice()) {
                         (DeclKind::DeclarativeBase | DeclKind::GenerateBase, []) => {
@@ -70,7 +72,7 @@ impl Builder<'_> {
                     Role::SqlModelFields => sqlmodel = true,
                     Role::Plain | Role::InProgress => {}
                 },
-                Entity::Table(..) | Entity::Module(_) | Entity::Unknown => {}
+                Entity::Table(..) | Entity::Function(..) | Entity::Module(_) | Entity::Unknown => {}
             }
         }
         for decorator in &class.decorators {
@@ -79,8 +81,11 @@ impl Builder<'_> {
                 declares_base = true;
             } else if matches!(last, "mapped" | "mapped_as_dataclass") && decorator.contains('.') {
                 let head = &decorator[..decorator.len() - last.len() - 1];
-                if let Entity::Decl(f, d) = self.resolver.resolve(file, head).entity {
-                    if self.facts(f).decls[d].kind == DeclKind::Registry {
+                if let Entity::Decl(f, d) = self.resolve(file, head).entity {
+                    if self
+                        .decl_kind(f, d)
+                        .is_some_and(|(k, _)| k == DeclKind::Registry)
+                    {
                         parent_base = self.base_for_decl(f, d);
                     }
                 }
