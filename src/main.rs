@@ -125,11 +125,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => render::json(&report),
     };
     write_stdout(&rendered)?;
-    Ok(ExitCode::from(if report.findings.is_empty() {
-        0
-    } else {
-        1
-    }))
+    Ok(ExitCode::from(if report.fails() { 1 } else { 0 }))
 }
 
 /// Ctrl-C before a fix writes (during the interactive session, or a `--verify` run): nothing has

@@ -137,6 +137,8 @@ pub fn report(context: &Context) -> Report {
             files: index.files.len(),
             tables: tables.len(),
             findings: findings.len(),
+            not_understood: index.models.not_understood.len(),
+            unseen_model_files: index.unseen_model_files(),
         },
         findings,
         warnings: index

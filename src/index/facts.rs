@@ -22,6 +22,8 @@ pub struct FileFacts {
     /// Module-level functions whose return value may be a base (`def versioned_base(...)`).
     pub functions: Vec<FunctionFacts>,
     pub create_alls: Vec<CreateAll>,
+    /// Model-like classes and `Table(...)` calls inside functions, which the index does not read.
+    pub nested_models: Vec<NestedModel>,
     /// Module-level `warnings.filterwarnings(...)` statements that silence SQLAlchemy's
     /// duplicate-class and duplicate-table warnings: band-aids too.
     pub warning_filters: Vec<Span>,
@@ -44,6 +46,7 @@ impl FileFacts {
         self.tables.shrink_to_fit();
         self.decls.shrink_to_fit();
         self.functions.shrink_to_fit();
+        self.nested_models.shrink_to_fit();
         self.create_alls.shrink_to_fit();
         self.warning_filters.shrink_to_fit();
     }
@@ -213,6 +216,19 @@ pub struct ClassFacts {
     pub annotated_fields: Vec<Column>,
     pub mapped_typing: bool,
     pub in_tests: bool,
+    /// Its body has what only a model has: `__tablename__`, `__table__`, `table=True`, `Column` /
+    /// `mapped_column` attributes or `Mapped[...]` annotations. Such a class that the index
+    /// cannot tie to a metadata is reported as not understood.
+    pub looks_like_model: bool,
+}
+
+/// A model-like class or `Table("name", ...)` call inside a function.
+#[derive(Debug, Clone)]
+pub struct NestedModel {
+    pub offset: u32,
+    /// The class name, or the table name of a `Table(...)` call.
+    pub name: Name,
+    pub function: Name,
 }
 
 #[derive(Debug, Clone)]

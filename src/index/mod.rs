@@ -34,6 +34,9 @@ pub struct SourceFile {
     pub in_tests: bool,
     /// Set when the file could not be read, decoded or parsed; its facts are then empty.
     pub parsed: bool,
+    /// Not parsed, and it may define or import models (it mentions SQLAlchemy, a table, a
+    /// column; or it could not be read at all): what the index could not see.
+    pub hides_models: bool,
 }
 
 impl SourceFile {
@@ -146,6 +149,17 @@ impl Index {
             index_files.push(source);
         }
         let models = Models::resolve(&index_files, &module_map);
+        let mut not_understood: Vec<&models::NotUnderstood> =
+            models.not_understood.iter().collect();
+        not_understood.sort_by_key(|n| (n.file, n.offset));
+        for n in not_understood {
+            let file = &index_files[n.file];
+            warnings.push(Warning {
+                path: file.display.clone(),
+                line: file.line_col(n.offset).0,
+                message: format!("model-like `{}` not understood: {}", n.symbol, n.reason),
+            });
+        }
         Ok(Index {
             files: index_files,
             module_map,
@@ -177,6 +191,11 @@ impl Index {
     pub fn skipped_files(&self) -> usize {
         self.files.iter().filter(|f| !f.parsed).count()
     }
+
+    /// Files that could not be read or parsed and may define or import models.
+    pub fn unseen_model_files(&self) -> usize {
+        self.files.iter().filter(|f| f.hides_models).count()
+    }
 }
 
 fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Option<Warning>) {
@@ -193,6 +212,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
         loads: Vec::new(),
         in_tests,
         parsed: false,
+        hides_models: true,
     };
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -208,6 +228,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
             );
         }
     };
+    file.hides_models = may_hold_models(&bytes);
     let decoded = match decode(bytes) {
         Ok(decoded) => decoded,
         Err(message) => {
@@ -231,6 +252,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
             }
             file.loads.shrink_to_fit();
             file.parsed = true;
+            file.hides_models = false;
             (file, None)
         }
         Err(err) => {
@@ -243,4 +265,21 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
             (file, Some(warning))
         }
     }
+}
+
+/// Whether the bytes of a file the parser could not read mention what models are made of.
+fn may_hold_models(bytes: &[u8]) -> bool {
+    const MARKS: &[&[u8]] = &[
+        b"sqlalchemy",
+        b"sqlmodel",
+        b"__tablename__",
+        b"__table__",
+        b"Column(",
+        b"mapped_column(",
+        b"Table(",
+        b"declarative_base",
+    ];
+    MARKS
+        .iter()
+        .any(|mark| bytes.windows(mark.len()).any(|w| w == *mark))
 }

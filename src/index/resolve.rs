@@ -234,6 +234,7 @@ mod tests {
                     loads: Vec::new(),
                     in_tests: false,
                     parsed: true,
+                    hides_models: false,
                 }
             })
             .collect::<Vec<_>>();

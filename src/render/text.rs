@@ -53,7 +53,18 @@ pub fn text(report: &Report, color: bool) -> String {
         plural(s.files, "file"),
         plural(s.tables, "table")
     );
-    if s.findings == 0 {
+    if s.not_understood > 0 {
+        let _ = write!(
+            out,
+            "{} not understood (see the warnings), ",
+            style.paint("1;33", &plural(s.not_understood, "model-like definition"))
+        );
+    }
+    // "No findings" only about what was understood.
+    let unseen = s.not_understood > 0 || report.skipped > 0;
+    if s.findings == 0 && unseen {
+        out.push_str("no findings in what was understood");
+    } else if s.findings == 0 {
         out.push_str("no findings");
     } else {
         out.push_str(&style.paint("1", &plural(s.findings, "finding")));
@@ -61,9 +72,13 @@ pub fn text(report: &Report, color: bool) -> String {
     if report.skipped > 0 {
         let _ = write!(
             out,
-            " ({} could not be parsed)",
+            " ({} could not be parsed",
             plural(report.skipped, "file")
         );
+        if s.unseen_model_files > 0 {
+            let _ = write!(out, ", {} of them may hold models", s.unseen_model_files);
+        }
+        out.push(')');
     }
     out.push_str(".\n");
     if let Some(verify) = &report.verify {

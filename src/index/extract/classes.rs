@@ -41,6 +41,7 @@ impl Collector<'_> {
             annotated_fields: Vec::new(),
             mapped_typing: false,
             in_tests: self.in_tests,
+            looks_like_model: looks_like_model(class),
         };
         let class_index = self.facts.classes.len();
         for stmt in &class.body {
@@ -266,4 +267,38 @@ fn is_declared_attr(func: &ast::StmtFunctionDef) -> bool {
         decorator_name(&d.expression)
             .is_some_and(|n| n.split('.').any(|part| part == "declared_attr"))
     })
+}
+
+/// Whether a class body has what only a model has (`ClassFacts::looks_like_model`).
+pub(super) fn looks_like_model(class: &ast::StmtClassDef) -> bool {
+    let table_kw = class
+        .keywords()
+        .iter()
+        .any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "table") && is_true(&k.value));
+    table_kw
+        || class.body.iter().any(|stmt| {
+            let (target, value, annotation) = match stmt {
+                Stmt::Assign(assign) => match assign.targets.as_slice() {
+                    [Expr::Name(target)] => (target, Some(assign.value.as_ref()), None),
+                    _ => return false,
+                },
+                Stmt::AnnAssign(ann) => match ann.target.as_ref() {
+                    Expr::Name(target) => {
+                        (target, ann.value.as_deref(), Some(ann.annotation.as_ref()))
+                    }
+                    _ => return false,
+                },
+                _ => return false,
+            };
+            match target.id.as_str() {
+                "__tablename__" => !matches!(value, Some(Expr::NoneLiteral(_))),
+                "__table__" => true,
+                _ => {
+                    annotation.is_some_and(|a| mapped_inner(a).0)
+                        || value.is_some_and(|v| {
+                            matches!(callee_name(v), Some("Column" | "mapped_column"))
+                        })
+                }
+            }
+        })
 }

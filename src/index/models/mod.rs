@@ -4,10 +4,11 @@
 
 mod bases;
 mod calls;
+mod not_understood;
 mod roles;
 mod tables;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::facts::*;
 use super::module_map::{FileId, ModuleMap};
@@ -120,6 +121,18 @@ pub struct Models {
     pub tables: Vec<TableDef>,
     pub mapped: Vec<MappedClass>,
     pub create_alls: Vec<CreateAllSite>,
+    /// Model-like definitions that could not be tied to a metadata, in file order.
+    pub not_understood: Vec<NotUnderstood>,
+}
+
+/// A class or `Table(...)` call that looks like a model but that the index cannot tie to a
+/// metadata: a warning, and counted in the summary.
+#[derive(Debug, Clone)]
+pub struct NotUnderstood {
+    pub file: FileId,
+    pub offset: u32,
+    pub symbol: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,6 +176,8 @@ struct Builder<'a> {
     keys: HashMap<BaseKey, BaseId>,
     roles: HashMap<(FileId, usize), Role>,
     calls: HashMap<(FileId, usize), calls::CallTarget>,
+    /// Classes some other class derives from: mixins and bases, never reported as not understood.
+    parents: HashSet<(FileId, usize)>,
     models: Models,
 }
 
@@ -182,6 +197,7 @@ impl Models {
             keys: HashMap::new(),
             roles: HashMap::new(),
             calls: HashMap::new(),
+            parents: HashSet::new(),
             models: Models::default(),
         };
         for (file, source) in files.iter().enumerate() {
@@ -190,6 +206,7 @@ impl Models {
             }
         }
         builder.collect_tables();
+        builder.collect_not_understood();
         builder.models
     }
 

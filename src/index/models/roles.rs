@@ -32,6 +32,9 @@ impl Builder<'_> {
         let mut reflected = false;
         for base in &class.bases {
             let resolved = self.resolve(file, base);
+            if let Entity::Class(f, c) = resolved.entity {
+                self.parents.insert((f, c));
+            }
             match resolved.entity {
                 Entity::External(path) => match path.rsplit('.').next().unwrap_or(&path) {
                     "DeclarativeBase" | "DeclarativeBaseNoMeta" => declares_base = true,
