@@ -9,8 +9,10 @@ use crate::index::models::{BaseId, TableDef, TableId};
 use crate::report::{Code, Finding, Location};
 
 /// Definitions grouped by table identity, split into the sets that meet at run time; each set
-/// is ordered canonical first.
-pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
+/// is ordered canonical first. Second: the definitions of one table on one MetaData object that
+/// no process loads together today (the canonical of each loaded set, or the lone definition),
+/// ordered canonical first. Importing both raises `already defined`; the fix leaves them alone.
+pub fn clusters(ctx: &Context) -> (Vec<Vec<TableId>>, Vec<Vec<TableId>>) {
     let models = &ctx.index.models;
     let mut by_key: BTreeMap<TableKey, Vec<TableId>> = BTreeMap::new();
     for (id, def) in models.tables.iter().enumerate() {
@@ -19,6 +21,7 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
         }
     }
     let mut clusters = Vec::new();
+    let mut unloaded = Vec::new();
     for defs in by_key.values().filter(|d| d.len() > 1) {
         // Union the definitions that some process loads together.
         let mut parent: Vec<usize> = (0..defs.len()).collect();
@@ -43,11 +46,27 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
             let r = root(&mut parent, i);
             groups.entry(r).or_default().push(def);
         }
-        for group in groups.into_values().filter(|g| g.len() > 1) {
-            clusters.push(order(ctx, group));
+        // One definition per loaded set: the canonical of a duplicate set, or the lone one.
+        let mut heads: BTreeMap<BaseId, Vec<TableId>> = BTreeMap::new();
+        for group in groups.into_values() {
+            let head = if group.len() > 1 {
+                let ordered = order(ctx, group);
+                let head = ordered[0];
+                clusters.push(ordered);
+                head
+            } else {
+                group[0]
+            };
+            heads
+                .entry(models.tables[head].metadata)
+                .or_default()
+                .push(head);
+        }
+        for same_metadata in heads.into_values().filter(|h| h.len() > 1) {
+            unloaded.push(order(ctx, same_metadata));
         }
     }
-    clusters
+    (clusters, unloaded)
 }
 
 /// The base most tables of a database use.
@@ -208,7 +227,9 @@ pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
 
 pub fn findings(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
-    for cluster in &ctx.duplicates {
+    let loaded = ctx.duplicates.iter().map(|c| (c, true));
+    let unloaded = ctx.unloaded_duplicates.iter().map(|c| (c, false));
+    for (cluster, together) in loaded.chain(unloaded) {
         let scores: HashMap<TableId, Score> = scored(ctx, cluster)
             .into_iter()
             .map(|(t, s, _)| (t, s))
@@ -232,10 +253,16 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
             .collect();
         for &t in &cluster[1..] {
             let def = &ctx.index.models.tables[t];
-            let message = format!(
+            let mut message = format!(
                 "table `{}` is defined again by `{}`; `{}` at {} is the canonical definition",
                 def.name, def.symbol, canonical.symbol, kept
             );
+            if !together {
+                message.push_str(
+                    "; nothing loads both today, but they share one MetaData: importing both \
+                     raises `already defined for this MetaData instance` (left for you to fix)",
+                );
+            }
             let mut finding = ctx.table_finding(Code::DM001, t, def.offset, message);
             let source = &ctx.index.files[canonical.file];
             finding.canonical = Some(Location {

@@ -27,6 +27,9 @@ pub struct Context<'a> {
     pub connections: Connections,
     /// Duplicate tables: definitions of one table that meet at run time, canonical first.
     pub duplicates: Vec<Vec<TableId>>,
+    /// Definitions of one table on one MetaData that no process loads together today, canonical
+    /// first: reported as DM001, never fixed.
+    pub unloaded_duplicates: Vec<Vec<TableId>>,
     /// For each database (connected metadata group), the base most of its tables use.
     pub primary: std::collections::HashMap<BaseId, BaseId>,
 }
@@ -44,10 +47,11 @@ impl<'a> Context<'a> {
             runtime,
             connections,
             duplicates: Vec::new(),
+            unloaded_duplicates: Vec::new(),
             primary: Default::default(),
         };
         context.primary = duplicate_table::primary_bases(&context);
-        context.duplicates = duplicate_table::clusters(&context);
+        (context.duplicates, context.unloaded_duplicates) = duplicate_table::clusters(&context);
         context
     }
 

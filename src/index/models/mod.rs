@@ -178,6 +178,8 @@ struct Builder<'a> {
     calls: HashMap<(FileId, usize), calls::CallTarget>,
     /// Classes some other class derives from: mixins and bases, never reported as not understood.
     parents: HashSet<(FileId, usize)>,
+    /// Mapped classes whose `__tablename__` (own or inherited) cannot be evaluated.
+    unnamed: HashSet<(FileId, usize)>,
     models: Models,
 }
 
@@ -198,6 +200,7 @@ impl Models {
             roles: HashMap::new(),
             calls: HashMap::new(),
             parents: HashSet::new(),
+            unnamed: HashSet::new(),
             models: Models::default(),
         };
         for (file, source) in files.iter().enumerate() {

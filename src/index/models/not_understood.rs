@@ -42,11 +42,11 @@ impl Builder<'_> {
                         self.unplaced_base(file, &class.bases, 0)
                     }
                     Some(Role::Mapped { table: None, .. })
-                        if matches!(class.tablename, Some(TableName::Unknown))
-                            && class.table_attr.is_none() =>
+                        if self.unnamed.contains(&(file, index)) =>
                     {
                         Some(
-                            "its `__tablename__` is computed in a way the index cannot evaluate"
+                            "its `__tablename__` (its own or inherited) is computed in a way the \
+                             index cannot evaluate"
                                 .to_owned(),
                         )
                     }

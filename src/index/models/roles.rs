@@ -159,7 +159,10 @@ impl Builder<'_> {
                     (!flask || own_pk).then(|| value.to_string())
                 }
                 Some(TableName::Rule(rule)) => (!flask || own_pk).then(|| rule.apply(&class.name)),
-                Some(TableName::Unknown) => None,
+                Some(TableName::Unknown) => {
+                    self.unnamed.insert((file, index));
+                    None
+                }
                 None => (flask && own_pk).then(|| camel_to_snake(&class.name)),
             },
             None => {
@@ -174,7 +177,10 @@ impl Builder<'_> {
                     match inherited.tablename {
                         Some(TableName::Literal { value, .. }) => Some(value.to_string()),
                         Some(TableName::Rule(rule)) => Some(rule.apply(&class.name)),
-                        Some(TableName::Unknown) => None,
+                        Some(TableName::Unknown) => {
+                            self.unnamed.insert((file, index));
+                            None
+                        }
                         None if flask => Some(camel_to_snake(&class.name)),
                         None if sqlmodel => Some(class.name.to_lowercase().to_string()),
                         None => None,
