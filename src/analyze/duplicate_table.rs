@@ -1,4 +1,5 @@
-//! DM001 duplicate-table: two or more definitions of one table that one process loads.
+//! DM001 duplicate-table: two or more definitions of one table that one process loads, or that
+//! share one MetaData object.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,11 +9,10 @@ use crate::index::facts::Name;
 use crate::index::models::{BaseId, TableDef, TableId};
 use crate::report::{Code, Finding, Location};
 
-/// Definitions grouped by table identity, split into the sets that meet at run time; each set
-/// is ordered canonical first. Second: the definitions of one table on one MetaData object that
-/// no process loads together today (the canonical of each loaded set, or the lone definition),
-/// ordered canonical first. Importing both raises `already defined`; the fix leaves them alone.
-pub fn clusters(ctx: &Context) -> (Vec<Vec<TableId>>, Vec<Vec<TableId>>) {
+/// Definitions grouped by table identity, split into the sets that meet at run time, or share
+/// one MetaData object (importing both raises `already defined` even if nothing loads both
+/// today); each set is ordered canonical first.
+pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
     let models = &ctx.index.models;
     let mut by_key: BTreeMap<TableKey, Vec<TableId>> = BTreeMap::new();
     for (id, def) in models.tables.iter().enumerate() {
@@ -21,9 +21,7 @@ pub fn clusters(ctx: &Context) -> (Vec<Vec<TableId>>, Vec<Vec<TableId>>) {
         }
     }
     let mut clusters = Vec::new();
-    let mut unloaded = Vec::new();
     for defs in by_key.values().filter(|d| d.len() > 1) {
-        // Union the definitions that some process loads together.
         let mut parent: Vec<usize> = (0..defs.len()).collect();
         fn root(parent: &mut [usize], mut i: usize) -> usize {
             while parent[i] != i {
@@ -34,8 +32,8 @@ pub fn clusters(ctx: &Context) -> (Vec<Vec<TableId>>, Vec<Vec<TableId>>) {
         }
         for i in 0..defs.len() {
             for j in i + 1..defs.len() {
-                let (a, b) = (models.tables[defs[i]].file, models.tables[defs[j]].file);
-                if ctx.runtime.meet(&[a, b]) {
+                let (a, b) = (&models.tables[defs[i]], &models.tables[defs[j]]);
+                if a.metadata == b.metadata || ctx.runtime.meet(&[a.file, b.file]) {
                     let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
                     parent[rj] = ri;
                 }
@@ -46,27 +44,11 @@ pub fn clusters(ctx: &Context) -> (Vec<Vec<TableId>>, Vec<Vec<TableId>>) {
             let r = root(&mut parent, i);
             groups.entry(r).or_default().push(def);
         }
-        // One definition per loaded set: the canonical of a duplicate set, or the lone one.
-        let mut heads: BTreeMap<BaseId, Vec<TableId>> = BTreeMap::new();
-        for group in groups.into_values() {
-            let head = if group.len() > 1 {
-                let ordered = order(ctx, group);
-                let head = ordered[0];
-                clusters.push(ordered);
-                head
-            } else {
-                group[0]
-            };
-            heads
-                .entry(models.tables[head].metadata)
-                .or_default()
-                .push(head);
-        }
-        for same_metadata in heads.into_values().filter(|h| h.len() > 1) {
-            unloaded.push(order(ctx, same_metadata));
+        for group in groups.into_values().filter(|g| g.len() > 1) {
+            clusters.push(order(ctx, group));
         }
     }
-    (clusters, unloaded)
+    clusters
 }
 
 /// The base most tables of a database use.
@@ -227,9 +209,7 @@ pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
 
 pub fn findings(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
-    let loaded = ctx.duplicates.iter().map(|c| (c, true));
-    let unloaded = ctx.unloaded_duplicates.iter().map(|c| (c, false));
-    for (cluster, together) in loaded.chain(unloaded) {
+    for cluster in &ctx.duplicates {
         let scores: HashMap<TableId, Score> = scored(ctx, cluster)
             .into_iter()
             .map(|(t, s, _)| (t, s))
@@ -257,10 +237,10 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                 "table `{}` is defined again by `{}`; `{}` at {} is the canonical definition",
                 def.name, def.symbol, canonical.symbol, kept
             );
-            if !together {
+            if !ctx.runtime.meet(&[def.file, canonical.file]) {
                 message.push_str(
                     "; nothing loads both today, but they share one MetaData: importing both \
-                     raises `already defined for this MetaData instance` (left for you to fix)",
+                     raises `already defined for this MetaData instance`",
                 );
             }
             let mut finding = ctx.table_finding(Code::DM001, t, def.offset, message);

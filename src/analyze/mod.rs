@@ -25,11 +25,9 @@ pub struct Context<'a> {
     pub index: &'a Index,
     pub runtime: Runtime,
     pub connections: Connections,
-    /// Duplicate tables: definitions of one table that meet at run time, canonical first.
+    /// Duplicate tables: definitions of one table that meet at run time or share one MetaData,
+    /// canonical first.
     pub duplicates: Vec<Vec<TableId>>,
-    /// Definitions of one table on one MetaData that no process loads together today, canonical
-    /// first: reported as DM001, never fixed.
-    pub unloaded_duplicates: Vec<Vec<TableId>>,
     /// For each database (connected metadata group), the base most of its tables use.
     pub primary: std::collections::HashMap<BaseId, BaseId>,
 }
@@ -47,11 +45,10 @@ impl<'a> Context<'a> {
             runtime,
             connections,
             duplicates: Vec::new(),
-            unloaded_duplicates: Vec::new(),
             primary: Default::default(),
         };
         context.primary = duplicate_table::primary_bases(&context);
-        (context.duplicates, context.unloaded_duplicates) = duplicate_table::clusters(&context);
+        context.duplicates = duplicate_table::clusters(&context);
         context
     }
 

@@ -158,8 +158,11 @@ pub struct FunctionFacts {
 /// What a function returns, as far as one file can tell.
 #[derive(Debug, Clone)]
 pub enum Returned {
-    /// `return factory(...)`, or a local bound to it: the callee.
-    Call(Name),
+    /// `return factory(...)`, or a local bound to it: the callee, and its `metadata=` argument.
+    Call {
+        callee: Name,
+        metadata: Option<Name>,
+    },
     /// A class defined in the function: its first base (`class _Base(Base): ...; return _Base`).
     SubclassOf(Name),
     /// A name of the module (`return Base`).
@@ -220,6 +223,8 @@ pub struct ClassFacts {
     /// `mapped_column` attributes or `Mapped[...]` annotations. Such a class that the index
     /// cannot tie to a metadata is reported as not understood.
     pub looks_like_model: bool,
+    /// `__tablename__ = user_table.name`: the expression naming the `Table` (`user_table`).
+    pub tablename_of: Option<Name>,
 }
 
 /// A model-like class or `Table("name", ...)` call inside a function.

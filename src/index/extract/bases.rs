@@ -63,6 +63,13 @@ pub(super) fn function_returns(body: &[Stmt]) -> Option<Returned> {
     found
 }
 
+fn returned_call(call: &ast::ExprCall) -> Option<Returned> {
+    Some(Returned::Call {
+        callee: dotted(&call.func)?,
+        metadata: keyword(call, "metadata").and_then(dotted),
+    })
+}
+
 fn scan_body(body: &[Stmt], locals: &mut Vec<(Name, Returned)>, found: &mut Option<Returned>) {
     for stmt in body {
         if found.is_some() {
@@ -73,8 +80,8 @@ fn scan_body(body: &[Stmt], locals: &mut Vec<(Name, Returned)>, found: &mut Opti
                 if let ([Expr::Name(target)], Expr::Call(call)) =
                     (assign.targets.as_slice(), assign.value.as_ref())
                 {
-                    if let Some(callee) = dotted(&call.func) {
-                        locals.push((target.id.as_str().into(), Returned::Call(callee)));
+                    if let Some(returned) = returned_call(call) {
+                        locals.push((target.id.as_str().into(), returned));
                     }
                 }
             }
@@ -109,7 +116,7 @@ fn scan_body(body: &[Stmt], locals: &mut Vec<(Name, Returned)>, found: &mut Opti
             }
             Stmt::Return(ret) => {
                 *found = match ret.value.as_deref() {
-                    Some(Expr::Call(call)) => dotted(&call.func).map(Returned::Call),
+                    Some(Expr::Call(call)) => returned_call(call),
                     Some(Expr::Name(name)) => Some(
                         locals
                             .iter()

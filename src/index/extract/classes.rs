@@ -42,6 +42,7 @@ impl Collector<'_> {
             mapped_typing: false,
             in_tests: self.in_tests,
             looks_like_model: looks_like_model(class),
+            tablename_of: None,
         };
         let class_index = self.facts.classes.len();
         for stmt in &class.body {
@@ -132,6 +133,12 @@ impl Collector<'_> {
     ) {
         match name {
             "__tablename__" => {
+                // `__tablename__ = user_table.name`: the name of a `Table` bound elsewhere.
+                if let Expr::Attribute(attr) = value {
+                    if attr.attr.as_str() == "name" {
+                        facts.tablename_of = dotted(&attr.value);
+                    }
+                }
                 facts.tablename = Some(match string_literal(value) {
                     Some(value_text) => TableName::Literal {
                         value: value_text,

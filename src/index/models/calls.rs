@@ -138,7 +138,20 @@ impl Builder<'_> {
                 }
             }
             Entity::Function(f, i) => match self.facts(f).functions[i].returns.clone() {
-                Returned::Call(inner) => self.callee_target(f, &inner, true, depth + 1),
+                Returned::Call { callee, metadata } => {
+                    match self.callee_target(f, &callee, true, depth + 1) {
+                        CallTarget::Factory {
+                            kind,
+                            built,
+                            metadata: None,
+                        } => CallTarget::Factory {
+                            kind,
+                            built,
+                            metadata: metadata.map(|m| (f, m)),
+                        },
+                        other => other,
+                    }
+                }
                 Returned::Declarative { metadata } => CallTarget::Factory {
                     kind: DeclKind::DeclarativeBase,
                     built: true,

@@ -159,10 +159,13 @@ impl Builder<'_> {
                     (!flask || own_pk).then(|| value.to_string())
                 }
                 Some(TableName::Rule(rule)) => (!flask || own_pk).then(|| rule.apply(&class.name)),
-                Some(TableName::Unknown) => {
-                    self.unnamed.insert((file, index));
-                    None
-                }
+                Some(TableName::Unknown) => match self.named_after_table(file, index) {
+                    Some(table) => table,
+                    None => {
+                        self.unnamed.insert((file, index));
+                        None
+                    }
+                },
                 None => (flask && own_pk).then(|| camel_to_snake(&class.name)),
             },
             None => {
@@ -177,10 +180,13 @@ impl Builder<'_> {
                     match inherited.tablename {
                         Some(TableName::Literal { value, .. }) => Some(value.to_string()),
                         Some(TableName::Rule(rule)) => Some(rule.apply(&class.name)),
-                        Some(TableName::Unknown) => {
-                            self.unnamed.insert((file, index));
-                            None
-                        }
+                        Some(TableName::Unknown) => match self.named_after_table(file, index) {
+                            Some(table) => table,
+                            None => {
+                                self.unnamed.insert((file, index));
+                                None
+                            }
+                        },
                         None if flask => Some(camel_to_snake(&class.name)),
                         None if sqlmodel => Some(class.name.to_lowercase().to_string()),
                         None => None,
@@ -193,6 +199,19 @@ impl Builder<'_> {
             table,
             flask,
         }
+    }
+
+    /// `__tablename__ = user_table.name` names the `Table` bound as `user_table`. A class with
+    /// columns of its own defines that table a second time (hidden by `extend_existing`): its
+    /// name. One without only maps the existing table: `Some(None)`. `None`: not a known `Table`.
+    fn named_after_table(&mut self, file: FileId, index: usize) -> Option<Option<String>> {
+        let class = &self.facts(file).classes[index];
+        let expr = class.tablename_of.as_ref()?;
+        let Entity::Table(f, t) = self.resolve(file, expr).entity else {
+            return None;
+        };
+        let name = self.facts(f).tables[t].name.to_string();
+        Some((!class.columns.is_empty()).then_some(name))
     }
 
     fn is_flask(&self, base: BaseId) -> bool {
