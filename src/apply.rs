@@ -62,14 +62,59 @@ struct Pending {
 /// The checks `apply` makes before it reads anything: every rewrite parses, and git can give
 /// back every file it would touch. Cheap, so callers run it before slower checks of their own.
 pub fn preflight(index: &Index, plan: &Plan, safety: Safety) -> Result<(), ApplyError> {
+    preflight_with(index, plan, &[], safety)
+}
+
+/// `preflight` for the plan and the other front-ends' rewrites together.
+fn preflight_with(
+    index: &Index,
+    plan: &Plan,
+    rewrites: &[Rewrite],
+    safety: Safety,
+) -> Result<(), ApplyError> {
     verify(index, plan).map_err(ApplyError::Unparsable)?;
-    let files: Vec<usize> = plan.files.keys().copied().collect();
-    check_vcs(index, &files, safety)
+    let mut files: Vec<(&Path, &str)> = plan
+        .files
+        .keys()
+        .map(|&f| {
+            (
+                index.files[f].path.as_path(),
+                index.files[f].display.as_str(),
+            )
+        })
+        .collect();
+    files.extend(
+        rewrites
+            .iter()
+            .map(|r| (r.path.as_path(), r.display.as_str())),
+    );
+    check_vcs(&files, safety)
+}
+
+/// A whole file's new text planned outside the Python index (the Rust front-end's rewrites of
+/// `.rs` files and Cargo manifests: UTF-8, no BOM, kept line endings are the planner's job).
+#[derive(Debug, Clone)]
+pub struct Rewrite {
+    pub path: PathBuf,
+    pub display: String,
+    pub original: String,
+    pub new: String,
 }
 
 /// Writes the plan; returns the number of files written.
 pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyError> {
-    preflight(index, plan, safety)?;
+    apply_with(index, plan, &[], safety)
+}
+
+/// Writes the plan and the other front-ends' rewrites, all or nothing; returns the number of
+/// files written.
+pub fn apply_with(
+    index: &Index,
+    plan: &Plan,
+    rewrites: &[Rewrite],
+    safety: Safety,
+) -> Result<usize, ApplyError> {
+    preflight_with(index, plan, rewrites, safety)?;
     WRITING.store(true, Ordering::SeqCst);
     let _writing = Writing;
     let mut pending = Vec::new();
@@ -92,6 +137,24 @@ pub fn apply(index: &Index, plan: &Plan, safety: Safety) -> Result<usize, ApplyE
             target,
             original,
             new,
+            temp: None,
+        });
+    }
+    for rewrite in rewrites {
+        let original =
+            std::fs::read(&rewrite.path).map_err(|e| write_error(&rewrite.display, &e))?;
+        if original != rewrite.original.as_bytes() {
+            return Err(ApplyError::Changed {
+                path: rewrite.display.clone(),
+            });
+        }
+        let target =
+            std::fs::canonicalize(&rewrite.path).map_err(|e| write_error(&rewrite.display, &e))?;
+        pending.push(Pending {
+            display: rewrite.display.clone(),
+            target,
+            original,
+            new: rewrite.new.clone().into_bytes(),
             temp: None,
         });
     }
@@ -202,14 +265,14 @@ fn encoding_name(encoding: &FileEncoding) -> String {
 }
 
 /// The `cargo fix` convention: only touch files git can give back.
-fn check_vcs(index: &Index, files: &[usize], safety: Safety) -> Result<(), ApplyError> {
-    let Some(&first) = files.first() else {
+fn check_vcs(files: &[(&Path, &str)], safety: Safety) -> Result<(), ApplyError> {
+    let Some(&(first, first_display)) = files.first() else {
         return Ok(());
     };
     if safety.allow_no_vcs && safety.allow_dirty {
         return Ok(());
     }
-    let dir = index.files[first].path.parent().unwrap_or(Path::new("."));
+    let dir = first.parent().unwrap_or(Path::new("."));
     let top = Command::new("git")
         .args(["rev-parse", "--show-toplevel"])
         .current_dir(dir)
@@ -221,7 +284,7 @@ fn check_vcs(index: &Index, files: &[usize], safety: Safety) -> Result<(), Apply
         _ if safety.allow_no_vcs => return Ok(()),
         _ => {
             return Err(ApplyError::NoVcs {
-                path: index.files[first].display.clone(),
+                path: first_display.to_owned(),
             })
         }
     };
@@ -232,12 +295,12 @@ fn check_vcs(index: &Index, files: &[usize], safety: Safety) -> Result<(), Apply
     command
         .args(["status", "--porcelain", "--"])
         .current_dir(&top);
-    for &file in files {
-        command.arg(&index.files[file].path);
+    for (path, _) in files {
+        command.arg(path);
     }
     let output = command
         .output()
-        .map_err(|e| write_error(&index.files[first].display, &e))?;
+        .map_err(|e| write_error(first_display, &e))?;
     let dirty: Vec<String> = String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| l[3..].to_owned())

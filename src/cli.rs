@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 
 use crate::apply::Safety;
-use crate::config::{normalize, Config, Format, Mode};
+use crate::config::{Config, Format, Mode};
+use crate::index::Scope;
+use crate::paths::normalize;
 
 /// Find SQLAlchemy, SQLModel and Flask-SQLAlchemy tables that a Python codebase defines more than
 /// once, and the causes behind them: dual import paths, duplicate declarative bases, and
@@ -33,6 +35,11 @@ pub struct Args {
     /// change, review file by file, confirm once); with --yes, the whole plan without questions
     #[arg(long)]
     pub fix: bool,
+
+    /// List every table definition found (path, table, class or `Table(...)`, base) and what
+    /// could not be understood, instead of the findings
+    #[arg(long, conflicts_with_all = ["diff", "fix", "verify"])]
+    pub show_tables: bool,
 
     /// With --fix: apply the whole plan without questions (CI, scripts)
     #[arg(long, requires = "fix")]
@@ -62,13 +69,13 @@ pub struct Args {
     #[arg(long, value_name = "PATH", requires = "verify")]
     pub python: Option<PathBuf>,
 
-    /// With --verify: stop a run of the Python side after this many seconds
+    /// With --verify: stop a run of the Python side after this many seconds (1 to 86400, a day)
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 60,
         requires = "verify",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
     pub verify_timeout: u64,
 
@@ -134,6 +141,8 @@ impl Args {
             }
         } else if self.diff {
             Mode::Diff
+        } else if self.show_tables {
+            Mode::ShowTables
         } else {
             Mode::Check
         };
@@ -146,14 +155,12 @@ impl Args {
             timeout: std::time::Duration::from_secs(self.verify_timeout),
         });
         Ok(Config {
-            paths: absolute,
-            cwd,
+            scope: Scope::new(absolute, cwd),
             format,
             color,
             mode,
             plan,
             verify,
-            progress: None,
         })
     }
 }

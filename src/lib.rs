@@ -10,11 +10,14 @@ pub mod cli;
 pub mod config;
 pub mod index;
 pub mod interactive;
+pub mod paths;
 pub mod plan;
 pub mod progress;
+pub mod pyproject;
 pub mod python;
 pub mod render;
 pub mod report;
+pub mod rust;
 pub mod source;
 pub mod verify;
 pub mod walk;
@@ -22,17 +25,33 @@ pub mod walk;
 /// Scans the configured paths and returns the report; with `--verify`, with what the project's
 /// Python says about its models.
 pub fn check(config: &config::Config) -> Result<report::Report, Error> {
-    let index = index::Index::build(config)?;
+    let index = index::Index::build(&config.scope)?;
     let report = {
         let context = analyze::Context::new(&index);
         let mut report = analyze::report(&context);
         if let Some(settings) = &config.verify {
-            verify::check(&context, config, settings)?.add_to(&mut report);
+            verify::check(&context, &config.scope, settings)?.add_to(&mut report);
+        }
+        if let Some(rust) = rust::run(&index.rust_sources, &config.scope.cwd, false) {
+            rust.add_to(&mut report);
         }
         report
     };
     release(index);
     Ok(report)
+}
+
+/// `--show-tables`: every table definition the index understood, in the configured format, and
+/// the index's warnings (files it could not read, models it could not tie to a base).
+pub fn show_tables(config: &config::Config) -> Result<(String, Vec<index::Warning>), Error> {
+    let index = index::Index::build(&config.scope)?;
+    let listing = match config.format {
+        config::Format::Text => render::tables_text(&index),
+        config::Format::Json => render::tables_json(&index),
+    };
+    let warnings = index.warnings.clone();
+    release(index);
+    Ok((listing, warnings))
 }
 
 /// Frees the index on a thread of its own: freeing every file's text and facts is a sixth of the
@@ -53,7 +72,7 @@ pub struct DiffOutput {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Config(#[from] config::ConfigError),
+    Config(#[from] pyproject::ConfigError),
     #[error("{0}")]
     Unparsable(String),
     #[error(transparent)]
@@ -88,7 +107,7 @@ pub fn fix(
     let plan = |context: &analyze::Context, options: &plan::PlanOptions| {
         Ok(Some(plan::plan(context, options)))
     };
-    Ok(fix_with(config, options, safety, plan)?.expect("the whole plan is always accepted"))
+    Ok(fix_inner(config, options, safety, plan, true)?.expect("the whole plan is always accepted"))
 }
 
 /// Plans the fix and lets `choose` decide what of it to write (the interactive `--fix`: a plan
@@ -100,16 +119,57 @@ pub fn fix_with(
     safety: apply::Safety,
     choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
 ) -> Result<Option<FixOutput>, Error> {
-    let index = index::Index::build(config)?;
+    fix_inner(config, options, safety, choose, false)
+}
+
+/// `--fix`: the Python plan `choose` accepted and, with `rust_too` (`--yes`), the whole Rust
+/// plan; the interactive session does not ask about Rust changes yet, so it leaves them out and
+/// says so.
+fn fix_inner(
+    config: &config::Config,
+    options: &plan::PlanOptions,
+    safety: apply::Safety,
+    choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
+    rust_too: bool,
+) -> Result<Option<FixOutput>, Error> {
+    let index = index::Index::build(&config.scope)?;
     let context = analyze::Context::new(&index);
-    let Some(plan) = choose(&context, options)? else {
+    let Some(mut plan) = choose(&context, options)? else {
         return Ok(None);
     };
-    let applied = apply_plan(config, &index, &plan, safety)?;
-    let warnings = index.warnings.clone();
+    let rust = rust::run(
+        &index.rust_sources,
+        &config.scope.cwd,
+        options.merge_columns,
+    );
+    let mut rewrites = Vec::new();
+    let mut warnings = index.warnings.clone();
+    if let Some(rust) = &rust {
+        warnings.extend(rust.warnings.iter().cloned());
+        if rust_too {
+            rewrites = rust.rewrites().map_err(Error::Unparsable)?;
+            plan.skipped.extend(rust.plan.skipped.iter().cloned());
+            plan.notes.extend(rust.plan.notes.iter().cloned());
+        } else if !rust.plan.files.is_empty() {
+            plan.skipped.push(plan::Skipped {
+                path: ".".into(),
+                line: 0,
+                message: format!(
+                    "the interactive session does not cover Rust yet: {} Rust file{} left unchanged; see them with --diff, apply them with --fix --yes",
+                    rust.plan.files.len(),
+                    if rust.plan.files.len() == 1 { "" } else { "s" }
+                ),
+            });
+        }
+    }
+    let applied = apply_plan_with(config, &index, &plan, &rewrites, safety)?;
     drop(context);
+    let rust_sources = index.rust_sources.clone();
     release(index);
-    let after = analyze::check(&index::Index::build(config)?);
+    let mut after = analyze::check(&index::Index::build(&config.scope)?);
+    if let Some(rust) = rust::run(&rust_sources, &config.scope.cwd, false) {
+        rust.add_to(&mut after);
+    }
     Ok(Some(FixOutput {
         written: applied.written,
         skipped: plan.skipped,
@@ -135,7 +195,19 @@ pub fn apply_plan(
     plan: &plan::Plan,
     safety: apply::Safety,
 ) -> Result<Applied, Error> {
-    if plan.files.is_empty() {
+    apply_plan_with(config, index, plan, &[], safety)
+}
+
+/// `apply_plan` with the Rust front-end's rewrites written in the same all-or-nothing step.
+/// `--verify` checks the Python side only.
+fn apply_plan_with(
+    config: &config::Config,
+    index: &index::Index,
+    plan: &plan::Plan,
+    rewrites: &[apply::Rewrite],
+    safety: apply::Safety,
+) -> Result<Applied, Error> {
+    if plan.files.is_empty() && rewrites.is_empty() {
         return Ok(Applied {
             written: 0,
             verdict: None,
@@ -145,28 +217,39 @@ pub fn apply_plan(
     if let Some(settings) = &config.verify {
         // The quick refusals first: a rewrite that does not parse, files git cannot give back.
         apply::preflight(index, plan, safety)?;
-        let judged = verify::gate(config, index, plan, settings)?;
+        let judged = verify::gate(&config.scope, index, plan, settings)?;
         if !judged.worse.is_empty() {
             return Err(Error::Worse(Box::new(judged)));
         }
         verdict = Some(judged);
     }
-    let written = apply::apply(index, plan, safety)?;
+    let written = apply::apply_with(index, plan, rewrites, safety)?;
     Ok(Applied { written, verdict })
 }
 
 /// Plans the fix and renders it as a unified diff; writes nothing.
 pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
-    let index = index::Index::build(config)?;
+    let index = index::Index::build(&config.scope)?;
     let context = analyze::Context::new(&index);
     let plan = plan::plan(&context, options);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
-    let output = DiffOutput {
+    let mut output = DiffOutput {
         diff: render::unified(&index, &plan, config.color),
         skipped: plan.skipped,
         notes: plan.notes,
         warnings: index.warnings.clone(),
     };
+    if let Some(rust) = rust::run(
+        &index.rust_sources,
+        &config.scope.cwd,
+        options.merge_columns,
+    ) {
+        rust.rewrites().map_err(Error::Unparsable)?;
+        output.diff.push_str(&rust.diff(config.color));
+        output.skipped.extend(rust.plan.skipped.iter().cloned());
+        output.notes.extend(rust.plan.notes.iter().cloned());
+        output.warnings.extend(rust.warnings.iter().cloned());
+    }
     release(index);
     Ok(output)
 }

@@ -46,8 +46,12 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut config = args.into_config()?;
     let progress = Arc::new(Progress::default());
     // Cleared (dropped) before anything is printed.
-    let mut line = progress::shown(config.format, std::io::stderr().is_terminal()).then(|| {
-        config.progress = Some(progress.clone());
+    let mut line = progress::shown(
+        config.format == Format::Text,
+        std::io::stderr().is_terminal(),
+    )
+    .then(|| {
+        config.scope.progress = Some(progress.clone());
         ProgressLine::start(progress, std::io::stderr(), progress::DELAY)
     });
     // Ctrl-C: a fix is all or nothing, so `apply` finishes what it started; and a `--verify`
@@ -113,6 +117,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         print_messages(&output.warnings, &output.skipped, &output.notes);
         write_stdout(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
+    }
+    if config.mode == Mode::ShowTables {
+        let (listing, warnings) = dedupe_models::show_tables(&config)?;
+        drop(line.take());
+        print_messages(&warnings, &[], &[]);
+        write_stdout(&listing)?;
+        return Ok(ExitCode::from(0));
     }
     let report = dedupe_models::check(&config)?;
     drop(line);

@@ -9,8 +9,6 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::config::Format;
-
 /// A run that ends sooner shows nothing.
 pub const DELAY: Duration = Duration::from_secs(1);
 const REDRAW: Duration = Duration::from_millis(100);
@@ -44,8 +42,8 @@ impl Progress {
 
 /// Whether a run shows the progress line: standard error is a terminal and the report is text.
 /// JSON is for programs, and off a terminal the line would only litter logs.
-pub fn shown(format: Format, stderr_is_terminal: bool) -> bool {
-    format == Format::Text && stderr_is_terminal
+pub fn shown(text_report: bool, stderr_is_terminal: bool) -> bool {
+    text_report && stderr_is_terminal
 }
 
 /// The progress line while it is alive; dropping it stops the drawing and clears the line.
@@ -119,10 +117,10 @@ mod tests {
 
     #[test]
     fn only_text_reports_on_a_terminal_show_progress() {
-        assert!(shown(Format::Text, true));
-        assert!(!shown(Format::Text, false));
-        assert!(!shown(Format::Json, true));
-        assert!(!shown(Format::Json, false));
+        assert!(shown(true, true));
+        assert!(!shown(true, false));
+        assert!(!shown(false, true));
+        assert!(!shown(false, false));
     }
 
     #[test]

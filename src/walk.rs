@@ -25,6 +25,8 @@ pub struct Walked {
     /// Directories that hold project configuration (pyproject.toml, setup.cfg, ...): import roots.
     pub project_dirs: Vec<PathBuf>,
     pub errors: Vec<(PathBuf, String)>,
+    /// `.rs` files, `Cargo.toml` and `diesel.toml`: the Rust front-end's input.
+    pub rust: Vec<PathBuf>,
 }
 
 const PROJECT_MARKERS: &[&str] = &[
@@ -40,6 +42,7 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
         files: Vec::new(),
         project_dirs: Vec::new(),
         errors: Vec::new(),
+        rust: Vec::new(),
     };
     for root in paths {
         if root.is_file() {
@@ -86,10 +89,20 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
                     continue;
                 }
                 walked.files.push(path.to_path_buf());
+            } else if path.extension().is_some_and(|e| e == "rs")
+                || path.ends_with("Cargo.toml")
+                || path.ends_with("diesel.toml")
+            {
+                let relative = path.strip_prefix(exclude_base).unwrap_or(path);
+                if exclude.is_empty() || !exclude.is_match(relative) {
+                    walked.rust.push(path.to_path_buf());
+                }
             }
         }
     }
     walked.files.sort();
     walked.files.dedup();
+    walked.rust.sort();
+    walked.rust.dedup();
     walked
 }

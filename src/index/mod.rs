@@ -10,11 +10,13 @@ pub mod resolve;
 pub mod table_name;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::config::{display_path, normalize, project_root, Config, ConfigError, ProjectSettings};
+use crate::paths::{display_path, normalize, project_root};
+use crate::progress::Progress;
+use crate::pyproject::{ConfigError, ProjectSettings};
 use crate::source::{decode, FileEncoding, LineIndex};
 use facts::FileFacts;
 use models::Models;
@@ -63,6 +65,28 @@ pub struct Warning {
     pub message: String,
 }
 
+/// What one run indexes: the index's settings.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Absolute paths to scan.
+    pub paths: Vec<PathBuf>,
+    /// Paths in the report are relative to this directory.
+    pub cwd: PathBuf,
+    /// Counts the files parsed, for the binary's progress line.
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl Scope {
+    /// A scan of `paths` (absolute), shown relative to `cwd`, without a progress line.
+    pub fn new(paths: Vec<PathBuf>, cwd: PathBuf) -> Scope {
+        Scope {
+            paths,
+            cwd,
+            progress: None,
+        }
+    }
+}
+
 pub struct Index {
     pub files: Vec<SourceFile>,
     pub module_map: ModuleMap,
@@ -71,11 +95,13 @@ pub struct Index {
     /// Directories whose pyproject.toml / setup.cfg / ... make them projects, deepest first.
     pub project_dirs: Vec<PathBuf>,
     pub settings: Vec<(PathBuf, ProjectSettings)>,
+    /// What the walk found for the Rust front-end (`crate::rust`), which indexes it apart.
+    pub rust_sources: Vec<PathBuf>,
 }
 
 impl Index {
-    pub fn build(config: &Config) -> Result<Index, ConfigError> {
-        let mut project_dirs: Vec<PathBuf> = config.paths.iter().map(|p| project_root(p)).collect();
+    pub fn build(scope: &Scope) -> Result<Index, ConfigError> {
+        let mut project_dirs: Vec<PathBuf> = scope.paths.iter().map(|p| project_root(p)).collect();
         project_dirs.sort();
         project_dirs.dedup();
         // Settings of the projects named on the command line decide what is excluded.
@@ -84,10 +110,11 @@ impl Index {
             settings.push((dir.clone(), ProjectSettings::load(dir)?));
         }
         let mut files = Vec::new();
+        let mut rust_sources = Vec::new();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir)?;
-            let paths: Vec<PathBuf> = config
+            let paths: Vec<PathBuf> = scope
                 .paths
                 .iter()
                 .filter(|p| p.starts_with(dir))
@@ -95,10 +122,11 @@ impl Index {
                 .collect();
             let walked = crate::walk::walk(&paths, &exclude, dir);
             files.extend(walked.files);
+            rust_sources.extend(walked.rust);
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
                 warnings.push(Warning {
-                    path: display_path(&path, &config.cwd),
+                    path: display_path(&path, &scope.cwd),
                     line: 0,
                     message,
                 });
@@ -106,6 +134,8 @@ impl Index {
         }
         files.sort();
         files.dedup();
+        rust_sources.sort();
+        rust_sources.dedup();
         project_dirs.sort();
         project_dirs.dedup();
         for dir in &project_dirs {
@@ -128,19 +158,21 @@ impl Index {
         // The module map needs only the paths: built first, it resolves each file's imports
         // while the file's facts are fresh.
         let module_map = ModuleMap::new(files, roots);
-        if let Some(progress) = &config.progress {
+        if let Some(progress) = &scope.progress {
             progress.start(module_map.file_count());
         }
-        let sources: Vec<(SourceFile, Option<Warning>)> = (0..module_map.file_count())
-            .into_par_iter()
-            .map(|file| {
-                let source = read_source(file, &module_map, &config.cwd);
-                if let Some(progress) = &config.progress {
-                    progress.parsed_one();
-                }
-                source
-            })
-            .collect();
+        let sources: Vec<(SourceFile, Option<Warning>)> = crate::python::on_parse_stack(|| {
+            (0..module_map.file_count())
+                .into_par_iter()
+                .map(|file| {
+                    let source = read_source(file, &module_map, &scope.cwd);
+                    if let Some(progress) = &scope.progress {
+                        progress.parsed_one();
+                    }
+                    source
+                })
+                .collect()
+        });
         let mut index_files = Vec::with_capacity(sources.len());
         for (source, warning) in sources {
             if let Some(w) = warning {
@@ -167,6 +199,7 @@ impl Index {
             warnings,
             project_dirs,
             settings,
+            rust_sources,
         })
     }
 
@@ -214,10 +247,9 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
         parsed: false,
         hides_models: true,
     };
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path) {
         Ok(bytes) => bytes,
-        Err(err) => {
-            let message = format!("cannot read: {}", err.to_string().to_lowercase());
+        Err(message) => {
             return (
                 file,
                 Some(Warning {
@@ -246,11 +278,27 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
     file.encoding = decoded.encoding;
     match crate::python::parse(&file.text) {
         Ok(module) => {
-            file.facts = extract::extract(module.syntax(), &file.text, in_tests);
-            for (index, site) in file.facts.imports.iter().enumerate() {
-                map.site_loads(file_id, index, site, &mut file.loads);
-            }
-            file.loads.shrink_to_fit();
+            // A bug in the extraction is a warning on this file, not the end of the scan.
+            let extracted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let facts = extract::extract(module.syntax(), &file.text, in_tests);
+                drop(module);
+                let mut loads = Vec::new();
+                for (index, site) in facts.imports.iter().enumerate() {
+                    map.site_loads(file_id, index, site, &mut loads);
+                }
+                (facts, loads)
+            }));
+            let Ok((facts, mut loads)) = extracted else {
+                let warning = Warning {
+                    path: display,
+                    line: 0,
+                    message: "skipped: reading its models failed (a bug in dedupe-models: please report it with this file)".into(),
+                };
+                return (file, Some(warning));
+            };
+            loads.shrink_to_fit();
+            file.facts = facts;
+            file.loads = loads;
             file.parsed = true;
             file.hides_models = false;
             (file, None)
@@ -282,4 +330,33 @@ fn may_hold_models(bytes: &[u8]) -> bool {
     MARKS
         .iter()
         .any(|mark| bytes.windows(mark.len()).any(|w| w == *mark))
+}
+
+/// A file's bytes, unless it cannot be read or is too large for the parser: checked before
+/// reading, so that a 4 GiB file is neither read into memory nor handed to a parser that panics
+/// on it.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot_read =
+        |err: std::io::Error| format!("cannot read: {}", err.to_string().to_lowercase());
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let len = file.metadata().map_err(cannot_read)?.len();
+    let max = crate::python::MAX_FILE_SIZE;
+    if len > max {
+        return Err(format!(
+            "skipped: the file {}",
+            crate::python::too_large(len)
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // One byte over the limit is enough to know the file grew past it since.
+    let read = file.take(max + 1).read_to_end(&mut bytes);
+    read.map_err(cannot_read)?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "skipped: the file {}",
+            crate::python::too_large(bytes.len() as u64)
+        ));
+    }
+    Ok(bytes)
 }

@@ -163,6 +163,10 @@ pub fn apply_edits(text: &str, edits: &[PlannedEdit]) -> String {
 
 /// Every rewritten file must still parse; the first that does not is named in the error.
 pub fn verify(index: &crate::index::Index, plan: &Plan) -> Result<(), String> {
+    crate::python::on_parse_stack(|| verify_each(index, plan))
+}
+
+fn verify_each(index: &crate::index::Index, plan: &Plan) -> Result<(), String> {
     for (&file, file_plan) in &plan.files {
         let source = &index.files[file];
         let new = apply_edits(&source.text, &file_plan.edits);

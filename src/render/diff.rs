@@ -17,14 +17,16 @@ pub fn unified(index: &Index, plan: &Plan, color: bool) -> String {
 pub fn file_diff(index: &Index, file: FileId, file_plan: &FilePlan, color: bool) -> String {
     let source = &index.files[file];
     let new = apply_edits(&source.text, &file_plan.edits);
-    let diff = similar::TextDiff::from_lines(source.text.as_str(), new.as_str());
+    text_diff(&source.display, &source.text, &new, color)
+}
+
+/// The diff of one file's text, old to new.
+pub fn text_diff(display: &str, old: &str, new: &str, color: bool) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
     let patch = diff
         .unified_diff()
         .context_radius(3)
-        .header(
-            &format!("a/{}", source.display),
-            &format!("b/{}", source.display),
-        )
+        .header(&format!("a/{display}"), &format!("b/{display}"))
         .to_string();
     if !color {
         return patch;

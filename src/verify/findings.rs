@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use super::probe::{Category, Imported, Outcome, PyError};
 use super::request::Selection;
 use crate::analyze::Context;
-use crate::config::display_path;
 use crate::index::facts::Binding;
 use crate::index::module_map::FileId;
 use crate::index::Warning;
+use crate::paths::display_path;
 use crate::report::{Code, Finding, TableRef};
 
 /// A place in the project to report at.

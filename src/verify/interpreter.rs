@@ -45,7 +45,7 @@ pub fn find(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, VerifyErro
     let top = start
         .ancestors()
         .find(|d| d.join(".git").exists())
-        .map_or_else(|| crate::config::project_root(start), Path::to_path_buf);
+        .map_or_else(|| crate::paths::project_root(start), Path::to_path_buf);
     for dir in start.ancestors() {
         if let Some(python) = VENV_DIRS.iter().find_map(|v| in_venv(&dir.join(v))) {
             return Ok(python);

@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::analyze::Context;
-use crate::config::{display_path, project_root, Config, ConfigError};
-use crate::index::{Index, Warning};
+use crate::index::{Index, Scope, Warning};
+use crate::paths::{display_path, project_root};
 use crate::plan::Plan;
+use crate::pyproject::ConfigError;
 use crate::report::{
     Finding, LeftOutFile, Report, VerifiedMetadata, VerifiedModule, VerifyReport, WarningOut,
 };
@@ -86,30 +87,30 @@ impl Verified {
 }
 
 /// The interpreter for a run.
-fn interpreter(config: &Config, settings: &Settings) -> Result<Interpreter, VerifyError> {
-    let start = config.paths.first().map_or(config.cwd.as_path(), |p| p);
+fn interpreter(scope: &Scope, settings: &Settings) -> Result<Interpreter, VerifyError> {
+    let start = scope.paths.first().map_or(scope.cwd.as_path(), |p| p);
     let path = interpreter::find(settings.python.as_deref(), start)?;
-    let shown = display_path(&path, &config.cwd);
+    let shown = display_path(&path, &scope.cwd);
     Ok(Interpreter { path, shown })
 }
 
 /// Where the probe runs: the project directory, as the app would.
-fn probe_cwd(config: &Config) -> PathBuf {
-    project_root(config.paths.first().unwrap_or(&config.cwd))
+fn probe_cwd(scope: &Scope) -> PathBuf {
+    project_root(scope.paths.first().unwrap_or(&scope.cwd))
 }
 
 /// `--verify` on the project as it is.
-pub fn check(ctx: &Context, config: &Config, settings: &Settings) -> Result<Verified, VerifyError> {
-    let python = interpreter(config, settings)?;
+pub fn check(ctx: &Context, scope: &Scope, settings: &Settings) -> Result<Verified, VerifyError> {
+    let python = interpreter(scope, settings)?;
     let selection = request::select(ctx);
     let outcome = probe::run(
         &python,
         &selection.request,
-        &probe_cwd(config),
+        &probe_cwd(scope),
         settings.timeout,
     )?;
     let (findings, warnings) =
-        findings::collect(ctx, &config.cwd, &python.shown, &selection, &outcome);
+        findings::collect(ctx, &scope.cwd, &python.shown, &selection, &outcome);
     let index = ctx.index;
     let report = VerifyReport {
         python: python.shown,
@@ -227,15 +228,15 @@ impl Verdict {
 /// the fix may be applied when `Verdict::worse` is empty. Columns in `plan.dropped` may go.
 /// Both runs use the copy, so that they see the same paths; the project itself is not touched.
 pub fn gate(
-    config: &Config,
+    scope: &Scope,
     index: &Index,
     plan: &Plan,
     settings: &Settings,
 ) -> Result<Verdict, VerifyError> {
-    let python = interpreter(config, settings)?;
-    let scratch = scratch::Scratch::new(config)?;
-    let copy = scratch.config(config);
-    let cwd = scratch.map(&probe_cwd(config));
+    let python = interpreter(scope, settings)?;
+    let scratch = scratch::Scratch::new(scope)?;
+    let copy = scratch.scope(scope);
+    let cwd = scratch.map(&probe_cwd(scope));
     let run = |also: &[probe::Wanted]| observe(&copy, &python, &cwd, settings, also);
     let (before, _, imported) = run(&[])?;
     scratch.write(index, plan)?;
@@ -258,13 +259,13 @@ pub fn gate(
 /// Scans a tree and runs the probe on it, importing also the files of `also` that the scan
 /// does not select; returns the files imported, each under its first name.
 fn observe(
-    config: &Config,
+    scope: &Scope,
     python: &Interpreter,
     cwd: &Path,
     settings: &Settings,
     also: &[probe::Wanted],
 ) -> Result<(gate::Observed, probe::Outcome, Vec<probe::Wanted>), VerifyError> {
-    let index = Index::build(config)?;
+    let index = Index::build(scope)?;
     let ctx = Context::new(&index);
     let mut selection = request::select(&ctx);
     for wanted in also {
@@ -277,7 +278,7 @@ fn observe(
         }
     }
     let outcome = probe::run(python, &selection.request, cwd, settings.timeout)?;
-    let mut places = findings::Places::new(&ctx, &config.cwd);
+    let mut places = findings::Places::new(&ctx, &scope.cwd);
     let observed =
         gate::Observed::new(&outcome, &mut |error, doing| match places.of(error, None) {
             Some(spot) => format!(

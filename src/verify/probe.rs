@@ -3,6 +3,8 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +16,9 @@ use super::VerifyError;
 const SCRIPT: &str = include_str!("probe.py");
 /// What the probe writes on stderr before each step, so that a timeout can say where it hung.
 const PROGRESS: &str = "dedupe-models-probe: ";
+/// The least time the probe gets to start the interpreter and import SQLAlchemy, before the
+/// timeout for the project's own imports starts.
+const STARTUP: Duration = Duration::from_secs(60);
 
 /// What the probe is asked to import.
 #[derive(Debug, Clone, Serialize)]
@@ -166,12 +171,23 @@ pub fn run(
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(&input);
     }
-    let stdout = reader(child.stdout.take());
-    let stderr = reader(child.stderr.take());
-    let deadline = Instant::now() + timeout;
+    let stdout = reader(child.stdout.take(), None);
+    let importing = Arc::new(AtomicBool::new(false));
+    let stderr = reader(child.stderr.take(), Some(importing.clone()));
+    // The timeout is for the project's code; the interpreter and SQLAlchemy get their own
+    // allowance, so that a slow start (a fresh virtualenv, a loaded machine) is not blamed on
+    // the project's modules, and a timeout names the module the probe was importing.
+    let mut allowed = timeout.max(STARTUP);
+    let mut deadline = Instant::now() + allowed;
+    let mut started = false;
     let timed_out = loop {
         if exited(&mut child) {
             break false;
+        }
+        if !started && importing.load(Ordering::SeqCst) {
+            started = true;
+            allowed = timeout;
+            deadline = Instant::now() + timeout;
         }
         if Instant::now() >= deadline {
             break true;
@@ -192,7 +208,7 @@ pub fn run(
         .to_owned();
     if timed_out {
         return Err(VerifyError::Timeout {
-            seconds: timeout.as_secs(),
+            seconds: allowed.as_secs(),
             doing,
         });
     }
@@ -220,11 +236,35 @@ pub fn run(
     }
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+/// Reads a pipe to its end; with `progress`, sets it once the probe reports its first step.
+fn reader<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    progress: Option<Arc<AtomicBool>>,
+) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut out = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut out);
+        let Some(mut pipe) = pipe else {
+            return out;
+        };
+        let mut chunk = [0u8; 8192];
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => out.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+            if let Some(flag) = &progress {
+                // The new bytes, and enough before them for a line split across two reads.
+                let from = out.len().saturating_sub(chunk.len() + PROGRESS.len());
+                if !flag.load(Ordering::Relaxed)
+                    && out[from..]
+                        .windows(PROGRESS.len())
+                        .any(|w| w == PROGRESS.as_bytes())
+                {
+                    flag.store(true, Ordering::SeqCst);
+                }
+            }
         }
         out
     })

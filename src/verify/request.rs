@@ -114,13 +114,15 @@ pub fn select(ctx: &Context) -> Selection {
 /// top level (`Base.metadata.create_all(engine)`, `main()`, `app.run()`). An `if __name__ ==
 /// "__main__":` block does not count: it does not run on import.
 fn runs_at_import(text: &str) -> bool {
-    let Ok(module) = crate::python::parse(text) else {
-        return true;
-    };
-    module.syntax().body.iter().any(|stmt| match stmt {
-        Stmt::Expr(expr) => matches!(*expr.value, Expr::Call(_) | Expr::Await(_)),
-        Stmt::For(_) | Stmt::While(_) | Stmt::With(_) => true,
-        _ => false,
+    crate::python::on_parse_stack(|| {
+        let Ok(module) = crate::python::parse(text) else {
+            return true;
+        };
+        module.syntax().body.iter().any(|stmt| match stmt {
+            Stmt::Expr(expr) => matches!(*expr.value, Expr::Call(_) | Expr::Await(_)),
+            Stmt::For(_) | Stmt::While(_) | Stmt::With(_) => true,
+            _ => false,
+        })
     })
 }
 

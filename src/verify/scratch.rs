@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::live::ListedDir;
 use super::VerifyError;
-use crate::config::{project_root, Config};
-use crate::index::Index;
+use crate::index::{Index, Scope};
+use crate::paths::project_root;
 use crate::plan::Plan;
 
 pub struct Scratch {
@@ -19,9 +19,9 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Copies the directory holding every project the configuration scans.
-    pub fn new(config: &Config) -> Result<Scratch, VerifyError> {
-        let base = common_ancestor(config.paths.iter().map(|p| project_root(p)));
+    /// Copies the directory holding every project the scope scans.
+    pub fn new(scope: &Scope) -> Result<Scratch, VerifyError> {
+        let base = common_ancestor(scope.paths.iter().map(|p| project_root(p)));
         if base.parent().is_none() {
             return Err(VerifyError::Copy {
                 path: base.display().to_string(),
@@ -59,20 +59,15 @@ impl Scratch {
         }
     }
 
-    /// The configuration that scans the copy as `config` scans the project.
-    pub fn config(&self, config: &Config) -> Config {
-        let cwd = if config.cwd.starts_with(&self.base) {
-            self.map(&config.cwd)
+    /// The scope that scans the copy as `scope` scans the project.
+    pub fn scope(&self, scope: &Scope) -> Scope {
+        let cwd = if scope.cwd.starts_with(&self.base) {
+            self.map(&scope.cwd)
         } else {
             self.root.clone()
         };
-        Config {
-            paths: config.paths.iter().map(|p| self.map(p)).collect(),
-            cwd,
-            // The progress line counts the project's files, not the copy's.
-            progress: None,
-            ..config.clone()
-        }
+        // The progress line counts the project's files, not the copy's.
+        Scope::new(scope.paths.iter().map(|p| self.map(p)).collect(), cwd)
     }
 
     /// Writes the plan's new contents over the copy's files.
@@ -183,17 +178,8 @@ fn link(path: &Path, target: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn config(path: PathBuf, cwd: &Path) -> Config {
-        Config {
-            paths: vec![path],
-            cwd: cwd.to_path_buf(),
-            format: crate::config::Format::Text,
-            color: false,
-            mode: crate::config::Mode::Check,
-            plan: Default::default(),
-            verify: None,
-            progress: None,
-        }
+    fn scope(path: PathBuf, cwd: &Path) -> Scope {
+        Scope::new(vec![path], cwd.to_path_buf())
     }
 
     #[test]
@@ -214,8 +200,8 @@ mod tests {
             std::fs::write(path, content).unwrap();
         }
         std::os::unix::fs::symlink("app", project.join("alias")).unwrap();
-        let config = config(project.join("app"), &project);
-        let scratch = Scratch::new(&config).unwrap();
+        let scope = scope(project.join("app"), &project);
+        let scratch = Scratch::new(&scope).unwrap();
         let copy = scratch.map(&project);
         assert_eq!(copy.file_name(), project.file_name());
         assert_eq!(
@@ -236,7 +222,7 @@ mod tests {
             scratch.map(Path::new("/elsewhere/x.py")),
             Path::new("/elsewhere/x.py")
         );
-        let moved = scratch.config(&config);
+        let moved = scratch.scope(&scope);
         assert_eq!(moved.paths, [copy.join("app")]);
         assert_eq!(moved.cwd, copy);
         drop(scratch);
@@ -258,8 +244,8 @@ mod tests {
             project.join("app/out.py"),
         )
         .unwrap();
-        let config = config(project.clone(), &project);
-        let index = Index::build(&config).unwrap();
+        let scope = scope(project.clone(), &project);
+        let index = Index::build(&scope).unwrap();
         let mut plan = Plan::default();
         for name in ["app/linked.py", "app/out.py"] {
             let file = index.files.iter().position(|f| f.display == name).unwrap();
@@ -275,7 +261,7 @@ mod tests {
             });
             plan.files.insert(file, file_plan);
         }
-        let scratch = Scratch::new(&config).unwrap();
+        let scratch = Scratch::new(&scope).unwrap();
         scratch.write(&index, &plan).unwrap();
         let read = |p: &Path| std::fs::read_to_string(p).unwrap();
         let changed = original.replace("x = 1", "x = 2");

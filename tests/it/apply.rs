@@ -54,7 +54,7 @@ fn fix_rewrites_and_a_second_run_has_nothing_left() {
 #[test]
 fn a_file_changed_after_planning_aborts_everything() {
     let dir = duplicated();
-    let index = Index::build(&config(dir.path())).unwrap();
+    let index = Index::build(&config(dir.path()).scope).unwrap();
     let plan = dedupe_models::plan::plan(&Context::new(&index), &Default::default());
     assert_eq!(plan.files.len(), 2);
     std::fs::write(
@@ -75,7 +75,7 @@ fn a_file_changed_after_planning_aborts_everything() {
 #[test]
 fn an_unwritable_directory_leaves_every_file_as_it_was() {
     let dir = duplicated();
-    let index = Index::build(&config(dir.path())).unwrap();
+    let index = Index::build(&config(dir.path()).scope).unwrap();
     let plan = dedupe_models::plan::plan(&Context::new(&index), &Default::default());
     let before = tree(dir.path());
     // Root ignores permission bits; an immutable directory refuses even root.
@@ -104,7 +104,7 @@ fn an_unwritable_directory_leaves_every_file_as_it_was() {
 #[test]
 fn a_rewrite_that_does_not_parse_aborts_everything() {
     let dir = duplicated();
-    let index = Index::build(&config(dir.path())).unwrap();
+    let index = Index::build(&config(dir.path()).scope).unwrap();
     let mut plan = dedupe_models::plan::plan(&Context::new(&index), &Default::default());
     let main = index
         .files

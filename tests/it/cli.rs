@@ -6,10 +6,11 @@ use crate::support::{project, run, stderr, stdout};
 
 const DB: &[u8] = b"from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n";
 const USER_A: &[u8] = b"from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n";
-const USER_B: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n";
+pub const USER_B: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n";
 const MAIN: &[u8] = b"import app.a\nimport app.b\n";
 
-fn duplicated() -> tempfile::TempDir {
+/// Two `users` classes on one base, both loaded by main.py.
+pub fn duplicated() -> tempfile::TempDir {
     project(&[
         ("app/__init__.py", b""),
         ("app/db.py", DB),
@@ -254,4 +255,26 @@ fn every_conftest_loads_although_all_are_named_conftest() {
         "one test process loads both:\n{}",
         stdout(&output)
     );
+}
+
+#[test]
+fn show_tables_lists_every_definition_and_its_base() {
+    let dir = duplicated();
+    let output = run(dir.path(), &["--show-tables"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "app/a.py:4:7: users  `User` (class) on `Base` (app/db.py:2)\n\
+         app/b.py:4:7: users  `User` (class) on `Base` (app/db.py:2)\n\
+         2 definitions of 1 table (5 files scanned).\n"
+    );
+    let output = run(dir.path(), &["--show-tables", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tables = json["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 2);
+    assert_eq!(tables[1]["path"], "app/b.py");
+    assert_eq!(tables[1]["kind"], "class");
+    assert_eq!(tables[1]["base"]["line"], 2);
+    let output = run(dir.path(), &["--show-tables", "--fix", "--yes"]);
+    assert_eq!(output.status.code(), Some(2));
 }

@@ -2,10 +2,12 @@
 //! own test suites under real SQLAlchemy, and a scan of real-world code.
 
 mod apply;
+mod cargo_fixtures;
 mod cli;
 mod fix;
 mod fixture_suites;
 mod fixtures;
+mod hostile_input;
 mod interactive;
 mod python;
 mod smoke;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use dedupe_models::config::{Config, Format, Mode};
+use dedupe_models::index::Scope;
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -137,13 +138,11 @@ pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 /// The configuration of a plain check of `dir`, for tests that call the library.
 pub fn config(dir: &Path) -> Config {
     Config {
-        paths: vec![dir.to_path_buf()],
-        cwd: dir.to_path_buf(),
+        scope: Scope::new(vec![dir.to_path_buf()], dir.to_path_buf()),
         format: Format::Text,
         color: false,
         mode: Mode::Check,
         plan: Default::default(),
         verify: None,
-        progress: None,
     }
 }

@@ -1,0 +1,372 @@
+//! Rust findings: DM001 for a table declared twice where one crate compiles both declarations,
+//! DM005 for a module where one table name means two tables (E0659), and the canonical choice
+//! by the explained score.
+
+use std::collections::BTreeMap;
+
+use super::resolve::Resolver;
+use super::{Orm, RustIndex, TableId};
+use crate::report::{Code, Finding, Location, TableRef};
+
+pub struct Analysis<'a> {
+    pub index: &'a RustIndex,
+    pub resolver: Resolver<'a>,
+    /// Definitions of one table that one crate compiles together, canonical first.
+    pub duplicates: Vec<Vec<TableId>>,
+    /// How many `use` paths and `table_name` attributes name each table.
+    pub importers: Vec<usize>,
+}
+
+/// A score and the reasons that make it up.
+pub struct Score {
+    pub total: i32,
+    pub reasons: Vec<String>,
+}
+
+impl<'a> Analysis<'a> {
+    pub fn new(index: &'a RustIndex) -> Analysis<'a> {
+        let resolver = Resolver::new(index);
+        let mut importers = vec![0; index.tables.len()];
+        for file in &index.files {
+            for module in &file.modules {
+                for site in &file.facts.uses {
+                    let mut here = module.clone();
+                    here.1.extend(site.nest.iter().cloned());
+                    for leaf in site.leaves.iter().filter(|l| !l.glob) {
+                        if let Some((t, _)) = resolver
+                            .absolute(&here, &leaf.segments)
+                            .and_then(|p| resolver.table(&p))
+                        {
+                            importers[t] += 1;
+                        }
+                    }
+                }
+                for attr in file.facts.table_refs.iter().filter(|a| !a.legacy) {
+                    let mut here = module.clone();
+                    here.1.extend(attr.nest.iter().cloned());
+                    if let Some((t, _)) = resolver
+                        .absolute(&here, &attr.path)
+                        .and_then(|p| resolver.table(&p))
+                    {
+                        importers[t] += 1;
+                    }
+                }
+            }
+        }
+        let mut analysis = Analysis {
+            index,
+            resolver,
+            duplicates: Vec::new(),
+            importers,
+        };
+        analysis.duplicates = analysis.clusters();
+        analysis
+    }
+
+    /// Groups definitions by (ORM, schema, SQL name), then joins two of a group when one package
+    /// compiles both, or when one is generated from the database (`print-schema` output, a
+    /// `sea-orm-codegen` entity) and the other a hand copy in the same workspace; never two
+    /// generated files, which are two databases.
+    fn clusters(&self) -> Vec<Vec<TableId>> {
+        let index = self.index;
+        let mut groups: BTreeMap<(Orm, Option<String>, String), Vec<TableId>> = BTreeMap::new();
+        for (id, table) in index.tables.iter().enumerate() {
+            groups
+                .entry((table.orm, table.schema.clone(), table.name.clone()))
+                .or_default()
+                .push(id);
+        }
+        let closures: Vec<Vec<usize>> = (0..index.packages.len())
+            .map(|p| index.closure(p))
+            .collect();
+        let package = |t: TableId| index.tables[t].module.as_ref().map(|m| index.package_of(m));
+        let mut out = Vec::new();
+        for (_, defs) in groups.into_iter().filter(|(_, d)| d.len() > 1) {
+            let mut parent: Vec<usize> = (0..defs.len()).collect();
+            fn find(parent: &mut [usize], i: usize) -> usize {
+                if parent[i] != i {
+                    parent[i] = find(parent, parent[i]);
+                }
+                parent[i]
+            }
+            for i in 0..defs.len() {
+                for j in i + 1..defs.len() {
+                    let (a, b) = (&index.tables[defs[i]], &index.tables[defs[j]]);
+                    if a.generated && b.generated && a.file != b.file {
+                        continue; // two databases, each with its own generated schema
+                    }
+                    let (Some(pa), Some(pb)) = (package(defs[i]), package(defs[j])) else {
+                        continue;
+                    };
+                    let together = closures.iter().any(|c| c.contains(&pa) && c.contains(&pb))
+                        || (a.generated != b.generated
+                            && index.workspace_of(pa) == index.workspace_of(pb));
+                    if together {
+                        let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+                        parent[ri] = rj;
+                    }
+                }
+            }
+            let mut clusters: BTreeMap<usize, Vec<TableId>> = BTreeMap::new();
+            for (i, &def) in defs.iter().enumerate() {
+                let root = find(&mut parent, i);
+                clusters.entry(root).or_default().push(def);
+            }
+            for (_, mut cluster) in clusters.into_iter().filter(|(_, c)| c.len() > 1) {
+                cluster.sort_by_key(|&t| {
+                    let s = self.score(t);
+                    (
+                        std::cmp::Reverse(s.total),
+                        std::cmp::Reverse(self.importers[t]),
+                        index.files[index.tables[t].file].display.clone(),
+                        index.tables[t].offset,
+                    )
+                });
+                out.push(cluster);
+            }
+        }
+        out
+    }
+
+    pub fn score(&self, table: TableId) -> Score {
+        let def = &self.index.tables[table];
+        let file = &self.index.files[def.file];
+        let mut reasons = Vec::new();
+        let mut total = 0;
+        let mut add = |points: i32, why: String| {
+            total += points;
+            reasons.push(format!("{why} {points:+}"));
+        };
+        let n = def.columns.len() as i32;
+        add(n, format!("{n} column{}", if n == 1 { "" } else { "s" }));
+        if def.orm == Orm::Diesel && !def.primary_key.is_empty() {
+            add(1, "primary key".into());
+        }
+        let r = def.relations.len() as i32;
+        if r > 0 {
+            let what = match def.orm {
+                Orm::Diesel => "joinable!",
+                Orm::SeaOrm => "relation",
+            };
+            add(
+                3 * r,
+                format!("{r} {what}{}", if r == 1 { "" } else { "s" }),
+            );
+        }
+        if def.generated {
+            let what = match def.orm {
+                Orm::Diesel => "diesel.toml print-schema file",
+                Orm::SeaOrm => "sea-orm-codegen output",
+            };
+            add(10, what.into());
+        }
+        if file.in_tests {
+            add(-5, "under tests/ or examples/".into());
+        }
+        Score { total, reasons }
+    }
+
+    pub fn describe(&self, table: TableId) -> String {
+        let def = &self.index.tables[table];
+        let what = match (&def.orm, &def.module) {
+            (Orm::Diesel, Some(m)) => format!("`table!` `{}`", self.index.module_name(m)),
+            (Orm::SeaOrm, Some(m)) => format!("entity `{}`", self.index.module_name(m)),
+            (_, None) => "a definition".into(),
+        };
+        let s = self.score(table);
+        format!(
+            "{what} at {}, score {} ({}), {} importer{}",
+            self.index.at(def.file, def.offset),
+            s.total,
+            s.reasons.join(", "),
+            self.importers[table],
+            if self.importers[table] == 1 { "" } else { "s" }
+        )
+    }
+
+    /// Columns (by SQL name) that `duplicate` declares and `canonical` does not.
+    pub fn only_in(&self, duplicate: TableId, canonical: TableId) -> Vec<String> {
+        let keep = &self.index.tables[canonical];
+        self.index.tables[duplicate]
+            .columns
+            .iter()
+            .filter(|c| !keep.columns.iter().any(|k| k.name == c.name))
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for cluster in &self.duplicates {
+            let keep = cluster[0];
+            let canonical = &self.index.tables[keep];
+            for &dup in &cluster[1..] {
+                let def = &self.index.tables[dup];
+                let module = |t: TableId| {
+                    self.index.tables[t]
+                        .module
+                        .as_ref()
+                        .map(|m| self.index.module_name(m))
+                        .unwrap_or_default()
+                };
+                let message = match def.orm {
+                    Orm::Diesel => format!(
+                        "table `{}` is declared again by `table!` as `{}`; `{}` at {} is the canonical declaration: the two are unrelated Rust types, so a struct bound to one cannot be selected from or joined with the other (E0277: cannot select `{}::{}` from `{}::table`) and they drift apart",
+                        def.name,
+                        module(dup),
+                        module(keep),
+                        self.index.at(canonical.file, canonical.offset),
+                        module(keep),
+                        canonical.columns.first().map_or("id", |c| c.name.as_str()),
+                        module(dup),
+                    ),
+                    Orm::SeaOrm => format!(
+                        "table `{}` has a second SeaORM entity `{}`; `{}` at {} is the canonical entity: the two `Entity` types cannot be used together and drift apart",
+                        def.name,
+                        module(dup),
+                        module(keep),
+                        self.index.at(canonical.file, canonical.offset),
+                    ),
+                };
+                let mut finding = self.finding(Code::DM001, dup, message);
+                finding.canonical = Some(Location {
+                    path: self.index.files[canonical.file].display.clone(),
+                    line: self.index.files[canonical.file]
+                        .line_col(canonical.offset)
+                        .0,
+                    symbol: module(keep),
+                });
+                finding
+                    .notes
+                    .push(format!("keep      {}", self.describe(keep)));
+                finding
+                    .notes
+                    .push(format!("duplicate {}", self.describe(dup)));
+                let only = self.only_in(dup, keep);
+                if !only.is_empty() {
+                    finding.notes.push(format!(
+                        "only in the duplicate: {}",
+                        only.iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                let missing = self.only_in(keep, dup);
+                if !missing.is_empty() {
+                    finding.notes.push(format!(
+                        "only in the canonical: {}",
+                        missing
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                out.push(finding);
+            }
+        }
+        out.extend(self.ambiguous_names());
+        out
+    }
+
+    fn finding(&self, code: Code, table: TableId, message: String) -> Finding {
+        let def = &self.index.tables[table];
+        let file = &self.index.files[def.file];
+        let (line, column) = file.line_col(def.offset);
+        Finding {
+            code,
+            kind: code.kind(),
+            table: Some(TableRef {
+                table: def.name.clone(),
+                schema: def.schema.clone(),
+            }),
+            path: file.display.clone(),
+            line,
+            column,
+            symbol: def.module.as_ref().map(|m| self.index.module_name(m)),
+            canonical: None,
+            message,
+            notes: Vec::new(),
+        }
+    }
+
+    /// DM005: a module whose glob imports bring two different tables under one name that the
+    /// module then uses: rustc rejects the name as ambiguous (E0659).
+    fn ambiguous_names(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for file in &self.index.files {
+            let Some(module) = file.modules.first() else {
+                continue;
+            };
+            let mut nests: Vec<&Vec<String>> = file.facts.uses.iter().map(|u| &u.nest).collect();
+            nests.sort();
+            nests.dedup();
+            for nest in nests {
+                let mut here = module.clone();
+                here.1.extend(nest.iter().cloned());
+                let mut names: Vec<&str> = self
+                    .index
+                    .tables
+                    .iter()
+                    .filter(|t| t.orm == Orm::Diesel)
+                    .filter_map(|t| t.module.as_ref()?.1.last().map(String::as_str))
+                    .collect();
+                names.sort();
+                names.dedup();
+                for name in names {
+                    let found = self.resolver.glob_tables(&here, name);
+                    if found.len() < 2 {
+                        continue;
+                    }
+                    // Used as a name of its own here (`table_name = users`, `users::table`).
+                    let used = file.facts.table_refs.iter().any(|r| {
+                        &r.nest == nest && r.path.first().map(String::as_str) == Some(name)
+                    }) || crate::plan::mentions(&file.text, &format!("{name}::"));
+                    if !used {
+                        continue;
+                    }
+                    let Some(site) = file
+                        .facts
+                        .uses
+                        .iter()
+                        .find(|u| &u.nest == nest && u.leaves.iter().any(|l| l.glob))
+                    else {
+                        continue;
+                    };
+                    let (line, column) = file.line_col(site.item.0);
+                    let places: Vec<String> = found
+                        .iter()
+                        .map(|(t, m)| {
+                            format!(
+                                "`{}::*` ({})",
+                                self.index.module_name(m),
+                                self.index
+                                    .at(self.index.tables[*t].file, self.index.tables[*t].offset)
+                            )
+                        })
+                        .collect();
+                    out.push(Finding {
+                        code: Code::DM005,
+                        kind: Code::DM005.kind(),
+                        table: Some(TableRef {
+                            table: self.index.tables[found[0].0].name.clone(),
+                            schema: None,
+                        }),
+                        path: file.display.clone(),
+                        line,
+                        column,
+                        symbol: Some(name.to_owned()),
+                        canonical: None,
+                        message: format!(
+                            "`{name}` is ambiguous here (E0659): the glob imports {} each bring a different table `{name}`",
+                            places.join(" and ")
+                        ),
+                        notes: Vec::new(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,172 @@
+//! Cargo packages and their targets from `Cargo.toml` (package and `[lib]` names, `[lib]` and
+//! `[[bin]]` paths, the default `src/lib.rs`, `src/main.rs` and `src/bin/*.rs`, path and
+//! workspace dependencies), and `diesel.toml`'s `[print_schema] file`s.
+
+use std::path::{Path, PathBuf};
+
+/// One Cargo package.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub dir: PathBuf,
+    pub manifest: PathBuf,
+    /// The name other crates write in paths: `[lib] name`, else the package name with `-` as `_`.
+    pub lib_name: String,
+    pub name: String,
+    /// Crate roots: the lib first (when there is one), then the binaries.
+    pub targets: Vec<Target>,
+    /// Dependencies by the name used in code (renames applied), with `package` names resolved.
+    pub dependencies: Vec<Dependency>,
+    /// Whether `[dependencies]` has a table header of its own (where a new entry goes).
+    pub has_dependencies_table: bool,
+    /// The manifest's text, for a planned `[dependencies]` entry.
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub root: PathBuf,
+    pub lib: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// The name in code (`use entity::...`).
+    pub name: String,
+    /// The package it is (`package = "..."` or the key).
+    pub package: String,
+}
+
+/// A manifest's package (`None` for a virtual workspace manifest), and whether it has a
+/// `[workspace]` table.
+pub fn read_package(manifest: &Path) -> Result<(Option<Package>, bool), String> {
+    let text = std::fs::read_to_string(manifest).map_err(|e| e.to_string().to_lowercase())?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("is not valid TOML: {}", e.message()))?;
+    let workspace = doc.contains_key("workspace");
+    Ok((package(manifest, &doc, text), workspace))
+}
+
+fn package(manifest: &Path, doc: &toml::Table, text: String) -> Option<Package> {
+    let package = doc.get("package").and_then(|p| p.as_table())?;
+    let name = package.get("name").and_then(|n| n.as_str())?;
+    let dir = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let lib = doc.get("lib").and_then(|l| l.as_table());
+    let lib_name = lib
+        .and_then(|l| l.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or(name)
+        .replace('-', "_");
+    let mut targets = Vec::new();
+    let lib_path = lib
+        .and_then(|l| l.get("path"))
+        .and_then(|p| p.as_str())
+        .map(|p| dir.join(p))
+        .unwrap_or_else(|| dir.join("src/lib.rs"));
+    if lib_path.is_file() {
+        targets.push(Target {
+            root: lib_path,
+            lib: true,
+        });
+    }
+    let mut bins: Vec<PathBuf> = doc
+        .get("bin")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|b| {
+            let table = b.as_table()?;
+            match table.get("path").and_then(|p| p.as_str()) {
+                Some(path) => Some(dir.join(path)),
+                None => {
+                    let bin = table.get("name")?.as_str()?;
+                    [
+                        format!("src/bin/{bin}.rs"),
+                        format!("src/bin/{bin}/main.rs"),
+                    ]
+                    .into_iter()
+                    .map(|p| dir.join(p))
+                    .find(|p| p.is_file())
+                }
+            }
+        })
+        .collect();
+    bins.push(dir.join("src/main.rs"));
+    // Binaries, integration tests, examples and benches: each file (or folder with a
+    // `main.rs`) is a crate of its own.
+    for folder in ["src/bin", "tests", "examples", "benches"] {
+        if let Ok(entries) = std::fs::read_dir(dir.join(folder)) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "rs") {
+                    bins.push(path);
+                } else if path.join("main.rs").is_file() {
+                    bins.push(path.join("main.rs"));
+                }
+            }
+        }
+    }
+    bins.sort();
+    bins.dedup();
+    for bin in bins {
+        if bin.is_file() && !targets.iter().any(|t| t.root == bin) {
+            targets.push(Target {
+                root: bin,
+                lib: false,
+            });
+        }
+    }
+    let mut dependencies = Vec::new();
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(table) = doc.get(key).and_then(|d| d.as_table()) else {
+            continue;
+        };
+        for (dep, value) in table {
+            let package = value
+                .get("package")
+                .and_then(|p| p.as_str())
+                .unwrap_or(dep)
+                .to_owned();
+            dependencies.push(Dependency {
+                name: dep.replace('-', "_"),
+                package,
+            });
+        }
+    }
+    let has_dependencies_table = text.lines().any(|l| l.trim() == "[dependencies]");
+    Some(Package {
+        dir,
+        manifest: manifest.to_path_buf(),
+        lib_name,
+        name: name.to_owned(),
+        targets,
+        dependencies,
+        has_dependencies_table,
+        text,
+    })
+}
+
+/// The files `diesel.toml` names as `print-schema` output (`[print_schema] file`, and each
+/// `[print_schema.<name>] file` of a multi-database setup), absolute.
+pub fn print_schema_files(diesel_toml: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(diesel_toml) else {
+        return Vec::new();
+    };
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let dir = diesel_toml.parent().unwrap_or(Path::new("."));
+    let Some(print) = doc.get("print_schema").and_then(|p| p.as_table()) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    if let Some(file) = print.get("file").and_then(|f| f.as_str()) {
+        files.push(dir.join(file));
+    }
+    for value in print.values() {
+        if let Some(file) = value.get("file").and_then(|f| f.as_str()) {
+            files.push(dir.join(file));
+        }
+    }
+    files
+}

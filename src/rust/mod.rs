@@ -1,0 +1,528 @@
+//! The Rust front-end: Cargo packages and their module trees, `use` paths, Diesel `table!`
+//! blocks and SeaORM entities, read with rust-analyzer's parser. It is a sibling of the Python
+//! index, not part of it: it runs only when the walk found `.rs` files, and hands the shared
+//! report, diff and apply its findings and file rewrites.
+
+pub mod analyze;
+pub mod facts;
+pub mod manifest;
+pub mod plan;
+pub mod resolve;
+mod syntax;
+mod table_macro;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::index::Warning;
+use crate::paths::display_path;
+use crate::source::LineIndex;
+use facts::{Column, FileFacts};
+use manifest::Package;
+
+pub type FileId = usize;
+pub type TableId = usize;
+
+/// A module: the crate (an index into `RustIndex::targets`) and its path below the crate root.
+pub type ModPath = (usize, Vec<String>);
+
+pub struct RustFile {
+    pub path: PathBuf,
+    pub display: String,
+    pub text: String,
+    pub facts: FileFacts,
+    /// The modules this file is, one per crate that compiles it (usually one).
+    pub modules: Vec<ModPath>,
+    pub in_tests: bool,
+    pub parsed: bool,
+    lines: std::sync::OnceLock<LineIndex>,
+}
+
+impl RustFile {
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        self.lines
+            .get_or_init(|| LineIndex::new(&self.text))
+            .line_col(&self.text, offset)
+    }
+}
+
+/// A crate: one target of a package.
+pub struct Crate {
+    pub package: usize,
+    pub root: FileId,
+    pub lib: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Orm {
+    Diesel,
+    SeaOrm,
+}
+
+/// One definition of an SQL table.
+pub struct TableDef {
+    pub orm: Orm,
+    pub file: FileId,
+    /// Index into the file's `facts.tables` (Diesel) or `facts.entities` (SeaORM).
+    pub fact: usize,
+    pub name: String,
+    pub schema: Option<String>,
+    /// The Rust module the definition is: `schema::users` for a `table!`, the entity module
+    /// for SeaORM.
+    pub module: Option<ModPath>,
+    pub columns: Vec<Column>,
+    pub primary_key: Vec<String>,
+    /// `joinable!` entries naming it, or the variants of its SeaORM `Relation` enum.
+    pub relations: Vec<String>,
+    /// `print-schema` output (diesel.toml) or a `sea-orm-codegen` file.
+    pub generated: bool,
+    pub offset: u32,
+}
+
+pub struct RustIndex {
+    pub files: Vec<RustFile>,
+    pub packages: Vec<Package>,
+    pub crates: Vec<Crate>,
+    pub tables: Vec<TableDef>,
+    /// Where each module is: its file and the inline modules inside it.
+    pub modules: HashMap<ModPath, (FileId, Vec<String>)>,
+    pub warnings: Vec<Warning>,
+    /// Directories whose Cargo.toml has a `[workspace]` table.
+    pub workspaces: Vec<PathBuf>,
+    /// Paths in reports are relative to it.
+    pub cwd: PathBuf,
+    file_ids: HashMap<PathBuf, FileId>,
+}
+
+/// Directories that hold no source of the project's own.
+const SKIPPED: &[&str] = &["target", "vendor"];
+
+impl RustIndex {
+    /// Indexes the `.rs` files and Cargo manifests the walk found.
+    pub fn build(sources: &[PathBuf], cwd: &Path) -> RustIndex {
+        let skipped = |p: &Path| {
+            p.strip_prefix(cwd)
+                .unwrap_or(p)
+                .components()
+                .any(|c| SKIPPED.contains(&c.as_os_str().to_string_lossy().as_ref()))
+        };
+        let rs: Vec<&PathBuf> = sources
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "rs") && !skipped(p))
+            .collect();
+        let mut warnings = Vec::new();
+        let mut files: Vec<RustFile> = rs
+            .par_iter()
+            .map(|path| read(path, cwd))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|(file, warning)| {
+                warnings.extend(warning);
+                file
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let file_ids: HashMap<PathBuf, FileId> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
+
+        let mut packages = Vec::new();
+        let mut workspaces = Vec::new();
+        let mut print_schema = Vec::new();
+        for path in sources.iter().filter(|p| !skipped(p)) {
+            match path.file_name().and_then(|n| n.to_str()) {
+                Some("Cargo.toml") => match manifest::read_package(path) {
+                    Ok((package, workspace)) => {
+                        packages.extend(package);
+                        if workspace {
+                            workspaces.push(crate::paths::normalize(
+                                path.parent().unwrap_or(Path::new(".")),
+                            ));
+                        }
+                    }
+                    Err(message) => warnings.push(Warning {
+                        path: display_path(path, cwd),
+                        line: 0,
+                        message,
+                    }),
+                },
+                Some("diesel.toml") => print_schema.extend(manifest::print_schema_files(path)),
+                _ => {}
+            }
+        }
+        packages.sort_by(|a, b| a.dir.cmp(&b.dir));
+        let print_schema: Vec<PathBuf> = print_schema
+            .iter()
+            .map(|p| crate::paths::normalize(p))
+            .collect();
+
+        let mut index = RustIndex {
+            files,
+            packages,
+            crates: Vec::new(),
+            tables: Vec::new(),
+            modules: HashMap::new(),
+            warnings,
+            workspaces,
+            cwd: cwd.to_path_buf(),
+            file_ids,
+        };
+        index.module_trees();
+        index.collect_tables(&print_schema);
+        index
+    }
+
+    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+        self.file_ids.get(path).copied()
+    }
+
+    /// Follows `mod` declarations from every crate root.
+    fn module_trees(&mut self) {
+        for (p, package) in self.packages.iter().enumerate() {
+            for target in &package.targets {
+                let Some(root) = self.file_ids.get(&crate::paths::normalize(&target.root)) else {
+                    continue;
+                };
+                self.crates.push(Crate {
+                    package: p,
+                    root: *root,
+                    lib: target.lib,
+                });
+            }
+        }
+        for c in 0..self.crates.len() {
+            let mut queue = vec![(self.crates[c].root, Vec::<String>::new(), true)];
+            while let Some((file, path, is_mod_rs)) = queue.pop() {
+                if self.files[file].modules.iter().any(|(k, _)| *k == c) {
+                    continue; // a `#[path]` cycle
+                }
+                self.files[file].modules.push((c, path.clone()));
+                self.modules.insert((c, path.clone()), (file, Vec::new()));
+                let here = self.files[file].path.clone();
+                let dir = here.parent().unwrap_or(Path::new(".")).to_path_buf();
+                let own_dir = if is_mod_rs {
+                    dir.clone()
+                } else {
+                    dir.join(here.file_stem().unwrap_or_default())
+                };
+                let mut found = Vec::new();
+                for decl in &self.files[file].facts.mods {
+                    let mut module = path.clone();
+                    module.extend(decl.nest.iter().cloned());
+                    module.push(decl.name.clone());
+                    if !decl.outline {
+                        let mut nest = decl.nest.clone();
+                        nest.push(decl.name.clone());
+                        self.modules.insert((c, module), (file, nest));
+                        continue;
+                    }
+                    let base = decl.nest.iter().fold(own_dir.clone(), |d, n| d.join(n));
+                    let candidates = match &decl.path_attr {
+                        Some(p) if decl.nest.is_empty() => vec![(dir.join(p), true)],
+                        Some(p) => vec![(base.join(p), true)],
+                        None => vec![
+                            (base.join(format!("{}.rs", decl.name)), false),
+                            (base.join(&decl.name).join("mod.rs"), true),
+                        ],
+                    };
+                    if let Some((child, mod_rs)) = candidates.into_iter().find_map(|(p, m)| {
+                        self.file_ids
+                            .get(&crate::paths::normalize(&p))
+                            .map(|&f| (f, m))
+                    }) {
+                        found.push((child, module, mod_rs));
+                    }
+                }
+                queue.extend(found);
+            }
+        }
+    }
+
+    fn collect_tables(&mut self, print_schema: &[PathBuf]) {
+        let mut tables = Vec::new();
+        for (id, file) in self.files.iter().enumerate() {
+            if file.facts.tables.is_empty() && file.facts.entities.is_empty() {
+                continue;
+            }
+            let module = file.modules.first().cloned();
+            if module.is_none() {
+                self.warnings.push(Warning {
+                    path: file.display.clone(),
+                    line: 1,
+                    message: "holds Diesel tables or SeaORM entities but no crate's module tree reaches it (no `mod` declaration, or no Cargo.toml above it); left out".into(),
+                });
+                continue;
+            }
+            let in_module = |nest: &[String]| {
+                module.clone().map(|(c, mut path)| {
+                    path.extend(nest.iter().cloned());
+                    (c, path)
+                })
+            };
+            let generated_file = print_schema.contains(&file.path);
+            for (fact, table) in file.facts.tables.iter().enumerate() {
+                let relations = file
+                    .facts
+                    .joinables
+                    .iter()
+                    .filter(|j| {
+                        j.nest == table.nest
+                            && (j.child == table.rust_name || j.parent == table.rust_name)
+                    })
+                    .map(|j| format!("{} -> {} ({})", j.child, j.parent, j.fk))
+                    .collect();
+                tables.push(TableDef {
+                    orm: Orm::Diesel,
+                    file: id,
+                    fact,
+                    name: table.sql_name.clone(),
+                    schema: table.schema.clone(),
+                    module: in_module(&table.nest).map(|(c, mut p)| {
+                        p.push(table.rust_name.clone());
+                        (c, p)
+                    }),
+                    columns: table.columns.clone(),
+                    primary_key: table.primary_key.clone(),
+                    relations,
+                    generated: generated_file,
+                    offset: table.decl.0,
+                });
+            }
+            let codegen = file.text.contains("@generated by sea-orm-codegen");
+            for (fact, entity) in file.facts.entities.iter().enumerate() {
+                tables.push(TableDef {
+                    orm: Orm::SeaOrm,
+                    file: id,
+                    fact,
+                    name: entity.table_name.clone(),
+                    schema: entity.schema.clone(),
+                    module: in_module(&entity.nest),
+                    columns: entity.columns.clone(),
+                    primary_key: Vec::new(),
+                    relations: entity.relations.clone(),
+                    generated: codegen,
+                    offset: entity.at.0,
+                });
+            }
+        }
+        self.tables = tables;
+    }
+
+    /// The package of a crate's module.
+    pub fn package_of(&self, module: &ModPath) -> usize {
+        self.crates[module.0].package
+    }
+
+    /// The lib crate of the package a dependency name means, seen from `package`.
+    pub fn dependency_crate(&self, package: usize, name: &str) -> Option<usize> {
+        let dep = self.packages[package]
+            .dependencies
+            .iter()
+            .find(|d| d.name == name)?;
+        let target = self.packages.iter().position(|p| p.name == dep.package)?;
+        self.crates
+            .iter()
+            .position(|c| c.package == target && c.lib)
+    }
+
+    /// The workspace a package belongs to: the deepest `[workspace]` directory above it, else
+    /// its own directory.
+    pub fn workspace_of(&self, package: usize) -> &Path {
+        let dir = &self.packages[package].dir;
+        self.workspaces
+            .iter()
+            .filter(|w| dir.starts_with(w))
+            .max_by_key(|w| w.components().count())
+            .unwrap_or(dir)
+    }
+
+    /// The packages `package` depends on, itself included, transitively.
+    pub fn closure(&self, package: usize) -> Vec<usize> {
+        let mut seen = vec![package];
+        let mut queue = vec![package];
+        while let Some(p) = queue.pop() {
+            for dep in &self.packages[p].dependencies {
+                if let Some(d) = self.packages.iter().position(|q| q.name == dep.package) {
+                    if !seen.contains(&d) {
+                        seen.push(d);
+                        queue.push(d);
+                    }
+                }
+            }
+        }
+        seen
+    }
+
+    pub fn at(&self, file: FileId, offset: u32) -> String {
+        format!(
+            "{}:{}",
+            self.files[file].display,
+            self.files[file].line_col(offset).0
+        )
+    }
+
+    /// `db::schema::users` for display: the crate's name and the module path.
+    pub fn module_name(&self, module: &ModPath) -> String {
+        let krate = &self.crates[module.0];
+        let head = if krate.lib {
+            self.packages[krate.package].lib_name.clone()
+        } else {
+            "crate".to_owned()
+        };
+        std::iter::once(head)
+            .chain(module.1.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("::")
+    }
+}
+
+fn read(path: &Path, cwd: &Path) -> (RustFile, Option<Warning>) {
+    let display = display_path(path, cwd);
+    let relative = path.strip_prefix(cwd).unwrap_or(path);
+    let in_tests = relative.components().any(|c| {
+        matches!(
+            c.as_os_str().to_str(),
+            Some("tests" | "examples" | "benches" | "test")
+        )
+    });
+    let mut file = RustFile {
+        path: crate::paths::normalize(path),
+        display: display.clone(),
+        text: String::new(),
+        facts: FileFacts::default(),
+        modules: Vec::new(),
+        in_tests,
+        parsed: false,
+        lines: Default::default(),
+    };
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            let warning = Warning {
+                path: display,
+                line: 1,
+                message: "skipped: the file is not valid UTF-8".into(),
+            };
+            return (file, Some(warning));
+        }
+        Err(err) => {
+            let warning = Warning {
+                path: display,
+                line: 0,
+                message: format!("cannot read: {}", err.to_string().to_lowercase()),
+            };
+            return (file, Some(warning));
+        }
+    };
+    file.text = text;
+    // rust-analyzer's parser always gives a tree; an error inside a file is reported, and the
+    // items it could read still count.
+    let (tree, error) = syntax::parse(&file.text);
+    file.facts = facts::extract(&tree);
+    file.parsed = true;
+    let warning = error.map(|(offset, message)| Warning {
+        path: display,
+        line: file.line_col(offset).0,
+        message: format!("could not parse: {message}"),
+    });
+    (file, warning)
+}
+
+/// The Rust side of a run: what the check reports and what the fix rewrites.
+pub struct RustRun {
+    pub findings: Vec<crate::report::Finding>,
+    pub warnings: Vec<Warning>,
+    pub files: usize,
+    pub tables: usize,
+    pub plan: plan::RustPlan,
+}
+
+/// Indexes, checks and plans the Rust sources the walk found; `None` when there are none, so
+/// that a Python-only run pays nothing.
+pub fn run(sources: &[PathBuf], cwd: &Path, merge_columns: bool) -> Option<RustRun> {
+    if !sources
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        return None;
+    }
+    let index = RustIndex::build(sources, cwd);
+    let analysis = analyze::Analysis::new(&index);
+    let findings = analysis.findings();
+    let plan = plan::plan(&analysis, merge_columns);
+    let mut keys: Vec<_> = index
+        .tables
+        .iter()
+        .map(|t| (t.orm, t.schema.clone(), t.name.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    Some(RustRun {
+        findings,
+        warnings: index.warnings.clone(),
+        files: index.files.len(),
+        tables: keys.len(),
+        plan,
+    })
+}
+
+impl RustRun {
+    /// Adds the Rust findings, warnings and counts to a report.
+    pub fn add_to(&self, report: &mut crate::report::Report) {
+        report.findings.extend(self.findings.iter().cloned());
+        crate::analyze::sort(&mut report.findings);
+        report
+            .warnings
+            .extend(self.warnings.iter().map(|w| crate::report::WarningOut {
+                path: w.path.clone(),
+                line: w.line,
+                message: w.message.clone(),
+            }));
+        report.summary.files += self.files;
+        report.summary.tables += self.tables;
+        report.summary.findings = report.findings.len();
+    }
+
+    /// The rewrites for `apply`, each checked by parsing its result.
+    pub fn rewrites(&self) -> Result<Vec<crate::apply::Rewrite>, String> {
+        let mut out = Vec::new();
+        for file in self.plan.files.values() {
+            let new = file.new_text();
+            if file.path.extension().is_some_and(|e| e == "rs") {
+                if let (_, Some((offset, message))) = syntax::parse(&new) {
+                    let line = LineIndex::new(&new).line_col(&new, offset).0;
+                    return Err(format!(
+                        "the rewrite of {} would not parse ({message} at line {line}); nothing was changed. This is a bug in dedupe-models: please report it",
+                        file.display
+                    ));
+                }
+            } else if let Err(err) = new.parse::<toml::Table>() {
+                return Err(format!(
+                    "the rewrite of {} would not be valid TOML ({}); nothing was changed. This is a bug in dedupe-models: please report it",
+                    file.display,
+                    err.message()
+                ));
+            }
+            out.push(crate::apply::Rewrite {
+                path: file.path.clone(),
+                display: file.display.clone(),
+                original: file.original.clone(),
+                new,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The Rust part of `--diff`.
+    pub fn diff(&self, color: bool) -> String {
+        self.plan
+            .files
+            .values()
+            .map(|f| crate::render::text_diff(&f.display, &f.original, &f.new_text(), color))
+            .collect()
+    }
+}
