@@ -105,7 +105,7 @@ impl Builder<'_> {
                     }
                 }
                 Entity::Decl(..) | Entity::Function(..) | Entity::Table(..) | Entity::Module(_) => {
-                    format!("base `{base}` is not a declarative base the index can follow")
+                    format!("base `{base}` could not be resolved to a declarative base")
                 }
             };
             return Some(reason);
