@@ -39,6 +39,31 @@ pub struct SourceFile {
     /// Not parsed, and it may define or import models (it mentions SQLAlchemy, a table, a
     /// column; or it could not be read at all): what the index could not see.
     pub hides_models: bool,
+    /// The file's size, time and identity when it was read: `apply` checks that no file the
+    /// plan was made from changed since.
+    pub stamp: Option<Stamp>,
+}
+
+/// What tells that a file changed since it was read, without reading it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+impl Stamp {
+    pub fn of(metadata: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            #[cfg(unix)]
+            inode: (metadata.dev(), metadata.ino()),
+        }
+    }
 }
 
 impl SourceFile {
@@ -246,9 +271,13 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
         in_tests,
         parsed: false,
         hides_models: true,
+        stamp: None,
     };
     let bytes = match read_bounded(path) {
-        Ok(bytes) => bytes,
+        Ok((bytes, stamp)) => {
+            file.stamp = Some(stamp);
+            bytes
+        }
         Err(message) => {
             return (
                 file,
@@ -335,12 +364,13 @@ fn may_hold_models(bytes: &[u8]) -> bool {
 /// A file's bytes, unless it cannot be read or is too large for the parser: checked before
 /// reading, so that a 4 GiB file is neither read into memory nor handed to a parser that panics
 /// on it.
-fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+fn read_bounded(path: &Path) -> Result<(Vec<u8>, Stamp), String> {
     use std::io::Read;
     let cannot_read =
         |err: std::io::Error| format!("cannot read: {}", err.to_string().to_lowercase());
     let file = std::fs::File::open(path).map_err(cannot_read)?;
-    let len = file.metadata().map_err(cannot_read)?.len();
+    let metadata = file.metadata().map_err(cannot_read)?;
+    let len = metadata.len();
     let max = crate::python::MAX_FILE_SIZE;
     if len > max {
         return Err(format!(
@@ -358,5 +388,5 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
             crate::python::too_large(bytes.len() as u64)
         ));
     }
-    Ok(bytes)
+    Ok((bytes, Stamp::of(&metadata)))
 }

@@ -235,6 +235,7 @@ mod tests {
                     in_tests: false,
                     parsed: true,
                     hides_models: false,
+                    stamp: None,
                 }
             })
             .collect::<Vec<_>>();

@@ -13,3 +13,4 @@ mod python;
 mod smoke;
 mod support;
 mod verify;
+mod write_safety;
