@@ -30,10 +30,24 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
             }
             i
         }
+        // A file reached under a second path (a symlink) is one file: its copy joins only when
+        // loaded together (DM002 is about running it twice).
+        let files = &ctx.index.files;
+        let same_file =
+            |a: usize, b: usize| files[a].stamp.is_some() && files[a].stamp == files[b].stamp;
+        let twin: Vec<bool> = (0..defs.len())
+            .map(|i| {
+                let file = models.tables[defs[i]].file;
+                defs[..i]
+                    .iter()
+                    .any(|&d| same_file(models.tables[d].file, file))
+            })
+            .collect();
         for i in 0..defs.len() {
             for j in i + 1..defs.len() {
                 let (a, b) = (&models.tables[defs[i]], &models.tables[defs[j]]);
-                if a.metadata == b.metadata || ctx.runtime.meet(&[a.file, b.file]) {
+                let one_metadata = a.metadata == b.metadata && !twin[i] && !twin[j];
+                if one_metadata || ctx.runtime.meet(&[a.file, b.file]) {
                     let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
                     parent[rj] = ri;
                 }
