@@ -35,6 +35,7 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
         if let Some(rust) = rust::run(&index.rust_sources, &config.scope.cwd, false) {
             rust.add_to(&mut report);
         }
+        report.retain_under(&config.scope.paths, &config.scope.cwd);
         report
     };
     release(index);

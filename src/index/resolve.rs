@@ -241,7 +241,10 @@ mod tests {
             .collect::<Vec<_>>();
         let map = ModuleMap::new(
             sources.iter().map(|s| s.path.clone()).collect(),
-            vec![PathBuf::from("/p")],
+            vec![crate::index::module_map::Root {
+                dir: PathBuf::from("/p"),
+                kind: crate::index::module_map::RootKind::Project,
+            }],
         );
         (sources, map)
     }
