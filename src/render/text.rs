@@ -61,7 +61,7 @@ pub fn text(report: &Report, color: bool) -> String {
         );
     }
     // "No findings" only about what was understood.
-    let unseen = s.not_understood > 0 || report.skipped > 0;
+    let unseen = s.not_understood > 0 || report.skipped > 0 || report.unreadable > 0;
     if s.findings == 0 && unseen {
         out.push_str("no findings in what was understood");
     } else if s.findings == 0 {
@@ -69,16 +69,24 @@ pub fn text(report: &Report, color: bool) -> String {
     } else {
         out.push_str(&style.paint("1", &plural(s.findings, "finding")));
     }
+    let mut unread = Vec::new();
     if report.skipped > 0 {
-        let _ = write!(
-            out,
-            " ({} could not be parsed",
+        unread.push(format!(
+            "{} could not be parsed",
             plural(report.skipped, "file")
-        );
-        if s.unseen_model_files > 0 {
-            let _ = write!(out, ", {} of them may hold models", s.unseen_model_files);
-        }
-        out.push(')');
+        ));
+    }
+    if report.unreadable > 0 {
+        unread.push(format!(
+            "{} could not be read",
+            plural(report.unreadable, "file")
+        ));
+    }
+    if s.unseen_model_files > 0 {
+        unread.push(format!("{} of them may hold models", s.unseen_model_files));
+    }
+    if !unread.is_empty() {
+        let _ = write!(out, " ({})", unread.join(", "));
     }
     out.push_str(".\n");
     if let Some(verify) = &report.verify {
