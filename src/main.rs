@@ -206,13 +206,11 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?,
         None => write_stdout(&rendered)?,
     }
-    Ok(ExitCode::from(
-        if report.findings.is_empty() || config.exit_zero {
-            0
-        } else {
-            1
-        },
-    ))
+    Ok(ExitCode::from(if !report.fails() || config.exit_zero {
+        0
+    } else {
+        1
+    }))
 }
 
 /// Ctrl-C (from the signal handler's thread, or the main one when the terminal reads it as a
