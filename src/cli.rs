@@ -36,6 +36,11 @@ pub struct Args {
     #[arg(long)]
     pub fix: bool,
 
+    /// List every table definition found (path, table, class or `Table(...)`, base) and what
+    /// could not be understood, instead of the findings
+    #[arg(long, conflicts_with_all = ["diff", "fix", "verify"])]
+    pub show_tables: bool,
+
     /// With --fix: apply the whole plan without questions (CI, scripts)
     #[arg(long, requires = "fix")]
     pub yes: bool,
@@ -98,6 +103,8 @@ pub enum ArgsError {
     Cwd(std::io::Error),
     #[error("cannot scan {0}: no such file or directory")]
     Missing(String),
+    #[error("cannot scan {0}: a symbolic link loop")]
+    Loop(String),
 }
 
 impl Args {
@@ -110,8 +117,14 @@ impl Args {
         };
         let mut absolute = Vec::with_capacity(paths.len());
         for path in paths {
-            if !path.exists() {
-                return Err(ArgsError::Missing(path.display().to_string()));
+            if let Err(err) = std::fs::metadata(&path) {
+                let shown = crate::paths::escape(&path.display().to_string()).into_owned();
+                #[cfg(unix)]
+                if err.raw_os_error() == Some(libc::ELOOP) {
+                    return Err(ArgsError::Loop(shown));
+                }
+                let _ = err;
+                return Err(ArgsError::Missing(shown));
             }
             absolute.push(normalize(&cwd.join(path)));
         }
@@ -136,6 +149,8 @@ impl Args {
             }
         } else if self.diff {
             Mode::Diff
+        } else if self.show_tables {
+            Mode::ShowTables
         } else {
             Mode::Check
         };

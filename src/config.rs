@@ -25,6 +25,8 @@ pub struct Config {
 pub enum Mode {
     /// Report findings.
     Check,
+    /// List every table definition the index understood; no findings.
+    ShowTables,
     /// Print the fix as a unified diff; write nothing.
     Diff,
     /// Apply the fix.

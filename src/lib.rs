@@ -26,6 +26,7 @@ pub mod walk;
 /// Python says about its models.
 pub fn check(config: &config::Config) -> Result<report::Report, Error> {
     let index = index::Index::build(&config.scope)?;
+    analyze::check_pins(&index, &config.scope.cwd).map_err(Error::Pin)?;
     let report = {
         let context = analyze::Context::new(&index);
         let mut report = analyze::report(&context);
@@ -35,10 +36,24 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
         if let Some(rust) = rust::run(&index.rust_sources, &config.scope.cwd, false) {
             rust.add_to(&mut report);
         }
+        report.retain_under(&config.scope.paths, &config.scope.cwd);
         report
     };
     release(index);
     Ok(report)
+}
+
+/// `--show-tables`: every table definition the index understood, in the configured format, and
+/// the index's warnings (files it could not read, models it could not tie to a base).
+pub fn show_tables(config: &config::Config) -> Result<(String, Vec<index::Warning>), Error> {
+    let index = index::Index::build(&config.scope)?;
+    let listing = match config.format {
+        config::Format::Text => render::tables_text(&index),
+        config::Format::Json => render::tables_json(&index),
+    };
+    let warnings = index.warnings.clone();
+    release(index);
+    Ok((listing, warnings))
 }
 
 /// Frees the index on a thread of its own: freeing every file's text and facts is a sixth of the
@@ -50,7 +65,8 @@ fn release(index: index::Index) {
 
 /// What `--diff` prints: the unified diff, and what the plan leaves alone.
 pub struct DiffOutput {
-    pub diff: String,
+    /// The patch's bytes: each file's part in that file's own encoding and line endings.
+    pub diff: Vec<u8>,
     pub skipped: Vec<plan::Skipped>,
     pub notes: Vec<plan::Skipped>,
     pub warnings: Vec<index::Warning>,
@@ -68,6 +84,9 @@ pub enum Error {
     Terminal(#[from] std::io::Error),
     #[error(transparent)]
     Verify(#[from] verify::VerifyError),
+    /// A `[tool.dedupe-models.canonical]` pin that names no definition of its table.
+    #[error("{0}")]
+    Pin(String),
     /// `--verify` found the fixed copy worse; nothing was written.
     #[error("{}", .0.refusal())]
     Worse(Box<verify::Verdict>),
@@ -92,7 +111,7 @@ pub fn fix(
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
     let plan = |context: &analyze::Context, options: &plan::PlanOptions| {
-        Ok(Some(plan::plan(context, options)))
+        Ok(Some(whole_plan(context, options)))
     };
     Ok(fix_inner(config, options, safety, plan, true)?.expect("the whole plan is always accepted"))
 }
@@ -120,7 +139,13 @@ fn fix_inner(
     rust_too: bool,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
+    analyze::check_pins(&index, &config.scope.cwd).map_err(Error::Pin)?;
+    apply::remove_leftovers(&index);
     let context = analyze::Context::new(&index);
+    let options = &plan::PlanOptions {
+        protected: apply::protected(&index),
+        ..options.clone()
+    };
     let Some(mut plan) = choose(&context, options)? else {
         return Ok(None);
     };
@@ -165,6 +190,19 @@ fn fix_inner(
         remaining: after.findings.len(),
         verdict: applied.verdict,
     }))
+}
+
+/// The automatic plan, each file planned once: when it rewrites one file under two paths (a
+/// symlink to another project file), it is made again with the file's other names left alone.
+fn whole_plan(context: &analyze::Context, options: &plan::PlanOptions) -> plan::Plan {
+    let plan = plan::plan(context, options);
+    let second = apply::second_paths(context.index, &plan);
+    if second.is_empty() {
+        return plan;
+    }
+    let mut options = options.clone();
+    options.protected.extend(second);
+    plan::plan(context, &options)
 }
 
 /// What `apply_plan` did.
@@ -217,8 +255,13 @@ fn apply_plan_with(
 /// Plans the fix and renders it as a unified diff; writes nothing.
 pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
     let index = index::Index::build(&config.scope)?;
+    analyze::check_pins(&index, &config.scope.cwd).map_err(Error::Pin)?;
     let context = analyze::Context::new(&index);
-    let plan = plan::plan(&context, options);
+    let options = &plan::PlanOptions {
+        protected: apply::protected(&index),
+        ..options.clone()
+    };
+    let plan = whole_plan(&context, options);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
     let mut output = DiffOutput {
         diff: render::unified(&index, &plan, config.color),
@@ -232,7 +275,7 @@ pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<Diff
         options.merge_columns,
     ) {
         rust.rewrites().map_err(Error::Unparsable)?;
-        output.diff.push_str(&rust.diff(config.color));
+        output.diff.extend(rust.diff(config.color).into_bytes());
         output.skipped.extend(rust.plan.skipped.iter().cloned());
         output.notes.extend(rust.plan.notes.iter().cloned());
         output.warnings.extend(rust.warnings.iter().cloned());

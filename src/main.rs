@@ -57,11 +57,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Ctrl-C: a fix is all or nothing, so `apply` finishes what it started; and a `--verify`
     // probe, which may hang on an import, or its copy of the project must not outlive the run.
     if matches!(config.mode, Mode::Fix { .. }) || config.verify.is_some() {
-        ctrlc::set_handler(|| {
-            if !dedupe_models::apply::WRITING.load(Ordering::SeqCst) {
-                interrupted();
-            }
-        })?;
+        ctrlc::set_handler(interrupted)?;
     }
     if let Mode::Fix { yes, safety } = config.mode {
         let output = if yes {
@@ -80,7 +76,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Err(dedupe_models::Error::Terminal(err))
                     if err.kind() == std::io::ErrorKind::Interrupted =>
                 {
-                    interrupted()
+                    interrupted();
+                    // Only reached while a fix is written, which the session never does.
+                    return Ok(ExitCode::from(130));
                 }
                 Err(err) => return Err(err.into()),
                 Ok(Some(output)) => output,
@@ -103,20 +101,36 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         if output.remaining > 0 {
             summary.push_str(&format!(
-                " {} finding{} remain; run dedupe-models to see them.",
+                " {} finding{} {}; run dedupe-models to see them.",
                 output.remaining,
-                if output.remaining == 1 { "" } else { "s" }
+                if output.remaining == 1 { "" } else { "s" },
+                if output.remaining == 1 {
+                    "remains"
+                } else {
+                    "remain"
+                },
             ));
         }
         write_stdout(&format!("{summary}\n"))?;
+        if dedupe_models::apply::interrupted_while_writing() {
+            eprintln!("Interrupted: the fix was written in full first.");
+            return Ok(ExitCode::from(130));
+        }
         return Ok(ExitCode::from(if output.remaining == 0 { 0 } else { 1 }));
     }
     if config.mode == Mode::Diff {
         let output = dedupe_models::diff(&config, &config.plan)?;
         drop(line.take());
         print_messages(&output.warnings, &output.skipped, &output.notes);
-        write_stdout(&output.diff)?;
+        write_stdout_bytes(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
+    }
+    if config.mode == Mode::ShowTables {
+        let (listing, warnings) = dedupe_models::show_tables(&config)?;
+        drop(line.take());
+        print_messages(&warnings, &[], &[]);
+        write_stdout(&listing)?;
+        return Ok(ExitCode::from(0));
     }
     let report = dedupe_models::check(&config)?;
     drop(line);
@@ -136,12 +150,18 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }))
 }
 
-/// Ctrl-C before a fix writes (during the interactive session, or a `--verify` run): nothing has
-/// been written; stops the probe, removes the copy of the project, and exits 130 like a shell.
-/// Called from the signal handler's thread or the main one, whichever sees it first; never while
-/// `apply` writes.
-fn interrupted() -> ! {
+/// Ctrl-C (from the signal handler's thread, or the main one when the terminal reads it as a
+/// key). Before a fix writes, nothing has been or will be written: stops the probe, removes the
+/// copy of the project, and exits 130 like a shell. While the fix writes, it returns and the run
+/// goes on to say what it wrote; after it wrote, it says so and exits 130.
+fn interrupted() {
+    use dedupe_models::apply::Interrupt;
     static ONCE: AtomicBool = AtomicBool::new(false);
+    let message = match dedupe_models::apply::interrupt() {
+        Interrupt::Deferred => return,
+        Interrupt::NothingWritten => "nothing was written.",
+        Interrupt::Written => "the fix was written in full; run dedupe-models to see what remains.",
+    };
     if ONCE.swap(true, Ordering::SeqCst) {
         loop {
             std::thread::park(); // the other caller is exiting
@@ -149,7 +169,7 @@ fn interrupted() -> ! {
     }
     dedupe_models::verify::stop_all();
     let _ = Term::stderr().show_cursor();
-    eprintln!("\nInterrupted: nothing was written.");
+    eprintln!("\nInterrupted: {message}");
     std::process::exit(130);
 }
 
@@ -167,11 +187,12 @@ fn print_messages(warnings: &[Warning], skipped: &[Skipped], notes: &[Skipped]) 
 }
 
 fn write_stdout(text: &str) -> std::io::Result<()> {
+    write_stdout_bytes(text.as_bytes())
+}
+
+fn write_stdout_bytes(bytes: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err),
         _ => Ok(()),
     }

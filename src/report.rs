@@ -86,12 +86,32 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub warnings: Vec<WarningOut>,
     pub summary: Summary,
-    /// Files that could not be read or parsed (text summary only; JSON lists them in `warnings`).
+    /// Files that were read but could not be decoded or parsed (text summary only; JSON lists
+    /// them in `warnings`).
     #[serde(skip)]
     pub skipped: usize,
+    /// Files that could not be read at all (text summary only, as `skipped`).
+    #[serde(skip)]
+    pub unreadable: usize,
     /// What `--verify` saw under the project's interpreter; absent without `--verify`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<VerifyReport>,
+}
+
+impl Report {
+    /// Keeps what concerns the files under `paths` (the PATHs on the command line; the index
+    /// covered their whole projects): findings there, duplicates whose canonical definition is
+    /// there, and warnings about files there.
+    pub fn retain_under(&mut self, paths: &[std::path::PathBuf], cwd: &std::path::Path) {
+        let under = |shown: &str| {
+            let path = cwd.join(shown);
+            paths.iter().any(|p| path.starts_with(p))
+        };
+        self.findings
+            .retain(|f| under(&f.path) || f.canonical.as_ref().is_some_and(|c| under(&c.path)));
+        self.warnings.retain(|w| under(&w.path));
+        self.summary.findings = self.findings.len();
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -63,17 +63,9 @@ pub fn plan(p: &mut Planner) {
                     "`{}` and `{}` are in one module",
                     dup.symbol, canonical.symbol
                 ));
-            } else if p.loads(canonical.file, dup.file) {
-                problems.push(format!(
-                    "{} loads {} (directly or through the re-exports this fix adds), so a re-export would be circular",
-                    ctx.index.files[canonical.file].display, ctx.index.files[dup.file].display
-                ));
             }
             if p.frozen(dup.file) {
-                problems.push(format!(
-                    "you left {} unchanged",
-                    ctx.index.files[dup.file].display
-                ));
+                problems.push(p.frozen_because(dup.file));
             }
             let lost = lost_fields(dup, canonical);
             if !lost.is_empty() && lossy == Some(Lossy::Merge) && p.frozen(canonical.file) {
@@ -91,6 +83,12 @@ pub fn plan(p: &mut Planner) {
                     canonical.symbol,
                     canonical.symbol
                 ));
+            }
+        }
+        // What the whole plan showed in an earlier round (`super::after`).
+        if let Some(why) = p.held.get(&cluster_index) {
+            if !problems.contains(why) {
+                problems.push(why.clone());
             }
         }
         let mut merges = Vec::new();
@@ -189,6 +187,11 @@ pub fn plan(p: &mut Planner) {
             if p.file(dup.file).add(edit, change, reason) {
                 p.removed.entry(dup.file).or_default().push(dup.span);
                 p.added.push((dup.file, canonical.file));
+                p.re_exports.push(super::after::ReExport {
+                    cluster: cluster_index,
+                    dup: dup.file,
+                    canonical: canonical.file,
+                });
                 let key = match dup.origin {
                     Origin::Class(c) => ShimKey::Class(dup.file, c),
                     Origin::Table(i) => ShimKey::Table(dup.file, i),

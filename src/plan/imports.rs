@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
+use super::import_list::remove_names;
 use super::{indentation, mentions, Change, Planner, ShimKey};
 use crate::index::facts::{ImportSite, TextEdit};
 use crate::index::module_map::FileId;
-use crate::index::removal::{remove_item, remove_statement, List};
+use crate::index::removal::remove_statement;
 use crate::index::resolve::{Entity, Resolver};
 
 /// The names of one `from` import that move: (index in the statement, canonical module, symbol).
@@ -151,32 +152,8 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
         );
         return;
     }
-    let close = if text[..site.stmt.1 as usize].ends_with(')') {
-        site.stmt.1 - 1
-    } else {
-        site.stmt.1
-    };
-    let list = List {
-        close,
-        items: site.names.iter().map(|n| n.span).collect(),
-        tuple: false,
-    };
-    let mut edits: Vec<TextEdit> = Vec::new();
-    // Remove from the back so that each removal sees the list as it was.
-    let mut remaining = list.items.clone();
-    for (n, _, _) in moved.iter().rev() {
-        let index = remaining
-            .iter()
-            .position(|s| *s == site.names[*n].span)
-            .unwrap();
-        let current = List {
-            close: list.close,
-            items: remaining.clone(),
-            tuple: false,
-        };
-        edits.extend(remove_item(text, &current, index));
-        remaining.remove(index);
-    }
+    let remove: Vec<usize> = moved.iter().map(|(n, _, _)| *n).collect();
+    let mut edits = remove_names(text, site, &remove);
     edits.push(TextEdit {
         start: site.stmt.0,
         end: site.stmt.0,
@@ -193,10 +170,13 @@ pub fn remove_unused(p: &mut Planner) {
     let ctx = p.ctx;
     let removed: Vec<(FileId, Vec<(u32, u32)>)> =
         p.removed.iter().map(|(f, s)| (*f, s.clone())).collect();
+    let files = removed.iter().map(|(f, _)| *f).collect();
+    let exports = super::exports::exports(ctx.index, &files);
     for (file, spans) in removed {
         let text = p.text(file);
         let source = &ctx.index.files[file];
         let plan = p.plan.files.get(&file).cloned().unwrap_or_default();
+        let exports = &exports;
         // The file as it will read, without the import statements themselves.
         let mut remaining = String::new();
         let mut at = 0usize;
@@ -260,27 +240,44 @@ pub fn remove_unused(p: &mut Planner) {
                 continue;
             }
             let reason = "remove imports only the removed definitions used";
+            let (kept, unused): (Vec<usize>, Vec<usize>) = unused.into_iter().partition(|&i| {
+                let n = &site.names[i];
+                let bound = n.asname.as_deref().unwrap_or(&n.name);
+                exports.get(&file).is_some_and(|e| e.takes(bound))
+            });
             let file_plan = p.file(file);
-            if unused.len() == site.names.len() {
+            if !unused.is_empty() && unused.len() == site.names.len() {
                 file_plan.add(remove_statement(text, site.stmt), Change::Cleanup, reason);
                 continue;
             }
-            let close = if text[..site.stmt.1 as usize].ends_with(')') {
-                site.stmt.1 - 1
-            } else {
-                site.stmt.1
-            };
-            let mut items: Vec<(u32, u32)> = site.names.iter().map(|n| n.span).collect();
-            for i in unused.into_iter().rev() {
-                let list = List {
-                    close,
-                    items: items.clone(),
-                    tuple: false,
-                };
-                for edit in remove_item(text, &list, i) {
+            if !unused.is_empty() {
+                for edit in remove_names(text, site, &unused) {
                     file_plan.add(edit, Change::Cleanup, reason);
                 }
-                items.remove(i);
+            }
+            // Kept for the modules that take them from here: a re-export, not an unused import.
+            let mut marked = Vec::new();
+            for i in kept {
+                let at = site.names[i].span.1 as usize;
+                let end = text[at..].find('\n').map_or(text.len(), |e| at + e);
+                let end = if text[..end].ends_with('\r') {
+                    end - 1
+                } else {
+                    end
+                };
+                let line = &text[text[..at].rfind('\n').map_or(0, |s| s + 1)..end];
+                if line.contains("noqa") || line.trim_end().ends_with('\\') || marked.contains(&end)
+                {
+                    continue;
+                }
+                marked.push(end);
+                let edit = TextEdit {
+                    start: end as u32,
+                    end: end as u32,
+                    content: "  # noqa: F401".into(),
+                };
+                let why = "keep the import: other modules take it from here";
+                file_plan.add(edit, Change::Cleanup, why);
             }
         }
     }

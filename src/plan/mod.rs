@@ -1,11 +1,14 @@
 //! The fix as data: for each file, sorted and disjoint text edits, each with its reason, plus
 //! what was left alone and why. A pure function of the analysis; nothing here touches the disk.
 
+mod after;
 mod band_aids;
 mod bases;
 mod class_names;
 mod dual_paths;
 mod duplicates;
+mod exports;
+mod import_list;
 mod imports;
 mod merge;
 
@@ -24,6 +27,9 @@ pub struct PlanOptions {
     pub merge_columns: bool,
     /// What a person decided in the interactive `--fix`; empty otherwise.
     pub choices: Choices,
+    /// Files the fix may not write, with why (`apply::protected`: outside the project, or a
+    /// second path to a file); planned around like frozen ones.
+    pub protected: BTreeMap<FileId, String>,
 }
 
 /// Decisions that override the automatic plan.
@@ -201,6 +207,10 @@ pub(crate) struct Planner<'a, 'c> {
     pub removed: BTreeMap<FileId, Vec<Span>>,
     /// Module-level imports the plan adds (re-exports), as (importing file, imported file).
     pub added: Vec<(FileId, FileId)>,
+    /// Duplicated tables to leave, with why, from an earlier round's look at the whole plan.
+    pub held: BTreeMap<usize, String>,
+    /// The re-exports of duplicated tables the plan makes.
+    pub re_exports: Vec<after::ReExport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -211,7 +221,7 @@ pub enum ShimKey {
 
 impl<'a, 'c> Planner<'a, 'c> {
     pub fn file(&mut self, file: FileId) -> &mut FilePlan {
-        let frozen = self.options.choices.frozen.contains(&file);
+        let frozen = self.frozen(file);
         self.plan.files.entry(file).or_insert_with(|| FilePlan {
             edits: Vec::new(),
             frozen,
@@ -219,11 +229,23 @@ impl<'a, 'c> Planner<'a, 'c> {
     }
 
     pub fn frozen(&self, file: FileId) -> bool {
-        self.options.choices.frozen.contains(&file)
+        self.options.choices.frozen.contains(&file) || self.options.protected.contains_key(&file)
     }
 
     pub fn leaves(&self, change: Change) -> bool {
         self.options.choices.leave.contains(&change)
+    }
+
+    /// Why `file` takes no edit: a person left it unchanged, or the fix may not write it.
+    pub fn frozen_because(&self, file: FileId) -> String {
+        let display = &self.ctx.index.files[file].display;
+        match self.options.protected.get(&file) {
+            Some(why) => format!(
+                "{display} is {}",
+                why.trim_start_matches("left unchanged: it is ")
+            ),
+            None => format!("you left {display} unchanged"),
+        }
     }
 
     /// Why a change that edits `file` is left out, when the person chose so.
@@ -231,10 +253,7 @@ impl<'a, 'c> Planner<'a, 'c> {
         if self.leaves(change) {
             Some("you chose to leave it".into())
         } else if self.frozen(file) {
-            Some(format!(
-                "you left {} unchanged",
-                self.ctx.index.files[file].display
-            ))
+            Some(self.frozen_because(file))
         } else {
             None
         }
@@ -345,6 +364,28 @@ impl<'a, 'c> Planner<'a, 'c> {
 }
 
 pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
+    // A fix that is safe alone can be unsafe with the others (and the reverse: an import that
+    // made a re-export circular may be one the plan rewrites). Plan, look at the project the plan
+    // makes, leave what would break, and plan again; each round leaves at least one table more.
+    let mut held = BTreeMap::new();
+    loop {
+        let (plan, re_exports, fixed) = plan_round(ctx, options, &held);
+        let conflicts = after::conflicts(ctx, &plan, &re_exports, &fixed);
+        let before = held.len();
+        for (cluster, why) in conflicts {
+            held.entry(cluster).or_insert(why);
+        }
+        if held.len() == before {
+            return plan;
+        }
+    }
+}
+
+fn plan_round(
+    ctx: &Context,
+    options: &PlanOptions,
+    held: &BTreeMap<usize, String>,
+) -> (Plan, Vec<after::ReExport>, BTreeSet<usize>) {
     let mut planner = Planner {
         ctx,
         options,
@@ -355,6 +396,8 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
         fixed_dual: BTreeSet::new(),
         removed: BTreeMap::new(),
         added: Vec::new(),
+        held: held.clone(),
+        re_exports: Vec::new(),
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
         planner.names.insert(file, Some(canonical));
@@ -366,15 +409,84 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     band_aids::plan(&mut planner);
     class_names::plan(&mut planner);
     imports::remove_unused(&mut planner);
+    for (&file, file_plan) in planner.plan.files.iter_mut() {
+        fill_emptied_blocks(&ctx.index.files[file].text, file_plan);
+    }
     for &file in &options.choices.frozen {
         planner.skip(file, 0, "left unchanged: you chose so in the review".into());
+    }
+    let attempted: Vec<FileId> = planner.plan.files.keys().copied().collect();
+    for file in attempted {
+        if let Some(why) = options.protected.get(&file) {
+            planner.skip(file, 0, why.clone());
+        }
     }
     planner.plan.files.retain(|_, f| !f.edits.is_empty());
     planner.plan.skipped.sort();
     planner.plan.skipped.dedup();
     planner.plan.dropped.sort();
     planner.plan.dropped.dedup();
-    planner.plan
+    (planner.plan, planner.re_exports, planner.fixed_clusters)
+}
+
+/// A block whose every statement the plan removes (`if TYPE_CHECKING:` with its only import)
+/// would not parse: its first removal leaves `pass` instead.
+fn fill_emptied_blocks(text: &str, file_plan: &mut FilePlan) {
+    let removed: Vec<(usize, usize)> = file_plan
+        .edits
+        .iter()
+        .filter(|e| e.edit.content.is_empty())
+        .map(|e| (e.edit.start as usize, e.edit.end as usize))
+        .collect();
+    let gone = |start: usize, end: usize| removed.iter().any(|&(s, e)| s <= start && end <= e);
+    let indent_of = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+    // Lines as (start, end past the newline), skipping blank lines, comments and removed lines.
+    let code_line = |start: usize, end: usize| {
+        let line = text[start..end].trim();
+        !line.is_empty() && !line.starts_with('#') && !gone(start, end)
+    };
+    for edit in file_plan.edits.iter_mut() {
+        let (start, end) = (edit.edit.start as usize, edit.edit.end as usize);
+        if !edit.edit.content.is_empty()
+            || start == end
+            || (start > 0 && text.as_bytes()[start - 1] != b'\n')
+        {
+            continue;
+        }
+        let first_line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let indent = indent_of(&text[start..first_line_end]);
+        if indent == 0 {
+            continue;
+        }
+        // The code line above must open the block, and the code line below must leave it.
+        let mut above = None;
+        let mut at = start;
+        while at > 0 {
+            let line_start = text[..at - 1].rfind('\n').map_or(0, |i| i + 1);
+            if code_line(line_start, at) {
+                above = Some(&text[line_start..at]);
+                break;
+            }
+            at = line_start;
+        }
+        let Some(above) = above else { continue };
+        if indent_of(above) >= indent || !without_comments(above).trim_end().ends_with(':') {
+            continue;
+        }
+        let mut below_indent = 0;
+        let mut at = end;
+        while at < text.len() {
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+            if code_line(at, line_end) {
+                below_indent = indent_of(&text[at..line_end]);
+                break;
+            }
+            at = line_end;
+        }
+        if below_indent < indent {
+            edit.edit.content = format!("{}pass\n", &text[start..start + indent]);
+        }
+    }
 }
 
 /// Whether `word` occurs as a whole identifier in `text`.

@@ -2,8 +2,10 @@
 
 mod diff;
 mod json;
+mod tables;
 mod text;
 
 pub use diff::{file_diff, text_diff, unified};
 pub use json::json;
+pub use tables::{tables_json, tables_text};
 pub use text::{text, warnings};
