@@ -613,9 +613,14 @@ impl Planner<'_, '_> {
                 .filter(|(f, s, p, _, _)| *f == file && *s == span && *p == path)
                 .count();
             let text = &index.files[file].text;
+            let planned: Vec<(Span, &str)> = edits
+                .iter()
+                .filter(|(f, ..)| *f == file)
+                .map(|(_, s, p, ..)| (*s, p.as_str()))
+                .collect();
             if same != sharing
                 || text[span.0 as usize..span.1 as usize] == path
-                || !stays_sorted(text, &index.files[file].facts.uses, span, &path)
+                || !stays_sorted(text, &index.files[file].facts.uses, span, &planned)
             {
                 continue;
             }
@@ -654,26 +659,42 @@ impl Planner<'_, '_> {
     }
 }
 
-/// Whether rewriting `span` of a `use` item to `path` keeps the item in order among the `use`
-/// items next to it (rustfmt sorts a block of `use` lines that no blank line separates), so
-/// that a file rustfmt accepted stays accepted. Order is compared as rustfmt mostly does:
-/// the paths' text, lower-cased.
-fn stays_sorted(text: &str, uses: &[super::facts::UseSite], span: Span, path: &str) -> bool {
+/// Whether rewriting `span` of a `use` item (with the other rewrites `planned` in the file)
+/// keeps the item in order among the `use` items next to it (rustfmt sorts a block of `use`
+/// lines that no blank line separates), so that a file rustfmt accepted stays accepted. Order
+/// is compared as rustfmt mostly does: the paths' text, lower-cased.
+fn stays_sorted(
+    text: &str,
+    uses: &[super::facts::UseSite],
+    span: Span,
+    planned: &[(Span, &str)],
+) -> bool {
     let Some(at) = uses
         .iter()
         .position(|u| u.item.0 <= span.0 && span.1 <= u.item.1)
     else {
         return true; // an attribute value
     };
-    let item = &uses[at];
+    // An item's text after the planned rewrites inside it.
     let key = |u: &super::facts::UseSite| {
-        let t = &text[u.item.0 as usize..u.item.1 as usize];
-        t.trim_start_matches("pub ").to_lowercase()
+        let mut out = String::new();
+        let mut from = u.item.0;
+        let mut inside: Vec<&(Span, &str)> = planned
+            .iter()
+            .filter(|(s, _)| u.item.0 <= s.0 && s.1 <= u.item.1)
+            .collect();
+        inside.sort_by_key(|(s, _)| *s);
+        inside.dedup_by_key(|(s, _)| *s);
+        for (s, p) in inside {
+            out.push_str(&text[from as usize..s.0 as usize]);
+            out.push_str(p);
+            from = s.1;
+        }
+        out.push_str(&text[from as usize..u.item.1 as usize]);
+        out.trim_start_matches("pub ").to_lowercase()
     };
-    let mut new = text[item.item.0 as usize..span.0 as usize].to_owned();
-    new.push_str(path);
-    new.push_str(&text[span.1 as usize..item.item.1 as usize]);
-    let new = new.trim_start_matches("pub ").to_lowercase();
+    let item = &uses[at];
+    let new = key(item);
     let adjacent = |a: &super::facts::UseSite, b: &super::facts::UseSite| {
         text[a.item.1 as usize..b.item.0 as usize]
             .matches('\n')
