@@ -9,6 +9,7 @@ mod fixture_suites;
 mod fixtures;
 mod hostile_input;
 mod interactive;
+mod property;
 mod python;
 mod smoke;
 mod support;
