@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::python::python;
+use crate::python::{python, ruff};
 use crate::support::{repo, run, stderr, stdout};
 
 /// A small deterministic generator (the same projects on every run).
@@ -223,34 +223,14 @@ fn import_check(roots: &[PathBuf]) -> BTreeMap<String, (Vec<String>, Vec<String>
 }
 
 /// `ruff check` with the codes a fix must not add, as `file: CODE message` lines.
-fn ruff(roots: &[PathBuf]) -> Vec<String> {
-    let ruff = python().with_file_name("ruff");
-    let output = Command::new(ruff)
-        .args([
-            "check",
-            "--no-cache",
-            "--isolated",
-            "--select",
-            "E9,F401,F403,F405,F811,F821,F823,I001",
-            "--output-format",
-            "json",
-        ])
-        .args(roots)
-        .output()
-        .expect("ruff runs");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("ruff: {}", String::from_utf8_lossy(&output.stderr)));
-    report
-        .as_array()
-        .unwrap()
+fn ruff_findings(roots: &[PathBuf]) -> Vec<String> {
+    let codes = "E9,F401,F403,F405,F811,F821,F823,I001";
+    ruff(&repo(), codes, roots)
         .iter()
         .map(|d| {
-            format!(
-                "{}: {} {}",
-                d["filename"].as_str().unwrap(),
-                d["code"].as_str().unwrap_or(""),
-                d["message"].as_str().unwrap_or("")
-            )
+            let file = d["filename"].as_str().unwrap();
+            let code = d["code"].as_str().unwrap_or("");
+            format!("{file}: {code} {}", d["message"].as_str().unwrap_or(""))
         })
         .collect()
 }
@@ -275,7 +255,7 @@ fn generated_projects_keep_importing_after_the_fix() {
         write(root, &generate(i as u64));
     }
     let before = import_check(&roots);
-    let ruff_before = ruff(&roots);
+    let ruff_before = ruff_findings(&roots);
     let mut problems = Vec::new();
     let (mut fixed, mut importing) = (0, 0);
     for root in &roots {
@@ -324,7 +304,7 @@ fn generated_projects_keep_importing_after_the_fix() {
         counts
     };
     let ruff_before = by_code(ruff_before);
-    for (key, n) in by_code(ruff(&roots)) {
+    for (key, n) in by_code(ruff_findings(&roots)) {
         let was = ruff_before.get(&key).copied().unwrap_or(0);
         if n > was {
             problems.push(format!("ruff finds {n} {key} after the fix, {was} before"));
