@@ -35,6 +35,7 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
         if let Some(rust) = rust::run(&index.rust_sources, &config.scope.cwd, false) {
             rust.add_to(&mut report);
         }
+        report.retain_under(&config.scope.paths, &config.scope.cwd);
         report
     };
     release(index);
@@ -105,7 +106,7 @@ pub fn fix(
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
     let plan = |context: &analyze::Context, options: &plan::PlanOptions| {
-        Ok(Some(plan::plan(context, options)))
+        Ok(Some(whole_plan(context, options)))
     };
     Ok(fix_inner(config, options, safety, plan, true)?.expect("the whole plan is always accepted"))
 }
@@ -133,7 +134,12 @@ fn fix_inner(
     rust_too: bool,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
+    apply::remove_leftovers(&index);
     let context = analyze::Context::new(&index);
+    let options = &plan::PlanOptions {
+        protected: apply::protected(&index),
+        ..options.clone()
+    };
     let Some(mut plan) = choose(&context, options)? else {
         return Ok(None);
     };
@@ -178,6 +184,19 @@ fn fix_inner(
         remaining: after.findings.len(),
         verdict: applied.verdict,
     }))
+}
+
+/// The automatic plan, each file planned once: when it rewrites one file under two paths (a
+/// symlink to another project file), it is made again with the file's other names left alone.
+fn whole_plan(context: &analyze::Context, options: &plan::PlanOptions) -> plan::Plan {
+    let plan = plan::plan(context, options);
+    let second = apply::second_paths(context.index, &plan);
+    if second.is_empty() {
+        return plan;
+    }
+    let mut options = options.clone();
+    options.protected.extend(second);
+    plan::plan(context, &options)
 }
 
 /// What `apply_plan` did.
@@ -231,7 +250,11 @@ fn apply_plan_with(
 pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
     let index = index::Index::build(&config.scope)?;
     let context = analyze::Context::new(&index);
-    let plan = plan::plan(&context, options);
+    let options = &plan::PlanOptions {
+        protected: apply::protected(&index),
+        ..options.clone()
+    };
+    let plan = whole_plan(&context, options);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
     let mut output = DiffOutput {
         diff: render::unified(&index, &plan, config.color),

@@ -57,11 +57,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Ctrl-C: a fix is all or nothing, so `apply` finishes what it started; and a `--verify`
     // probe, which may hang on an import, or its copy of the project must not outlive the run.
     if matches!(config.mode, Mode::Fix { .. }) || config.verify.is_some() {
-        ctrlc::set_handler(|| {
-            if !dedupe_models::apply::WRITING.load(Ordering::SeqCst) {
-                interrupted();
-            }
-        })?;
+        ctrlc::set_handler(interrupted)?;
     }
     if let Mode::Fix { yes, safety } = config.mode {
         let output = if yes {
@@ -80,7 +76,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Err(dedupe_models::Error::Terminal(err))
                     if err.kind() == std::io::ErrorKind::Interrupted =>
                 {
-                    interrupted()
+                    interrupted();
+                    // Only reached while a fix is written, which the session never does.
+                    return Ok(ExitCode::from(130));
                 }
                 Err(err) => return Err(err.into()),
                 Ok(Some(output)) => output,
@@ -103,12 +101,21 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         if output.remaining > 0 {
             summary.push_str(&format!(
-                " {} finding{} remain; run dedupe-models to see them.",
+                " {} finding{} {}; run dedupe-models to see them.",
                 output.remaining,
-                if output.remaining == 1 { "" } else { "s" }
+                if output.remaining == 1 { "" } else { "s" },
+                if output.remaining == 1 {
+                    "remains"
+                } else {
+                    "remain"
+                },
             ));
         }
         write_stdout(&format!("{summary}\n"))?;
+        if dedupe_models::apply::interrupted_while_writing() {
+            eprintln!("Interrupted: the fix was written in full first.");
+            return Ok(ExitCode::from(130));
+        }
         return Ok(ExitCode::from(if output.remaining == 0 { 0 } else { 1 }));
     }
     if config.mode == Mode::Diff {
@@ -143,12 +150,18 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }))
 }
 
-/// Ctrl-C before a fix writes (during the interactive session, or a `--verify` run): nothing has
-/// been written; stops the probe, removes the copy of the project, and exits 130 like a shell.
-/// Called from the signal handler's thread or the main one, whichever sees it first; never while
-/// `apply` writes.
-fn interrupted() -> ! {
+/// Ctrl-C (from the signal handler's thread, or the main one when the terminal reads it as a
+/// key). Before a fix writes, nothing has been or will be written: stops the probe, removes the
+/// copy of the project, and exits 130 like a shell. While the fix writes, it returns and the run
+/// goes on to say what it wrote; after it wrote, it says so and exits 130.
+fn interrupted() {
+    use dedupe_models::apply::Interrupt;
     static ONCE: AtomicBool = AtomicBool::new(false);
+    let message = match dedupe_models::apply::interrupt() {
+        Interrupt::Deferred => return,
+        Interrupt::NothingWritten => "nothing was written.",
+        Interrupt::Written => "the fix was written in full; run dedupe-models to see what remains.",
+    };
     if ONCE.swap(true, Ordering::SeqCst) {
         loop {
             std::thread::park(); // the other caller is exiting
@@ -156,7 +169,7 @@ fn interrupted() -> ! {
     }
     dedupe_models::verify::stop_all();
     let _ = Term::stderr().show_cursor();
-    eprintln!("\nInterrupted: nothing was written.");
+    eprintln!("\nInterrupted: {message}");
     std::process::exit(130);
 }
 

@@ -94,6 +94,22 @@ pub struct Report {
     pub verify: Option<VerifyReport>,
 }
 
+impl Report {
+    /// Keeps what concerns the files under `paths` (the PATHs on the command line; the index
+    /// covered their whole projects): findings there, duplicates whose canonical definition is
+    /// there, and warnings about files there.
+    pub fn retain_under(&mut self, paths: &[std::path::PathBuf], cwd: &std::path::Path) {
+        let under = |shown: &str| {
+            let path = cwd.join(shown);
+            paths.iter().any(|p| path.starts_with(p))
+        };
+        self.findings
+            .retain(|f| under(&f.path) || f.canonical.as_ref().is_some_and(|c| under(&c.path)));
+        self.warnings.retain(|w| under(&w.path));
+        self.summary.findings = self.findings.len();
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     /// The interpreter, as given or found (relative to the working directory when below it).

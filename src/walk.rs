@@ -17,13 +17,19 @@ pub(crate) const SKIPPED_DIRS: &[&str] = &[
     ".git",
 ];
 
-/// Migration folders hold per-migration bases and model snapshots, never live models.
+/// Migration folders hold per-migration bases and model snapshots, never live models: their
+/// files are read aside, for what they define on the live bases, and never reported on.
 const MIGRATION_DIRS: &[&str] = &["migrations", "alembic", "versions", "dbmigrate"];
 
 pub struct Walked {
     pub files: Vec<PathBuf>,
-    /// Directories that hold project configuration (pyproject.toml, setup.cfg, ...): import roots.
+    /// Directories that hold project configuration (pyproject.toml, setup.cfg, ...) and are not
+    /// packages themselves: import roots. A package's module that happens to be called
+    /// `setup.py` makes no project.
     pub project_dirs: Vec<PathBuf>,
+    /// Python files in migration folders (`migrations/`, `dbmigrate/`, ...): a model snapshot
+    /// there can define a live table again, which decides whether a band-aid flag can go.
+    pub aside: Vec<PathBuf>,
     pub errors: Vec<(PathBuf, String)>,
     /// `.rs` files, `Cargo.toml` and `diesel.toml`: the Rust front-end's input.
     pub rust: Vec<PathBuf>,
@@ -41,6 +47,7 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
     let mut walked = Walked {
         files: Vec::new(),
         project_dirs: Vec::new(),
+        aside: Vec::new(),
         errors: Vec::new(),
         rust: Vec::new(),
     };
@@ -54,15 +61,17 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
             .require_git(false)
             .hidden(true)
             .sort_by_file_name(|a, b| a.cmp(b));
-        builder.filter_entry(|entry| {
+        let (excluded, base) = (exclude.clone(), exclude_base.to_path_buf());
+        builder.filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if !is_dir || entry.depth() == 0 {
                 return true;
             }
             let name = entry.file_name().to_string_lossy();
+            let relative = entry.path().strip_prefix(&base).unwrap_or(entry.path());
             !SKIPPED_DIRS.contains(&name.as_ref())
-                && !MIGRATION_DIRS.contains(&name.as_ref())
                 && !entry.path().join("pyvenv.cfg").exists()
+                && (excluded.is_empty() || !excluded.is_match(relative))
         });
         for entry in builder.build() {
             let entry = match entry {
@@ -76,8 +85,16 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
             let Some(file_type) = entry.file_type() else {
                 continue;
             };
+            let in_migrations = path
+                .strip_prefix(root)
+                .unwrap_or(path)
+                .components()
+                .any(|c| MIGRATION_DIRS.contains(&c.as_os_str().to_string_lossy().as_ref()));
             if file_type.is_dir() {
-                if PROJECT_MARKERS.iter().any(|m| path.join(m).is_file()) {
+                if !in_migrations
+                    && PROJECT_MARKERS.iter().any(|m| path.join(m).is_file())
+                    && !path.join("__init__.py").is_file()
+                {
                     walked.project_dirs.push(path.to_path_buf());
                 }
                 continue;
@@ -88,10 +105,15 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
                 if !exclude.is_empty() && exclude.is_match(relative) {
                     continue;
                 }
-                walked.files.push(path.to_path_buf());
-            } else if path.extension().is_some_and(|e| e == "rs")
-                || path.ends_with("Cargo.toml")
-                || path.ends_with("diesel.toml")
+                if in_migrations {
+                    walked.aside.push(path.to_path_buf());
+                } else {
+                    walked.files.push(path.to_path_buf());
+                }
+            } else if !in_migrations
+                && (path.extension().is_some_and(|e| e == "rs")
+                    || path.ends_with("Cargo.toml")
+                    || path.ends_with("diesel.toml"))
             {
                 let relative = path.strip_prefix(exclude_base).unwrap_or(path);
                 if exclude.is_empty() || !exclude.is_match(relative) {
@@ -102,6 +124,8 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
     }
     walked.files.sort();
     walked.files.dedup();
+    walked.aside.sort();
+    walked.aside.dedup();
     walked.rust.sort();
     walked.rust.dedup();
     walked

@@ -1,6 +1,6 @@
 //! DM002 dual-import-path: one file imported under two module names, so it runs twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::runtime::SiteRef;
 use super::Context;
@@ -9,6 +9,9 @@ use crate::report::{Code, Finding};
 
 /// The name each dual-loaded file should be imported as, and the stray names.
 pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
+    if ctx.runtime.dual_loaded().next().is_none() {
+        return Vec::new();
+    }
     let map = &ctx.index.module_map;
     let root_of = |file: FileId, name: &str| {
         map.names(file)
@@ -30,6 +33,7 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
         }
     }
     let mut out = Vec::new();
+    let models = model_modules(ctx);
     for (file, names) in ctx.runtime.dual_loaded() {
         let best = names
             .iter()
@@ -49,11 +53,62 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
             })
             .map(|(name, _)| name.clone());
         let Some(best) = best else { continue };
-        let stray = names.keys().filter(|n| **n != best).cloned().collect();
-        out.push((file, best, stray));
+        let stray: Vec<String> = names.keys().filter(|n| **n != best).cloned().collect();
+        // A package matters when a stray import through it loads a model module below it.
+        let loads_models = |name: &String| {
+            names[name].iter().any(|&(importer, site)| {
+                ctx.index.files[importer]
+                    .site_loads(site)
+                    .iter()
+                    .any(|load| {
+                        models.contains(&(load.file as FileId))
+                            && load.module.is_some_and(|m| {
+                                let loaded = map.module_name(m);
+                                loaded.len() > name.len()
+                                    && loaded.starts_with(name.as_str())
+                                    && loaded.as_bytes()[name.len()] == b'.'
+                            })
+                    })
+            })
+        };
+        if models.contains(&file) || stray.iter().any(loads_models) {
+            out.push((file, best, stray));
+        }
     }
     out.sort();
     out
+}
+
+/// The modules whose second run defines something of the database again: those that define a
+/// table, a mapped class, a base or a MetaData, and those whose relative imports reach one (a
+/// relative import follows the name its importer runs under, so a stray name spreads through
+/// it; an absolute one does not). A stray name for any other module is not a finding.
+fn model_modules(ctx: &Context) -> HashSet<FileId> {
+    let index = ctx.index;
+    let models = &index.models;
+    let mut found: HashSet<FileId> = models
+        .files()
+        .chain(models.bases.iter().filter_map(|b| b.file))
+        .collect();
+    let mut imported_by: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    for (file, source) in index.files.iter().enumerate() {
+        for (site, import) in source.facts.imports.iter().enumerate() {
+            if import.level > 0 && !import.type_checking {
+                for loaded in index.files_loaded_by(file, site) {
+                    imported_by.entry(loaded).or_default().push(file);
+                }
+            }
+        }
+    }
+    let mut queue: Vec<FileId> = found.iter().copied().collect();
+    while let Some(file) = queue.pop() {
+        for &importer in imported_by.get(&file).into_iter().flatten() {
+            if found.insert(importer) {
+                queue.push(importer);
+            }
+        }
+    }
+    found
 }
 
 pub fn findings(ctx: &Context) -> Vec<Finding> {

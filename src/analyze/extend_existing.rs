@@ -4,7 +4,35 @@
 use std::collections::BTreeSet;
 
 use super::Context;
+use crate::index::models::TableId;
 use crate::report::{Code, Finding};
+
+/// What a band-aid on a table that the project defines once still hides, if anything: a second
+/// definition in a folder the scan reads aside (a model snapshot in `dbmigrate/` on the live
+/// base), or a module that can run under two names because a folder is both a package and on
+/// `sys.path`. Removing the flag is proven safe only when there is neither.
+pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
+    let index = ctx.index;
+    let def = &index.models.tables[table];
+    let key = ctx.key(table);
+    let aside: Vec<String> = index
+        .aside_tables
+        .iter()
+        .filter(|t| ctx.key_of(t) == key)
+        .map(|t| ctx.at(t.file, t.offset))
+        .collect();
+    if !aside.is_empty() {
+        return Some(format!(
+            "it hides the definition at {} on the same metadata, in a migration folder the scan does not report on",
+            aside.join(", ")
+        ));
+    }
+    let (inner, outer) = index.module_map.package_root_names(def.file)?;
+    Some(format!(
+        "it hides that {} can run under two module names, `{inner}` and `{outer}`: a folder above it is both a package and on sys.path",
+        index.files[def.file].display
+    ))
+}
 
 pub fn findings(ctx: &Context) -> Vec<Finding> {
     let models = &ctx.index.models;
@@ -32,7 +60,8 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                         ctx.index.files[def.file].display
                     )
                 }
-                None => "the table has one definition, so the flag can go".to_owned(),
+                None => hidden(ctx, id)
+                    .unwrap_or_else(|| "the table has one definition, so the flag can go".into()),
             };
             let message = format!(
                 "`{}` on table `{}` is a band-aid: {why}",

@@ -5,7 +5,7 @@ mod connections;
 pub mod dual_import_path;
 pub mod duplicate_base;
 mod duplicate_table;
-mod extend_existing;
+pub mod extend_existing;
 pub mod runtime;
 pub mod score;
 
@@ -52,7 +52,11 @@ impl<'a> Context<'a> {
     }
 
     pub fn key(&self, table: TableId) -> TableKey {
-        let def = &self.index.models.tables[table];
+        self.key_of(&self.index.models.tables[table])
+    }
+
+    /// The identity of any definition, one read aside from a migration folder too.
+    pub fn key_of(&self, def: &crate::index::models::TableDef) -> TableKey {
         (
             self.connections.group(def.metadata),
             def.bind_key.clone(),
@@ -134,7 +138,7 @@ pub fn report(context: &Context) -> Report {
     Report {
         version: 1,
         summary: Summary {
-            files: index.files.len(),
+            files: index.live_files,
             tables: tables.len(),
             findings: findings.len(),
         },

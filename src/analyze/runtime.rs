@@ -97,7 +97,7 @@ impl Runtime {
 
         // The test suite of each project is one process.
         let mut suites: BTreeMap<Option<&std::path::Path>, Vec<usize>> = BTreeMap::new();
-        for file in 0..index.files.len() {
+        for file in 0..index.live_files {
             if is_test_module(graph.map.path(file)) {
                 let name = graph
                     .map
@@ -111,9 +111,10 @@ impl Runtime {
         for (_, entries) in suites {
             run(&mut graph, entries, &mut runtime, &mut reached);
         }
-        // Every other module that nothing imports is an entry point of its own.
+        // Every other module that nothing imports is an entry point of its own (migration
+        // folders, read aside, run under their own tools).
         let imported = statically_imported(index);
-        for (file, &is_imported) in imported.iter().enumerate() {
+        for (file, &is_imported) in imported[..index.live_files].iter().enumerate() {
             if !is_imported && !is_test_module(graph.map.path(file)) {
                 let id = graph.instance(&graph.entry_name(file), file);
                 run(&mut graph, vec![id], &mut runtime, &mut reached);

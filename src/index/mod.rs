@@ -7,6 +7,8 @@ pub mod models;
 pub mod module_map;
 pub mod removal;
 pub mod resolve;
+pub mod roots;
+pub mod stdlib;
 pub mod table_name;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::paths::{display_path, normalize, project_root};
+use crate::paths::display_path;
 use crate::progress::Progress;
 use crate::pyproject::{ConfigError, ProjectSettings};
 use crate::source::{decode, FileEncoding, LineIndex};
@@ -36,6 +38,31 @@ pub struct SourceFile {
     pub in_tests: bool,
     /// Set when the file could not be read, decoded or parsed; its facts are then empty.
     pub parsed: bool,
+    /// The file's size, time and identity when it was read: `apply` checks that no file the
+    /// plan was made from changed since.
+    pub stamp: Option<Stamp>,
+}
+
+/// What tells that a file changed since it was read, without reading it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+impl Stamp {
+    pub fn of(metadata: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            #[cfg(unix)]
+            inode: (metadata.dev(), metadata.ino()),
+        }
+    }
 }
 
 impl SourceFile {
@@ -92,33 +119,57 @@ pub struct Index {
     /// Directories whose pyproject.toml / setup.cfg / ... make them projects, deepest first.
     pub project_dirs: Vec<PathBuf>,
     pub settings: Vec<(PathBuf, ProjectSettings)>,
+    /// The files before this index are the project's; those from it on are in migration folders,
+    /// read only for what they define on the live bases.
+    pub live_files: usize,
+    /// Tables defined in migration folders (model snapshots, per-migration bases): never
+    /// findings, but a band-aid flag on a live table they define again must stay.
+    pub aside_tables: Vec<models::TableDef>,
     /// What the walk found for the Rust front-end (`crate::rust`), which indexes it apart.
     pub rust_sources: Vec<PathBuf>,
 }
 
 impl Index {
     pub fn build(scope: &Scope) -> Result<Index, ConfigError> {
-        let mut project_dirs: Vec<PathBuf> = scope.paths.iter().map(|p| project_root(p)).collect();
-        project_dirs.sort();
-        project_dirs.dedup();
-        // Settings of the projects named on the command line decide what is excluded.
+        // Whole-program: each path's whole project is indexed; the paths choose what is reported.
+        let mut scan_roots: Vec<PathBuf> = scope
+            .paths
+            .iter()
+            .map(|p| roots::scan_root(p, &scope.cwd))
+            .collect();
+        scan_roots.sort();
+        scan_roots.dedup();
+        // A project inside another scanned one is walked with it.
+        let nested: Vec<PathBuf> = scan_roots
+            .iter()
+            .filter(|r| scan_roots.iter().any(|o| o != *r && r.starts_with(o)))
+            .cloned()
+            .collect();
+        scan_roots.retain(|r| !nested.contains(r));
+        // Settings of the projects the scan covers decide what is excluded.
         let mut settings = Vec::new();
-        for dir in &project_dirs {
+        for dir in &scan_roots {
             settings.push((dir.clone(), ProjectSettings::load(dir)?));
         }
         let mut files = Vec::new();
+        let mut aside = Vec::new();
+        let mut project_dirs = scan_roots.clone();
         let mut rust_sources = Vec::new();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir)?;
-            let paths: Vec<PathBuf> = scope
-                .paths
-                .iter()
-                .filter(|p| p.starts_with(dir))
-                .cloned()
-                .collect();
+            // The paths themselves too, for one in a folder the walk of its project skips.
+            let mut paths = vec![dir.clone()];
+            paths.extend(
+                scope
+                    .paths
+                    .iter()
+                    .filter(|p| p.starts_with(dir) && *p != dir)
+                    .cloned(),
+            );
             let walked = crate::walk::walk(&paths, &exclude, dir);
             files.extend(walked.files);
+            aside.extend(walked.aside);
             rust_sources.extend(walked.rust);
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
@@ -131,53 +182,102 @@ impl Index {
         }
         files.sort();
         files.dedup();
+        // Migration folders are read aside: after the project's files, never reported on.
+        aside.sort();
+        aside.dedup();
+        aside.retain(|p| files.binary_search(p).is_err());
+        let live_files = files.len();
+        files.extend(aside);
         rust_sources.sort();
         rust_sources.dedup();
         project_dirs.sort();
         project_dirs.dedup();
+        // The configuration of a project inside the scan applies to it (its `pythonpath`), but
+        // one that cannot be read must not stop the run: it may be a template or vendored.
         for dir in &project_dirs {
-            if !settings.iter().any(|(d, _)| d == dir) {
-                settings.push((dir.clone(), ProjectSettings::load(dir)?));
+            if settings.iter().any(|(d, _)| d == dir) {
+                continue;
+            }
+            match ProjectSettings::load(dir) {
+                Ok(project) => settings.push((dir.clone(), project)),
+                Err(err) => {
+                    let why = match err {
+                        ConfigError::Toml { message, .. } => format!("not valid TOML ({message})"),
+                        other => other.to_string(),
+                    };
+                    warnings.push(Warning {
+                        path: display_path(&dir.join("pyproject.toml"), &scope.cwd),
+                        line: 0,
+                        message: format!("{why}; the settings of this project are ignored"),
+                    });
+                }
             }
         }
-        project_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-
-        let mut roots: Vec<PathBuf> = Vec::new();
-        for (dir, project) in &settings {
-            roots.push(dir.clone());
-            if dir.join("src").is_dir() {
-                roots.push(dir.join("src"));
-            }
-            roots.extend(project.roots.iter().cloned());
-        }
-        let roots = roots.into_iter().map(|r| normalize(&r)).collect();
 
         // The module map needs only the paths: built first, it resolves each file's imports
         // while the file's facts are fresh.
-        let module_map = ModuleMap::new(files, roots);
+        let declared = roots::declared(&settings);
+        let mut module_map = ModuleMap::new(files, declared.clone());
         if let Some(progress) = &scope.progress {
             progress.start(module_map.file_count());
         }
-        let sources: Vec<(SourceFile, Option<Warning>)> = crate::python::on_parse_stack(|| {
-            (0..module_map.file_count())
-                .into_par_iter()
-                .map(|file| {
-                    let source = read_source(file, &module_map, &scope.cwd);
-                    if let Some(progress) = &scope.progress {
-                        progress.parsed_one();
-                    }
-                    source
-                })
-                .collect()
-        });
+        let sources: Vec<(SourceFile, Option<Warning>, Vec<Box<str>>)> =
+            crate::python::on_parse_stack(|| {
+                (0..module_map.file_count())
+                    .into_par_iter()
+                    .map(|file| {
+                        let source = read_source(file, &module_map, &scope.cwd);
+                        if let Some(progress) = &scope.progress {
+                            progress.parsed_one();
+                        }
+                        source
+                    })
+                    .collect()
+            });
         let mut index_files = Vec::with_capacity(sources.len());
-        for (source, warning) in sources {
-            if let Some(w) = warning {
-                warnings.push(w);
+        let mut unresolved = Vec::new();
+        for (file, (source, warning, names)) in sources.into_iter().enumerate() {
+            if file < live_files {
+                warnings.extend(warning);
+                unresolved.extend(names.into_iter().map(|n| (file, n)));
             }
             index_files.push(source);
         }
-        let models = Models::resolve(&index_files, &module_map);
+        // A project in a subfolder that nothing configures: its imports say where its root is.
+        let inferred = roots::infer(&module_map, &unresolved, &scan_roots);
+        if !inferred.is_empty() {
+            let paths = index_files.iter().map(|f| f.path.clone()).collect();
+            let more = inferred.iter().map(|dir| module_map::Root {
+                dir: dir.clone(),
+                kind: module_map::RootKind::Inferred,
+            });
+            module_map = ModuleMap::new(paths, declared.into_iter().chain(more).collect());
+            index_files
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(id, file)| {
+                    file.loads.clear();
+                    for (index, site) in file.facts.imports.iter().enumerate() {
+                        module_map.site_loads(id, index, site, &mut file.loads);
+                    }
+                });
+            // Each is a project of its own (its test suite runs from there), unless a package.
+            project_dirs.extend(
+                inferred
+                    .into_iter()
+                    .filter(|dir| !dir.join("__init__.py").is_file()),
+            );
+            project_dirs.sort();
+            project_dirs.dedup();
+        }
+        project_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        let mut models = Models::resolve(&index_files, &module_map);
+        let (live, aside_tables) = std::mem::take(&mut models.tables)
+            .into_iter()
+            .partition(|t| t.file < live_files);
+        models.tables = live;
+        models.mapped.retain(|m| m.file < live_files);
+        models.create_alls.retain(|c| c.file < live_files);
         Ok(Index {
             files: index_files,
             module_map,
@@ -185,6 +285,8 @@ impl Index {
             warnings,
             project_dirs,
             settings,
+            live_files,
+            aside_tables,
             rust_sources,
         })
     }
@@ -208,11 +310,25 @@ impl Index {
     }
 
     pub fn skipped_files(&self) -> usize {
-        self.files.iter().filter(|f| !f.parsed).count()
+        self.files[..self.live_files]
+            .iter()
+            .filter(|f| !f.parsed)
+            .count()
+    }
+
+    /// Whether a file is in a migration folder, read aside.
+    pub fn is_aside(&self, file: FileId) -> bool {
+        file >= self.live_files
     }
 }
 
-fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Option<Warning>) {
+/// Reads, decodes and parses one file; with its warning, if any, and the absolute modules its
+/// imports name that no project file is (third-party ones, or a sign of a missing root).
+fn read_source(
+    file_id: FileId,
+    map: &ModuleMap,
+    cwd: &Path,
+) -> (SourceFile, Option<Warning>, Vec<Box<str>>) {
     let path = map.path(file_id);
     let display = display_path(path, cwd);
     let in_tests = is_test_path(path.strip_prefix(cwd).unwrap_or(path));
@@ -226,9 +342,13 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
         loads: Vec::new(),
         in_tests,
         parsed: false,
+        stamp: None,
     };
     let bytes = match read_bounded(path) {
-        Ok(bytes) => bytes,
+        Ok((bytes, stamp)) => {
+            file.stamp = Some(stamp);
+            bytes
+        }
         Err(message) => {
             return (
                 file,
@@ -237,6 +357,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
                     line: 0,
                     message,
                 }),
+                Vec::new(),
             );
         }
     };
@@ -250,6 +371,7 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
                     line: 1,
                     message: format!("skipped: the file {message}"),
                 }),
+                Vec::new(),
             )
         }
     };
@@ -262,24 +384,28 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
                 let facts = extract::extract(module.syntax(), &file.text, in_tests);
                 drop(module);
                 let mut loads = Vec::new();
+                let mut unresolved = Vec::new();
                 for (index, site) in facts.imports.iter().enumerate() {
                     map.site_loads(file_id, index, site, &mut loads);
+                    if site.level == 0 {
+                        unresolved.extend(unresolved_modules(map, file_id, site));
+                    }
                 }
-                (facts, loads)
+                (facts, loads, unresolved)
             }));
-            let Ok((facts, mut loads)) = extracted else {
+            let Ok((facts, mut loads, unresolved)) = extracted else {
                 let warning = Warning {
                     path: display,
                     line: 0,
                     message: "skipped: reading its models failed (a bug in dedupe-models: please report it with this file)".into(),
                 };
-                return (file, Some(warning));
+                return (file, Some(warning), Vec::new());
             };
             loads.shrink_to_fit();
             file.facts = facts;
             file.loads = loads;
             file.parsed = true;
-            (file, None)
+            (file, None, unresolved)
         }
         Err(err) => {
             let (line, _) = file.line_col(err.offset);
@@ -288,20 +414,40 @@ fn read_source(file_id: FileId, map: &ModuleMap, cwd: &Path) -> (SourceFile, Opt
                 line,
                 message: format!("could not parse: {}", err.message),
             };
-            (file, Some(warning))
+            (file, Some(warning), Vec::new())
         }
     }
+}
+
+/// The modules an absolute import names that no project file is: third-party ones, or the sign
+/// of a root nothing configures.
+fn unresolved_modules<'s>(
+    map: &'s ModuleMap,
+    file: FileId,
+    site: &'s facts::ImportSite,
+) -> impl Iterator<Item = Box<str>> + 's {
+    let modules = match (&site.module, site.is_from) {
+        (Some(module), true) => std::slice::from_ref(module),
+        _ => &[][..],
+    };
+    let names = site.names.iter().filter(|_| !site.is_from).map(|n| &n.name);
+    modules
+        .iter()
+        .chain(names)
+        .filter(move |module| map.resolve_module(module, Some(file)).is_none())
+        .map(|module| module.as_str().into())
 }
 
 /// A file's bytes, unless it cannot be read or is too large for the parser: checked before
 /// reading, so that a 4 GiB file is neither read into memory nor handed to a parser that panics
 /// on it.
-fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+fn read_bounded(path: &Path) -> Result<(Vec<u8>, Stamp), String> {
     use std::io::Read;
     let cannot_read =
         |err: std::io::Error| format!("cannot read: {}", err.to_string().to_lowercase());
     let file = std::fs::File::open(path).map_err(cannot_read)?;
-    let len = file.metadata().map_err(cannot_read)?.len();
+    let metadata = file.metadata().map_err(cannot_read)?;
+    let len = metadata.len();
     let max = crate::python::MAX_FILE_SIZE;
     if len > max {
         return Err(format!(
@@ -319,5 +465,5 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
             crate::python::too_large(bytes.len() as u64)
         ));
     }
-    Ok(bytes)
+    Ok((bytes, Stamp::of(&metadata)))
 }

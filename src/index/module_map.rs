@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::facts::ImportSite;
+use super::stdlib;
 
 pub type FileId = usize;
 
@@ -41,10 +42,41 @@ struct Module {
     files: Vec<(FileId, usize)>,
 }
 
+/// Why a directory is on `sys.path`, which decides whether its modules can take a
+/// standard-library name: only the directories Python searches before the standard library can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RootKind {
+    /// A project's own directory, where its code is run from: first on `sys.path`.
+    Project,
+    /// Put on `sys.path` by configuration: pytest's `pythonpath`, `[tool.dedupe-models] roots`.
+    Configured,
+    /// A `src/` layout's folder: its packages are installed, after the standard library.
+    Packages,
+    /// A test folder that pytest's `prepend` import mode inserts for its test modules.
+    Tests,
+    /// The folder the project's own absolute imports resolve from, where nothing configures it.
+    Inferred,
+}
+
+impl RootKind {
+    /// Whether a module here is found before a standard-library module of the same name.
+    fn shadows_stdlib(self) -> bool {
+        matches!(self, RootKind::Project | RootKind::Configured)
+    }
+}
+
+/// A directory on `sys.path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    pub dir: PathBuf,
+    pub kind: RootKind,
+}
+
 #[derive(Debug)]
 pub struct ModuleMap {
     /// Import roots, deepest first.
     roots: Vec<PathBuf>,
+    kinds: Vec<RootKind>,
     paths: Vec<PathBuf>,
     names: Vec<Vec<ModuleName>>,
     packages: Vec<bool>,
@@ -94,8 +126,10 @@ pub fn join(module: &str, name: &str) -> String {
     joined
 }
 
-/// The module names `path` has under each root (index into `roots`) that holds it.
-fn names_under(path: &Path, roots: &[PathBuf]) -> Vec<ModuleName> {
+/// The module names `path` has under each root (index into `roots`) that holds it. A
+/// standard-library name (`email.message`) is a project file's name only under a root Python
+/// searches first, and never for a built-in or preloaded module (`time`, `os`).
+fn names_under(path: &Path, roots: &[PathBuf], kinds: &[RootKind]) -> Vec<ModuleName> {
     let mut names = Vec::new();
     for (root, dir) in roots.iter().enumerate() {
         let Ok(relative) = path.strip_prefix(dir) else {
@@ -113,6 +147,11 @@ fn names_under(path: &Path, roots: &[PathBuf]) -> Vec<ModuleName> {
         if parts.is_empty() || !parts.iter().all(|p| is_identifier(p)) {
             continue;
         }
+        let top = parts[0].as_str();
+        if stdlib::is_stdlib(top) && (stdlib::never_shadowed(top) || !kinds[root].shadows_stdlib())
+        {
+            continue;
+        }
         names.push(ModuleName {
             name: parts.join("."),
             root,
@@ -123,7 +162,7 @@ fn names_under(path: &Path, roots: &[PathBuf]) -> Vec<ModuleName> {
 
 impl ModuleMap {
     /// `paths` are the Python files (absolute), `roots` the import roots known from configuration.
-    pub fn new(paths: Vec<PathBuf>, mut roots: Vec<PathBuf>) -> ModuleMap {
+    pub fn new(paths: Vec<PathBuf>, mut roots: Vec<Root>) -> ModuleMap {
         let package_dirs: HashSet<PathBuf> = paths
             .iter()
             .filter(|p| p.file_name().is_some_and(|n| n == "__init__.py"))
@@ -135,19 +174,26 @@ impl ModuleMap {
             let mut dir = path.parent();
             while let Some(d) = dir {
                 if !package_dirs.contains(d) {
-                    roots.push(d.to_path_buf());
+                    roots.push(Root {
+                        dir: d.to_path_buf(),
+                        kind: RootKind::Tests,
+                    });
                     break;
                 }
                 dir = d.parent();
             }
         }
+        // Deepest first; a directory that is a root for two reasons keeps the strongest.
         roots.sort_by(|a, b| {
-            b.components()
+            b.dir
+                .components()
                 .count()
-                .cmp(&a.components().count())
-                .then(a.cmp(b))
+                .cmp(&a.dir.components().count())
+                .then(a.dir.cmp(&b.dir))
+                .then(a.kind.cmp(&b.kind))
         });
-        roots.dedup();
+        roots.dedup_by(|b, a| a.dir == b.dir);
+        let (roots, kinds) = roots.into_iter().map(|r| (r.dir, r.kind)).unzip();
 
         let mut map = ModuleMap {
             names: Vec::new(),
@@ -163,6 +209,7 @@ impl ModuleMap {
                 .map(|(i, p)| (p.clone(), i))
                 .collect(),
             roots,
+            kinds,
             paths,
             package_dirs,
         };
@@ -170,7 +217,7 @@ impl ModuleMap {
         map.names = map
             .paths
             .par_iter()
-            .map(|path| names_under(path, &map.roots))
+            .map(|path| names_under(path, &map.roots, &map.kinds))
             .collect();
         for (file, names) in map.names.iter().enumerate() {
             for name in names {
@@ -221,6 +268,20 @@ impl ModuleMap {
             .iter()
             .find(|n| self.roots[n.root] == dir)
             .map(|n| n.name.as_str())
+    }
+
+    /// Two names of `file` that Python can both run it under because a folder is both a package
+    /// and on `sys.path`: `app.models` (with `backend/` on the path) and `backend.app.models`
+    /// (`backend/` a package under another root), whether or not an import uses both today.
+    pub fn package_root_names(&self, file: FileId) -> Option<(&str, &str)> {
+        let names = &self.names[file];
+        let inner = names
+            .iter()
+            .find(|n| self.package_dirs.contains(&self.roots[n.root]))?;
+        let outer = names.iter().find(|n| {
+            n.root != inner.root && self.roots[inner.root].starts_with(&self.roots[n.root])
+        })?;
+        Some((&inner.name, &outer.name))
     }
 
     pub fn file_at(&self, path: &Path) -> Option<FileId> {
@@ -386,7 +447,10 @@ mod tests {
                 .collect(),
             roots
                 .iter()
-                .map(|r| PathBuf::from(format!("/p/{r}")).components().collect())
+                .map(|r| Root {
+                    dir: PathBuf::from(format!("/p/{r}")).components().collect(),
+                    kind: RootKind::Project,
+                })
                 .collect(),
         )
     }
@@ -424,6 +488,51 @@ mod tests {
         assert_eq!(names(&m, 1), ["tests.test_a"]);
         // /p is on the path for the tests, so backend/x.py has its long name there too.
         assert_eq!(names(&m, 2), ["x", "backend.x"]);
+    }
+
+    #[test]
+    fn standard_library_names_only_where_python_searches_first() {
+        // app/jobs/ has no __init__.py and holds a test module: pytest puts it on sys.path,
+        // after the standard library's `email` was found, and `time` is built in.
+        let m = map(
+            &[
+                "app/jobs/test_jobs.py",
+                "app/jobs/email/message.py",
+                "app/jobs/time.py",
+                "app/jobs/schedule.py",
+                "email.py",
+                "time.py",
+            ],
+            &[""],
+        );
+        assert_eq!(names(&m, 1), ["app.jobs.email.message"]);
+        assert_eq!(names(&m, 2), ["app.jobs.time"]);
+        assert_eq!(names(&m, 3), ["schedule", "app.jobs.schedule"]);
+        // The project's own folder comes first on sys.path: its `email.py` does shadow, its
+        // `time.py` never.
+        assert_eq!(names(&m, 4), ["email"]);
+        assert!(names(&m, 5).is_empty());
+        assert_eq!(m.resolve("email.message", None), None);
+    }
+
+    #[test]
+    fn a_folder_both_package_and_root_gives_a_file_two_names() {
+        let m = map(
+            &[
+                "svc/__init__.py",
+                "svc/billing/__init__.py",
+                "svc/billing/models.py",
+                "app/models.py",
+            ],
+            &["", "svc"],
+        );
+        assert_eq!(
+            m.package_root_names(2),
+            Some(("billing.models", "svc.billing.models"))
+        );
+        assert_eq!(m.package_root_names(3), None);
+        let src = map(&["src/pkg/__init__.py", "src/pkg/models.py"], &["", "src"]);
+        assert_eq!(src.package_root_names(1), None, "src/ is no package");
     }
 
     #[test]

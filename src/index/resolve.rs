@@ -228,12 +228,16 @@ mod tests {
                     loads: Vec::new(),
                     in_tests: false,
                     parsed: true,
+                    stamp: None,
                 }
             })
             .collect::<Vec<_>>();
         let map = ModuleMap::new(
             sources.iter().map(|s| s.path.clone()).collect(),
-            vec![PathBuf::from("/p")],
+            vec![crate::index::module_map::Root {
+                dir: PathBuf::from("/p"),
+                kind: crate::index::module_map::RootKind::Project,
+            }],
         );
         (sources, map)
     }

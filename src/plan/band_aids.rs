@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::{Change, Planner};
+use crate::analyze::dual_import_path::canonical_names;
+use crate::analyze::extend_existing::hidden;
 
 pub fn plan(p: &mut Planner) {
     remove_flags(p);
@@ -15,11 +17,11 @@ pub fn plan(p: &mut Planner) {
 fn remove_warning_filters(p: &mut Planner) {
     let ctx = p.ctx;
     let all_fixed = p.fixed_clusters.len() == ctx.duplicates.len()
-        && ctx
-            .runtime
-            .dual_loaded()
-            .all(|(f, _)| p.fixed_dual.contains(&f));
-    for (file, source) in ctx.index.files.iter().enumerate() {
+        && canonical_names(ctx)
+            .iter()
+            .all(|(f, _, _)| p.fixed_dual.contains(f));
+    let live = &ctx.index.files[..ctx.index.live_files];
+    for (file, source) in live.iter().enumerate() {
         for &span in &source.facts.warning_filters {
             let change = Change::BandAid(file, span);
             if let Some(why) = p.left_out(change, file) {
@@ -55,6 +57,11 @@ fn remove_flags(p: &mut Planner) {
                 continue;
             }
             let cluster = ctx.duplicates.iter().position(|c| c.contains(&id));
+            if let Some(why) = hidden(ctx, id) {
+                let message = format!("`{}` on table `{}` stays: {why}", flag.flag, def.name);
+                p.skip(*file, flag.span.0, message);
+                continue;
+            }
             let one_definition = cluster.is_none_or(|c| p.fixed_clusters.contains(&c));
             let one_name = !dual.contains(&def.file) || p.fixed_dual.contains(&def.file);
             if !one_definition || !one_name || flag.removal.is_empty() {

@@ -65,10 +65,7 @@ pub fn plan(p: &mut Planner) {
                 ));
             }
             if p.frozen(dup.file) {
-                problems.push(format!(
-                    "you left {} unchanged",
-                    ctx.index.files[dup.file].display
-                ));
+                problems.push(p.frozen_because(dup.file));
             }
             let lost = lost_fields(dup, canonical);
             if !lost.is_empty() && lossy == Some(Lossy::Merge) && p.frozen(canonical.file) {

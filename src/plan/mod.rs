@@ -27,6 +27,9 @@ pub struct PlanOptions {
     pub merge_columns: bool,
     /// What a person decided in the interactive `--fix`; empty otherwise.
     pub choices: Choices,
+    /// Files the fix may not write, with why (`apply::protected`: outside the project, or a
+    /// second path to a file); planned around like frozen ones.
+    pub protected: BTreeMap<FileId, String>,
 }
 
 /// Decisions that override the automatic plan.
@@ -218,7 +221,7 @@ pub enum ShimKey {
 
 impl<'a, 'c> Planner<'a, 'c> {
     pub fn file(&mut self, file: FileId) -> &mut FilePlan {
-        let frozen = self.options.choices.frozen.contains(&file);
+        let frozen = self.frozen(file);
         self.plan.files.entry(file).or_insert_with(|| FilePlan {
             edits: Vec::new(),
             frozen,
@@ -226,11 +229,23 @@ impl<'a, 'c> Planner<'a, 'c> {
     }
 
     pub fn frozen(&self, file: FileId) -> bool {
-        self.options.choices.frozen.contains(&file)
+        self.options.choices.frozen.contains(&file) || self.options.protected.contains_key(&file)
     }
 
     pub fn leaves(&self, change: Change) -> bool {
         self.options.choices.leave.contains(&change)
+    }
+
+    /// Why `file` takes no edit: a person left it unchanged, or the fix may not write it.
+    pub fn frozen_because(&self, file: FileId) -> String {
+        let display = &self.ctx.index.files[file].display;
+        match self.options.protected.get(&file) {
+            Some(why) => format!(
+                "{display} is {}",
+                why.trim_start_matches("left unchanged: it is ")
+            ),
+            None => format!("you left {display} unchanged"),
+        }
     }
 
     /// Why a change that edits `file` is left out, when the person chose so.
@@ -238,10 +253,7 @@ impl<'a, 'c> Planner<'a, 'c> {
         if self.leaves(change) {
             Some("you chose to leave it".into())
         } else if self.frozen(file) {
-            Some(format!(
-                "you left {} unchanged",
-                self.ctx.index.files[file].display
-            ))
+            Some(self.frozen_because(file))
         } else {
             None
         }
@@ -403,6 +415,12 @@ fn plan_round(
     }
     for &file in &options.choices.frozen {
         planner.skip(file, 0, "left unchanged: you chose so in the review".into());
+    }
+    let attempted: Vec<FileId> = planner.plan.files.keys().copied().collect();
+    for file in attempted {
+        if let Some(why) = options.protected.get(&file) {
+            planner.skip(file, 0, why.clone());
+        }
     }
     planner.plan.files.retain(|_, f| !f.edits.is_empty());
     planner.plan.skipped.sort();

@@ -103,7 +103,7 @@ pub fn tables_text(index: &Index) -> String {
         "{} of {} ({} scanned).",
         plural(definitions.len(), "definition"),
         plural(names.len(), "table"),
-        plural(index.files.len(), "file"),
+        plural(index.live_files, "file"),
     );
     out
 }

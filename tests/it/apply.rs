@@ -12,10 +12,10 @@ use crate::support::{config, project, run, stderr, stdout, tree};
 
 const DB: &str = "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n";
 const USER_A: &str = "from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n";
-const USER_B: &str = "from sqlalchemy import Column, Integer\nfrom app.db import Base\n\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n\n\ndef helper():\n    return 1\n";
-const MAIN: &str = "import app.a\nfrom app.b import User, helper\n";
+pub const USER_B: &str = "from sqlalchemy import Column, Integer\nfrom app.db import Base\n\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n\n\ndef helper():\n    return 1\n";
+pub const MAIN: &str = "import app.a\nfrom app.b import User, helper\n";
 
-fn duplicated() -> tempfile::TempDir {
+pub fn duplicated() -> tempfile::TempDir {
     project(&[
         ("app/__init__.py", b""),
         ("app/db.py", DB.as_bytes()),
@@ -25,7 +25,7 @@ fn duplicated() -> tempfile::TempDir {
     ])
 }
 
-const ANYWHERE: Safety = Safety {
+pub const ANYWHERE: Safety = Safety {
     allow_dirty: true,
     allow_no_vcs: true,
 };
@@ -199,7 +199,7 @@ fn line_endings_bom_encoding_permissions_and_symlinks_are_kept() {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
+pub fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .args([
             "-c",

@@ -258,6 +258,65 @@ fn every_conftest_loads_although_all_are_named_conftest() {
 }
 
 #[test]
+fn the_paths_choose_what_is_reported_and_the_whole_project_is_indexed() {
+    // What pre-commit does: it passes the changed files. A duplicate between a changed file and
+    // an unchanged one is reported whichever side changed; a file with no finding reports none,
+    // after indexing the whole project (a subfolder project rooted from its imports, too).
+    let dir = crate::support::repo().join("codemods/duplicate-table/fixtures/monorepo_backend");
+    for changed in ["backend/app/users/models.py", "backend/app/auth/models.py"] {
+        let output = run(&dir, &["--color", "never", changed]);
+        assert_eq!(output.status.code(), Some(1), "{changed}");
+        let text = stdout(&output);
+        assert!(
+            text.starts_with("backend/app/users/models.py:6:7: DM001 table `users` is defined again by `User`; `User` at backend/app/auth/models.py:6"),
+            "{changed}: {text}"
+        );
+        assert!(
+            text.ends_with("Scanned 10 files: 1 table, 1 finding.\n"),
+            "{changed}: {text}"
+        );
+    }
+    for unrelated in ["backend/app/database.py", "backend/tests/conftest.py"] {
+        let output = run(&dir, &["--color", "never", unrelated]);
+        assert_eq!(output.status.code(), Some(0), "{unrelated}");
+        assert_eq!(
+            stdout(&output),
+            "Scanned 10 files: 1 table, no findings.\n",
+            "{unrelated}"
+        );
+    }
+    let output = run(&dir, &["--color", "never", "backend/app"]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn a_pyproject_that_does_not_apply_to_the_scan_never_stops_it() {
+    let dir = duplicated();
+    let broken = "[project]\nname = \"{{ cookiecutter.slug }}\"\n{% if cookiecutter.docker %}\n";
+    for folder in ["vendor/tool", "templates/service"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        std::fs::write(dir.path().join(folder).join("pyproject.toml"), broken).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.dedupe-models]\nexclude = [\"vendor\"]\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).ends_with("Scanned 5 files: 1 table, 1 finding.\n"),
+        "{}",
+        stdout(&output)
+    );
+    // The excluded one is not read at all; the other is a warning.
+    assert_eq!(
+        stderr(&output),
+        "warning: templates/service/pyproject.toml: not valid TOML (invalid key); the settings of this project are ignored\n"
+    );
+}
+
+#[test]
 fn show_tables_lists_every_definition_and_its_base() {
     let dir = duplicated();
     let output = run(dir.path(), &["--show-tables"]);

@@ -14,3 +14,4 @@ mod python;
 mod smoke;
 mod support;
 mod verify;
+mod write_safety;

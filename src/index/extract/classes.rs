@@ -48,6 +48,13 @@ impl Collector<'_> {
                     let [Expr::Name(target)] = assign.targets.as_slice() else {
                         continue;
                     };
+                    if target.id.as_str() == "__table_args__" && class.body.len() == 1 {
+                        // The class's only statement stays, emptied (`__table_args__ = {}`):
+                        // removing it would leave the class without a body.
+                        let span = offset(assign.range);
+                        facts.table_args = Some(table_args(&assign.value, span, self.text, false));
+                        continue;
+                    }
                     self.class_attribute(
                         &mut facts,
                         class_index,
