@@ -571,16 +571,13 @@ fn tidy_blank_lines(text: &str, file_plan: &mut FilePlan) {
         if at == start || at == 0 {
             continue;
         }
-        let joins = if i > 0 && at == floor {
-            is_shim(&file_plan.edits[i - 1])
-        } else {
-            let above = text[..at - 1].rfind('\n').map_or(0, |k| k + 1);
-            let line = &text[above..at];
-            let removed = file_plan.edits[..i]
-                .iter()
-                .any(|e| e.edit.start as usize <= above && at <= e.edit.end as usize);
-            !removed && (line.starts_with("from ") || line.starts_with("import "))
-        };
+        let above = text[..at - 1].rfind('\n').map_or(0, |k| k + 1);
+        let line = &text[above..at];
+        let removed = file_plan.edits[..i]
+            .iter()
+            .any(|e| e.edit.start as usize <= above && at <= e.edit.end as usize);
+        let joins = (i > 0 && at == floor && is_shim(&file_plan.edits[i - 1]))
+            || (!removed && (line.starts_with("from ") || line.starts_with("import ")));
         if joins {
             file_plan.edits[i].edit.start = at as u32;
         }
