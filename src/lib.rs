@@ -26,6 +26,7 @@ pub mod walk;
 /// Python says about its models.
 pub fn check(config: &config::Config) -> Result<report::Report, Error> {
     let index = index::Index::build(&config.scope)?;
+    analyze::check_pins(&index, &config.scope.cwd).map_err(Error::Pin)?;
     let report = {
         let context = analyze::Context::new(&index);
         let mut report = analyze::report(&context);
@@ -64,7 +65,8 @@ fn release(index: index::Index) {
 
 /// What `--diff` prints: the unified diff, and what the plan leaves alone.
 pub struct DiffOutput {
-    pub diff: String,
+    /// The patch's bytes: each file's part in that file's own encoding and line endings.
+    pub diff: Vec<u8>,
     pub skipped: Vec<plan::Skipped>,
     pub notes: Vec<plan::Skipped>,
     pub warnings: Vec<index::Warning>,
@@ -82,6 +84,9 @@ pub enum Error {
     Terminal(#[from] std::io::Error),
     #[error(transparent)]
     Verify(#[from] verify::VerifyError),
+    /// A `[tool.dedupe-models.canonical]` pin that names no definition of its table.
+    #[error("{0}")]
+    Pin(String),
     /// `--verify` found the fixed copy worse; nothing was written.
     #[error("{}", .0.refusal())]
     Worse(Box<verify::Verdict>),
@@ -134,6 +139,7 @@ fn fix_inner(
     rust_too: bool,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
+    analyze::check_pins(&index, &config.scope.cwd).map_err(Error::Pin)?;
     apply::remove_leftovers(&index);
     let context = analyze::Context::new(&index);
     let options = &plan::PlanOptions {
@@ -249,6 +255,7 @@ fn apply_plan_with(
 /// Plans the fix and renders it as a unified diff; writes nothing.
 pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<DiffOutput, Error> {
     let index = index::Index::build(&config.scope)?;
+    analyze::check_pins(&index, &config.scope.cwd).map_err(Error::Pin)?;
     let context = analyze::Context::new(&index);
     let options = &plan::PlanOptions {
         protected: apply::protected(&index),
@@ -268,7 +275,7 @@ pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<Diff
         options.merge_columns,
     ) {
         rust.rewrites().map_err(Error::Unparsable)?;
-        output.diff.push_str(&rust.diff(config.color));
+        output.diff.extend(rust.diff(config.color).into_bytes());
         output.skipped.extend(rust.plan.skipped.iter().cloned());
         output.notes.extend(rust.plan.notes.iter().cloned());
         output.warnings.extend(rust.warnings.iter().cloned());

@@ -122,7 +122,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         let output = dedupe_models::diff(&config, &config.plan)?;
         drop(line.take());
         print_messages(&output.warnings, &output.skipped, &output.notes);
-        write_stdout(&output.diff)?;
+        write_stdout_bytes(&output.diff)?;
         return Ok(ExitCode::from(if output.diff.is_empty() { 0 } else { 1 }));
     }
     if config.mode == Mode::ShowTables {
@@ -187,11 +187,12 @@ fn print_messages(warnings: &[Warning], skipped: &[Skipped], notes: &[Skipped]) 
 }
 
 fn write_stdout(text: &str) -> std::io::Result<()> {
+    write_stdout_bytes(text.as_bytes())
+}
+
+fn write_stdout_bytes(bytes: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err),
         _ => Ok(()),
     }

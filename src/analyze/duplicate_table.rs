@@ -100,16 +100,67 @@ fn configured(ctx: &Context, group: &[TableId]) -> Option<TableId> {
         .iter()
         .find_map(|(_, s)| s.canonical.get(name))?;
     let (module, symbol) = choice.split_once(':')?;
-    group.iter().copied().find(|&t| {
-        let def = &ctx.index.models.tables[t];
-        def.symbol == symbol
-            && ctx
-                .index
-                .module_map
-                .names(def.file)
+    group
+        .iter()
+        .copied()
+        .find(|&t| pinned(ctx.index, t, module, symbol))
+}
+
+/// Whether definition `t` is `module:symbol`.
+fn pinned(index: &crate::index::Index, t: TableId, module: &str, symbol: &str) -> bool {
+    let def = &index.models.tables[t];
+    def.symbol == symbol
+        && index
+            .module_map
+            .names(def.file)
+            .iter()
+            .any(|n| n.name == module)
+}
+
+/// Every `[tool.dedupe-models.canonical]` pin names a definition of its table: a mistyped pin
+/// would otherwise be ignored, and the fix could replace the very class it meant to keep.
+pub fn check_pins(index: &crate::index::Index, cwd: &std::path::Path) -> Result<(), String> {
+    for (dir, settings) in &index.settings {
+        for (table, choice) in &settings.canonical {
+            let defs: Vec<TableId> = (0..index.models.tables.len())
+                .filter(|&t| index.models.tables[t].name == *table)
+                .collect();
+            let found = choice.split_once(':').is_some_and(|(module, symbol)| {
+                defs.iter().any(|&t| pinned(index, t, module, symbol))
+            });
+            if found {
+                continue;
+            }
+            let config = crate::paths::display_path(&dir.join("pyproject.toml"), cwd);
+            let known: Vec<String> = defs
                 .iter()
-                .any(|n| n.name == module)
-    })
+                .map(|&t| {
+                    let def = &index.models.tables[t];
+                    let source = &index.files[def.file];
+                    let module = index
+                        .module_map
+                        .names(def.file)
+                        .first()
+                        .map_or_else(String::new, |n| n.name.to_string());
+                    format!(
+                        "\"{module}:{}\" ({}:{})",
+                        def.symbol,
+                        source.display,
+                        source.line_col(def.offset).0
+                    )
+                })
+                .collect();
+            let hint = if known.is_empty() {
+                format!("no definition of table `{table}` was found")
+            } else {
+                format!("its definitions are {}", known.join(", "))
+            };
+            return Err(format!(
+                "{config}: [tool.dedupe-models.canonical] {table} = \"{choice}\" names no definition of table `{table}` (write it as \"module:Class\"); {hint}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The schema comparison of a duplicate with the canonical definition: columns and relationships

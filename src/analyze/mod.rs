@@ -17,7 +17,7 @@ use crate::index::module_map::FileId;
 use crate::index::Index;
 use crate::report::{Code, Finding, Report, Summary, TableRef, WarningOut};
 pub use connections::Connections;
-pub use duplicate_table::{compare, scored};
+pub use duplicate_table::{check_pins, compare, scored};
 use runtime::Runtime;
 
 /// Everything the checks share.

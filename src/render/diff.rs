@@ -4,13 +4,70 @@ use crate::index::module_map::FileId;
 use crate::index::Index;
 use crate::plan::{apply_edits, FilePlan, Plan};
 
-pub fn unified(index: &Index, plan: &Plan, color: bool) -> String {
+/// The plan as the patch `--diff` prints: the bytes `--fix` would write, against the bytes on
+/// disk, so that `git apply` makes exactly the fixed files, whatever their encoding (PEP 263,
+/// BOM) and line endings (LF, CRLF, CR). Lines are split at `\n` only, as git does.
+pub fn unified(index: &Index, plan: &Plan, color: bool) -> Vec<u8> {
     let mut files: Vec<_> = plan.files.iter().collect();
     files.sort_by(|a, b| index.files[*a.0].display.cmp(&index.files[*b.0].display));
-    files
-        .into_iter()
-        .map(|(&file, file_plan)| file_diff(index, file, file_plan, color))
-        .collect()
+    let mut out = Vec::new();
+    for (&file, file_plan) in files {
+        let source = &index.files[file];
+        let old = crate::apply::encode(&source.text, &source.encoding);
+        let new = crate::apply::planned_bytes(source, file_plan);
+        match (old, new) {
+            (Some(old), Ok(new)) => bytes_diff(&mut out, &source.display, &old, &new, color),
+            // Not storable as its encoding: `--fix` refuses it; shown as text.
+            _ => out.extend(file_diff(index, file, file_plan, color).into_bytes()),
+        }
+    }
+    out
+}
+
+/// The unified diff of two files' bytes.
+fn bytes_diff(out: &mut Vec<u8>, display: &str, old: &[u8], new: &[u8], color: bool) {
+    let old_lines: Vec<&[u8]> = old.split_inclusive(|&c| c == b'\n').collect();
+    let new_lines: Vec<&[u8]> = new.split_inclusive(|&c| c == b'\n').collect();
+    let diff = similar::TextDiff::configure()
+        .newline_terminated(true)
+        .diff_slices(&old_lines, &new_lines);
+    let unified = diff.unified_diff();
+    let paint = |code: &str| {
+        if color {
+            code.to_owned()
+        } else {
+            String::new()
+        }
+    };
+    let reset = paint("\x1b[0m");
+    for (i, hunk) in unified.iter_hunks().enumerate() {
+        if i == 0 {
+            out.extend(format!("--- a/{display}\n+++ b/{display}\n").into_bytes());
+        }
+        out.extend(format!("{}{}{reset}\n", paint("\x1b[36m"), hunk.header()).into_bytes());
+        for change in hunk.iter_changes() {
+            let (tag, code) = match change.tag() {
+                similar::ChangeTag::Delete => (b'-', "\x1b[31m"),
+                similar::ChangeTag::Insert => (b'+', "\x1b[32m"),
+                similar::ChangeTag::Equal => (b' ', ""),
+            };
+            let line: &[u8] = change.value();
+            let body = line.strip_suffix(b"\n");
+            let colored = color && !code.is_empty();
+            if colored {
+                out.extend(code.as_bytes());
+            }
+            out.push(tag);
+            out.extend_from_slice(body.unwrap_or(line));
+            if colored {
+                out.extend(reset.as_bytes());
+            }
+            out.push(b'\n');
+            if body.is_none() {
+                out.extend(b"\\ No newline at end of file\n");
+            }
+        }
+    }
 }
 
 /// One file's part of the diff.

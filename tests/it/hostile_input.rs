@@ -77,3 +77,37 @@ fn a_file_over_4_gib_is_skipped_unread() {
     );
     assert!(stdout(&output).contains("DM001"));
 }
+
+#[test]
+fn a_mistyped_canonical_pin_is_an_error_naming_it_and_nothing_is_written() {
+    let dir = duplicated();
+    let pin = |choice: &str| {
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            format!("[tool.dedupe-models.canonical]\nusers = \"{choice}\"\n"),
+        )
+        .unwrap();
+    };
+    // The class is `User`: the pin meant to keep app/b.py's.
+    pin("app.b:Users");
+    let before = crate::support::tree(dir.path());
+    for args in [&["--fix", "--yes", "--allow-no-vcs"][..], &["--diff"], &[]] {
+        let output = run(dir.path(), args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr(&output),
+            "error: pyproject.toml: [tool.dedupe-models.canonical] users = \"app.b:Users\" names no definition of table `users` (write it as \"module:Class\"); its definitions are \"app.a:User\" (app/a.py:4), \"app.b:User\" (app/b.py:4)\n",
+            "{args:?}"
+        );
+    }
+    assert_eq!(crate::support::tree(dir.path()), before);
+    // Spelled right, it is the definition kept (app/a.py's extra column merged into it).
+    pin("app.b:User");
+    let output = run(
+        dir.path(),
+        &["--fix", "--yes", "--allow-no-vcs", "--merge-columns"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let b = std::fs::read_to_string(dir.path().join("app/b.py")).unwrap();
+    assert!(b.contains("class User(Base):"), "{b}");
+}

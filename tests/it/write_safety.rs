@@ -342,3 +342,65 @@ fn a_second_fix_while_one_writes_refuses() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let _ = MAIN;
 }
+
+#[test]
+fn the_diff_is_exactly_what_the_fix_writes_whatever_the_encoding_and_line_endings() {
+    let dir = duplicated();
+    let importer = "# caf\u{e9}\nfrom app.b import User\n\n\nprint(User)\n";
+    let files: [(&str, Vec<u8>); 4] = [
+        (
+            "latin1.py",
+            b"# -*- coding: latin-1 -*-\n# caf\xe9\nfrom app.b import User\n\n\nprint(User)\n"
+                .to_vec(),
+        ),
+        (
+            "bom.py",
+            [&b"\xEF\xBB\xBF"[..], importer.as_bytes()].concat(),
+        ),
+        ("cr.py", importer.replace('\n', "\r").into_bytes()),
+        ("crlf.py", importer.replace('\n', "\r\n").into_bytes()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "init"]);
+    let diff = run(dir.path(), &["--diff"]);
+    assert_eq!(diff.status.code(), Some(1), "{}", stderr(&diff));
+    for (name, _) in &files {
+        assert!(
+            diff.stdout
+                .windows(name.len() + 6)
+                .any(|w| w == format!("+++ b/{name}").as_bytes()),
+            "{name} is not in the diff"
+        );
+    }
+    // The patch applied to a clone is the tree --fix writes, byte for byte.
+    let clone = tempfile::tempdir().unwrap();
+    git(
+        clone.path(),
+        &["clone", "-q", dir.path().to_str().unwrap(), "."],
+    );
+    let patch = clone.path().join("fix.patch");
+    std::fs::write(&patch, &diff.stdout).unwrap();
+    git(clone.path(), &["apply", "fix.patch"]);
+    std::fs::remove_file(&patch).unwrap();
+    let output = run(dir.path(), &["--fix", "--yes"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let without_git = |dir: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
+        relative(dir, tree(dir))
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(".git"))
+            .collect()
+    };
+    let fixed = without_git(dir.path());
+    assert_eq!(without_git(clone.path()), fixed);
+    // And each file kept its encoding and line endings.
+    let cr = &fixed[Path::new("cr.py")];
+    assert!(!cr.contains(&b'\n'), "{:?}", String::from_utf8_lossy(cr));
+    let crlf = String::from_utf8(fixed[Path::new("crlf.py")].clone()).unwrap();
+    assert_eq!(crlf.matches('\n').count(), crlf.matches("\r\n").count());
+    assert!(fixed[Path::new("latin1.py")].contains(&0xe9));
+    assert!(fixed[Path::new("bom.py")].starts_with(b"\xEF\xBB\xBF"));
+}
