@@ -103,6 +103,8 @@ pub enum ArgsError {
     Cwd(std::io::Error),
     #[error("cannot scan {0}: no such file or directory")]
     Missing(String),
+    #[error("cannot scan {0}: a symbolic link loop")]
+    Loop(String),
 }
 
 impl Args {
@@ -115,8 +117,14 @@ impl Args {
         };
         let mut absolute = Vec::with_capacity(paths.len());
         for path in paths {
-            if !path.exists() {
-                return Err(ArgsError::Missing(path.display().to_string()));
+            if let Err(err) = std::fs::metadata(&path) {
+                let shown = crate::paths::escape(&path.display().to_string()).into_owned();
+                #[cfg(unix)]
+                if err.raw_os_error() == Some(libc::ELOOP) {
+                    return Err(ArgsError::Loop(shown));
+                }
+                let _ = err;
+                return Err(ArgsError::Missing(shown));
             }
             absolute.push(normalize(&cwd.join(path)));
         }

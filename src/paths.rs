@@ -38,17 +38,37 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// `path` relative to `base` with `/` separators, or the whole path when it is elsewhere.
+/// Control characters in a name (a newline, ESC, NUL) are escaped (`\n`, `\x1b`): a name is
+/// never printed raw to a terminal.
 pub fn display_path(path: &Path, base: &Path) -> String {
     let shown = path.strip_prefix(base).unwrap_or(path);
     let parts: Vec<String> = shown
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if parts.is_empty() {
+    let shown = if parts.is_empty() {
         ".".to_owned()
     } else if shown.is_absolute() {
         shown.display().to_string()
     } else {
         parts.join("/")
+    };
+    escape(&shown).into_owned()
+}
+
+/// `text` with its control characters escaped the way Rust writes them (`\n`, `\t`, `\x1b`,
+/// `\0`), for names and messages that come from files and end up on a terminal.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
     }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }

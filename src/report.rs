@@ -86,9 +86,13 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub warnings: Vec<WarningOut>,
     pub summary: Summary,
-    /// Files that could not be read or parsed (text summary only; JSON lists them in `warnings`).
+    /// Files that were read but could not be decoded or parsed (text summary only; JSON lists
+    /// them in `warnings`).
     #[serde(skip)]
     pub skipped: usize,
+    /// Files that could not be read at all (text summary only, as `skipped`).
+    #[serde(skip)]
+    pub unreadable: usize,
     /// What `--verify` saw under the project's interpreter; absent without `--verify`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<VerifyReport>,

@@ -77,7 +77,10 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
-                    walked.errors.push((root.clone(), err.to_string()));
+                    let (path, message) = describe(&err);
+                    walked
+                        .errors
+                        .push((path.unwrap_or_else(|| root.clone()), message));
                     continue;
                 }
             };
@@ -129,4 +132,57 @@ pub fn walk(paths: &[PathBuf], exclude: &GlobSet, exclude_base: &Path) -> Walked
     walked.rust.sort();
     walked.rust.dedup();
     walked
+}
+
+/// What went wrong in the walk, said once: the folder or file it happened to, and why.
+/// (`ignore`'s own text repeats the path: `/abs/secret: IO error for operation on /abs/secret`.)
+fn describe(err: &ignore::Error) -> (Option<PathBuf>, String) {
+    match err {
+        ignore::Error::WithPath { path, err } => (Some(path.clone()), describe(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            describe(err)
+        }
+        ignore::Error::Loop { ancestor, child } => (
+            Some(child.clone()),
+            format!(
+                "skipped: a symbolic link loop back to {}",
+                crate::paths::escape(&ancestor.display().to_string())
+            ),
+        ),
+        ignore::Error::Io(io) => {
+            let why = match io.kind() {
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+                std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+                _ => io.to_string().to_lowercase(),
+            };
+            (None, format!("cannot read: {why}"))
+        }
+        other => (None, other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::describe;
+    use std::path::PathBuf;
+
+    #[test]
+    fn an_unreadable_folder_is_named_once_with_why() {
+        let err = ignore::Error::WithDepth {
+            depth: 1,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("/abs/secret"),
+                err: Box::new(ignore::Error::Io(std::io::Error::from(
+                    std::io::ErrorKind::PermissionDenied,
+                ))),
+            }),
+        };
+        assert_eq!(
+            describe(&err),
+            (
+                Some(PathBuf::from("/abs/secret")),
+                "cannot read: permission denied".to_owned()
+            )
+        );
+    }
 }

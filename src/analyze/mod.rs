@@ -153,6 +153,7 @@ pub fn report(context: &Context) -> Report {
             })
             .collect(),
         skipped: index.skipped_files(),
+        unreadable: index.unreadable_files(),
         verify: None,
     }
 }

@@ -309,10 +309,19 @@ impl Index {
             .filter(move |&loaded| loaded != file)
     }
 
+    /// Files read but not decoded or parsed.
     pub fn skipped_files(&self) -> usize {
         self.files[..self.live_files]
             .iter()
-            .filter(|f| !f.parsed)
+            .filter(|f| !f.parsed && f.stamp.is_some())
+            .count()
+    }
+
+    /// Files that could not be read (a read sets the stamp).
+    pub fn unreadable_files(&self) -> usize {
+        self.files[..self.live_files]
+            .iter()
+            .filter(|f| f.stamp.is_none())
             .count()
     }
 
@@ -412,7 +421,7 @@ fn read_source(
             let warning = Warning {
                 path: display,
                 line,
-                message: format!("could not parse: {}", err.message),
+                message: format!("could not parse: {}", crate::paths::escape(&err.message)),
             };
             (file, Some(warning), Vec::new())
         }

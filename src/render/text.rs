@@ -58,12 +58,21 @@ pub fn text(report: &Report, color: bool) -> String {
     } else {
         out.push_str(&style.paint("1", &plural(s.findings, "finding")));
     }
+    let mut unread = Vec::new();
     if report.skipped > 0 {
-        let _ = write!(
-            out,
-            " ({} could not be parsed)",
+        unread.push(format!(
+            "{} could not be parsed",
             plural(report.skipped, "file")
-        );
+        ));
+    }
+    if report.unreadable > 0 {
+        unread.push(format!(
+            "{} could not be read",
+            plural(report.unreadable, "file")
+        ));
+    }
+    if !unread.is_empty() {
+        let _ = write!(out, " ({})", unread.join(", "));
     }
     out.push_str(".\n");
     if let Some(verify) = &report.verify {

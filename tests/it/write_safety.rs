@@ -404,3 +404,61 @@ fn the_diff_is_exactly_what_the_fix_writes_whatever_the_encoding_and_line_ending
     assert!(fixed[Path::new("latin1.py")].contains(&0xe9));
     assert!(fixed[Path::new("bom.py")].starts_with(b"\xEF\xBB\xBF"));
 }
+
+/// The README's example session, run as written (its `$ ` lines) from the top of a checkout,
+/// with `/tmp/` put elsewhere: it fixes its copy, and the checkout stays as it was.
+#[test]
+fn following_the_readme_example_never_changes_the_checkout() {
+    let readme = std::fs::read_to_string(crate::support::repo().join("README.md")).unwrap();
+    let session = readme
+        .split("### Example session")
+        .nth(1)
+        .and_then(|s| s.split("```").nth(1))
+        .expect("the README has an example session");
+    let outside = tempfile::tempdir().unwrap();
+    let script: Vec<String> = session
+        .lines()
+        .filter_map(|l| l.strip_prefix("$ "))
+        .map(|l| l.replace("/tmp/", &format!("{}/", outside.path().display())))
+        .collect();
+    // A checkout: the example's fixture, committed.
+    let checkout = tempfile::tempdir().unwrap();
+    let fixture = "codemods/duplicate-table/fixtures/user_reexport";
+    crate::support::copy_tree(
+        &crate::support::repo().join(fixture),
+        &checkout.path().join(fixture),
+    );
+    git(checkout.path(), &["init", "-q"]);
+    git(checkout.path(), &["add", "."]);
+    git(checkout.path(), &["commit", "-qm", "checkout"]);
+    let before = tree(checkout.path());
+    let bin = Path::new(env!("CARGO_BIN_EXE_dedupe-models"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script.join("\n")])
+        .current_dir(checkout.path())
+        .env("PATH", path)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&output).contains("Fixed 10 files."),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let after = tree(checkout.path());
+    let changed: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|p| before.get(*p) != after.get(*p))
+        .collect();
+    assert!(changed.is_empty(), "the checkout was changed: {changed:?}");
+}

@@ -1,0 +1,100 @@
+//! Messages that say what happened: a read error is not a parse error, a symlink loop is a loop,
+//! a missing git is a missing git, names and parser output never reach the terminal raw, and
+//! counts have their plurals.
+
+use crate::cli::duplicated;
+use crate::support::{run, stderr, stdout};
+
+#[test]
+fn a_file_that_cannot_be_read_is_not_counted_as_unparsable() {
+    let dir = duplicated();
+    std::os::unix::fs::symlink("nowhere.py", dir.path().join("gone.py")).unwrap();
+    std::fs::write(dir.path().join("broken.py"), "def f(:\n").unwrap();
+    let output = run(dir.path(), &["--color", "never"]);
+    let err = stderr(&output);
+    assert!(
+        err.contains("warning: gone.py: cannot read: no such file or directory"),
+        "{err}"
+    );
+    assert!(
+        stdout(&output)
+            .ends_with("1 finding (1 file could not be parsed, 1 file could not be read).\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn a_symlink_loop_given_as_path_is_said_to_be_a_loop() {
+    let dir = duplicated();
+    std::os::unix::fs::symlink("loop", dir.path().join("loop")).unwrap();
+    let output = run(dir.path(), &["loop"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: cannot scan loop: a symbolic link loop\n"
+    );
+}
+
+#[test]
+fn git_missing_from_path_is_said_as_such() {
+    let dir = duplicated();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_dedupe-models"))
+        .args(["--fix", "--yes"])
+        .current_dir(dir.path())
+        .env("PATH", dir.path().join("no-bin"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: cannot run git to check app/b.py (no such file or directory); install git or pass --allow-no-vcs --allow-dirty to fix without it\n"
+    );
+}
+
+#[test]
+fn control_characters_in_names_and_parser_output_are_escaped() {
+    let dir = duplicated();
+    std::fs::write(dir.path().join("new\nline.py"), "def f(:\n").unwrap();
+    std::fs::write(dir.path().join("red\x1b[31m.py"), "x = 1 +\x1b\n").unwrap();
+    let output = run(dir.path(), &["--color", "never"]);
+    let err = stderr(&output);
+    assert!(!err.contains('\x1b'), "{err:?}");
+    assert!(
+        err.contains("warning: new\\nline.py:1: could not parse"),
+        "{err:?}"
+    );
+    assert!(
+        err.contains("warning: red\\u{1b}[31m.py:1: could not parse: Got unexpected token \\u{1b}"),
+        "{err:?}"
+    );
+    for line in err.lines() {
+        assert!(line.starts_with("warning: "), "{line:?}");
+    }
+    let json = run(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let shown: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, ["new\\nline.py", "red\\u{1b}[31m.py"]);
+}
+
+#[test]
+fn one_finding_remains() {
+    let dir = duplicated();
+    // Keeping the smaller definition leaves its table unfixed without --merge-columns.
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.dedupe-models.canonical]\nusers = \"app.b:User\"\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "No file was changed. 1 finding remains; run dedupe-models to see them.\n"
+    );
+}
