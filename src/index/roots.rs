@@ -16,14 +16,14 @@ use crate::walk::SKIPPED_DIRS;
 /// Files whose folder is a project's top: where Python code is run from.
 const PROJECT_FILES: &[&str] = &["pyproject.toml", "setup.py", "setup.cfg", ".git"];
 
-/// The folder a scan of `path` covers, the project it belongs to: from the first folder at or
-/// above it that is not a package (where Python would run it from), the nearest folder up that
-/// holds a pyproject.toml, setup.py, setup.cfg or .git, but never above the working directory
-/// when the path is inside it; without one, the working directory for a file in it, else that
-/// first folder. The analysis is whole-program:
-/// the paths on the command line only choose which files' findings are reported.
+/// The folder a scan of `path` covers, the project it belongs to: the nearest folder at or above
+/// it that holds a pyproject.toml, setup.py, setup.cfg or .git, but never above the working
+/// directory when the path is inside it. Without one: the working directory for a file in it,
+/// else the first folder at or above the path that is not a package (where Python would run it
+/// from). The analysis is whole-program: the paths on the command line only choose which
+/// files' findings are reported.
 pub fn scan_root(path: &Path, cwd: &Path) -> PathBuf {
-    let mut start = if path.is_file() {
+    let start = if path.is_file() {
         path.parent().unwrap_or(path)
     } else {
         path
@@ -38,23 +38,25 @@ pub fn scan_root(path: &Path, cwd: &Path) -> PathBuf {
     if installed {
         return start.to_path_buf();
     }
-    while start.join("__init__.py").is_file() {
-        match start.parent() {
-            Some(parent) => start = parent,
-            None => break,
-        }
-    }
     for dir in start.ancestors() {
         if PROJECT_FILES.iter().any(|m| dir.join(m).exists()) {
             return dir.to_path_buf();
         }
+        if dir == cwd && path.is_file() {
+            return dir.to_path_buf();
+        }
         if dir == cwd {
-            // A file named inside the working directory (pre-commit's changed files) belongs
-            // to the project the tool runs in; a folder named is a project of its own.
-            return if path.is_file() { dir } else { start }.to_path_buf();
+            break;
         }
     }
-    start.to_path_buf()
+    let mut top = start;
+    while top != cwd && top.join("__init__.py").is_file() {
+        match top.parent() {
+            Some(parent) => top = parent,
+            None => break,
+        }
+    }
+    top.to_path_buf()
 }
 
 /// The roots every project's configuration declares: the project folder itself, its `src/`
@@ -194,6 +196,33 @@ mod tests {
             ini_pythonpath(dir.path()),
             [dir.path().join("backend"), dir.path().join("libs/shared")]
         );
+    }
+
+    #[test]
+    fn a_scan_covers_the_project_of_its_paths_and_never_climbs_out_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().join("repo");
+        for file in [
+            "pyproject.toml",
+            "__init__.py",
+            "app/__init__.py",
+            "app/b.py",
+            "loose/app/__init__.py",
+            "loose/app/b.py",
+        ] {
+            let path = top.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        // A project whose top folder is also a package is still the project.
+        assert_eq!(scan_root(&top, &top), top);
+        assert_eq!(scan_root(&top.join("app/b.py"), &top), top);
+        // Without a project file up to the working directory: a file belongs to it, a package
+        // folder to the first folder above it that is not a package.
+        std::fs::remove_file(top.join("pyproject.toml")).unwrap();
+        let loose = top.join("loose");
+        assert_eq!(scan_root(&loose.join("app/b.py"), &loose), loose);
+        assert_eq!(scan_root(&loose.join("app"), dir.path()), loose);
     }
 
     #[test]

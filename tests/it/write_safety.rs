@@ -462,3 +462,75 @@ fn following_the_readme_example_never_changes_the_checkout() {
         .collect();
     assert!(changed.is_empty(), "the checkout was changed: {changed:?}");
 }
+
+/// Unmounts the small file system when the test ends.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_file_system_leaves_every_file_as_it_was() {
+    // A 256 KiB tmpfs, which needs root (CAP_SYS_ADMIN); elsewhere the injected faults above
+    // stand in for it.
+    let mount = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(mount.path())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("a_full_file_system_leaves_every_file_as_it_was: cannot mount a tmpfs here");
+        return;
+    }
+    let _mounted = Mounted(mount.path().to_path_buf());
+    let source = duplicated();
+    let dir = mount.path().join("project");
+    crate::support::copy_tree(source.path(), &dir);
+    // Fill it up.
+    let mut filler = std::fs::File::create(mount.path().join("filler")).unwrap();
+    let block = vec![b'x'; 4096];
+    while std::io::Write::write_all(&mut filler, &block).is_ok() {}
+    drop(filler);
+    let before = tree(&dir);
+    let output = run(&dir, &["--fix", "--yes", "--allow-no-vcs"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no space left on device")
+            && stderr(&output).ends_with("; nothing was changed\n"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(tree(&dir), before);
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+#[test]
+fn a_file_under_two_paths_is_never_planned_twice() {
+    let dir = duplicated();
+    // app/b_alias.py is app/b.py: Python loads it twice, the fix must write it once.
+    std::os::unix::fs::symlink("b.py", dir.path().join("app/b_alias.py")).unwrap();
+    std::fs::write(
+        dir.path().join("main.py"),
+        format!("{MAIN}from app.b_alias import User as Again\n"),
+    )
+    .unwrap();
+    let before = tree(dir.path());
+    let diff = run(dir.path(), &["--diff"]);
+    assert!(!stdout(&diff).contains("b.py"), "{}", stdout(&diff));
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    assert!(
+        stderr(&output).contains("skipped: app/b.py:5: table `users` is not fixed: app/b_alias.py is app/b.py under another name; the fix writes that file once, under its real path"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        stdout(&output),
+        "No file was changed. 2 findings remain; run dedupe-models to see them.\n"
+    );
+    assert_eq!(tree(dir.path()), before);
+}
