@@ -143,11 +143,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => render::json(&report),
     };
     write_stdout(&rendered)?;
-    Ok(ExitCode::from(if report.findings.is_empty() {
-        0
-    } else {
-        1
-    }))
+    Ok(ExitCode::from(if report.fails() { 1 } else { 0 }))
 }
 
 /// Ctrl-C (from the signal handler's thread, or the main one when the terminal reads it as a

@@ -78,6 +78,26 @@ pub struct Summary {
     pub files: usize,
     pub tables: usize,
     pub findings: usize,
+    /// Model-like classes and `Table(...)` calls the index could not tie to a metadata (each is
+    /// also a warning); present when not zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_understood: usize,
+    /// Files that could not be read or parsed and may define or import models; present when not
+    /// zero, and then the exit status is 1.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unseen_model_files: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Report {
+    /// Exit status 1: findings, or a file that may hold models and could not be seen (the way
+    /// ruff fails on a syntax error), so that CI cannot pass green on it.
+    pub fn fails(&self) -> bool {
+        !self.findings.is_empty() || self.summary.unseen_model_files > 0
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

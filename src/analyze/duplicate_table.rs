@@ -1,4 +1,5 @@
-//! DM001 duplicate-table: two or more definitions of one table that one process loads.
+//! DM001 duplicate-table: two or more definitions of one table that one process loads, or that
+//! share one MetaData object.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,8 +9,9 @@ use crate::index::facts::Name;
 use crate::index::models::{BaseId, TableDef, TableId};
 use crate::report::{Code, Finding, Location};
 
-/// Definitions grouped by table identity, split into the sets that meet at run time; each set
-/// is ordered canonical first.
+/// Definitions grouped by table identity, split into the sets that meet at run time, or share
+/// one MetaData object (importing both raises `already defined` even if nothing loads both
+/// today); each set is ordered canonical first.
 pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
     let models = &ctx.index.models;
     let mut by_key: BTreeMap<TableKey, Vec<TableId>> = BTreeMap::new();
@@ -20,7 +22,6 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
     }
     let mut clusters = Vec::new();
     for defs in by_key.values().filter(|d| d.len() > 1) {
-        // Union the definitions that some process loads together.
         let mut parent: Vec<usize> = (0..defs.len()).collect();
         fn root(parent: &mut [usize], mut i: usize) -> usize {
             while parent[i] != i {
@@ -29,10 +30,24 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
             }
             i
         }
+        // A file reached under a second path (a symlink) is one file: its copy joins only when
+        // loaded together (DM002 is about running it twice).
+        let files = &ctx.index.files;
+        let same_file =
+            |a: usize, b: usize| files[a].stamp.is_some() && files[a].stamp == files[b].stamp;
+        let twin: Vec<bool> = (0..defs.len())
+            .map(|i| {
+                let file = models.tables[defs[i]].file;
+                defs[..i]
+                    .iter()
+                    .any(|&d| same_file(models.tables[d].file, file))
+            })
+            .collect();
         for i in 0..defs.len() {
             for j in i + 1..defs.len() {
-                let (a, b) = (models.tables[defs[i]].file, models.tables[defs[j]].file);
-                if ctx.runtime.meet(&[a, b]) {
+                let (a, b) = (&models.tables[defs[i]], &models.tables[defs[j]]);
+                let one_metadata = a.metadata == b.metadata && !twin[i] && !twin[j];
+                if one_metadata || ctx.runtime.meet(&[a.file, b.file]) {
                     let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
                     parent[rj] = ri;
                 }
@@ -283,10 +298,16 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
             .collect();
         for &t in &cluster[1..] {
             let def = &ctx.index.models.tables[t];
-            let message = format!(
+            let mut message = format!(
                 "table `{}` is defined again by `{}`; `{}` at {} is the canonical definition",
                 def.name, def.symbol, canonical.symbol, kept
             );
+            if !ctx.runtime.meet(&[def.file, canonical.file]) {
+                message.push_str(
+                    "; nothing loads both today, but they share one MetaData: importing both \
+                     raises `already defined for this MetaData instance`",
+                );
+            }
             let mut finding = ctx.table_finding(Code::DM001, t, def.offset, message);
             let source = &ctx.index.files[canonical.file];
             finding.canonical = Some(Location {

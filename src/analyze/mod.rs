@@ -25,7 +25,8 @@ pub struct Context<'a> {
     pub index: &'a Index,
     pub runtime: Runtime,
     pub connections: Connections,
-    /// Duplicate tables: definitions of one table that meet at run time, canonical first.
+    /// Duplicate tables: definitions of one table that meet at run time or share one MetaData,
+    /// canonical first.
     pub duplicates: Vec<Vec<TableId>>,
     /// For each database (connected metadata group), the base most of its tables use.
     pub primary: std::collections::HashMap<BaseId, BaseId>,
@@ -141,6 +142,8 @@ pub fn report(context: &Context) -> Report {
             files: index.live_files,
             tables: tables.len(),
             findings: findings.len(),
+            not_understood: index.models.not_understood.len(),
+            unseen_model_files: index.unseen_model_files(),
         },
         findings,
         warnings: index

@@ -19,7 +19,11 @@ pub struct FileFacts {
     pub classes: Vec<ClassFacts>,
     pub tables: Vec<TableCall>,
     pub decls: Vec<Decl>,
+    /// Module-level functions whose return value may be a base (`def versioned_base(...)`).
+    pub functions: Vec<FunctionFacts>,
     pub create_alls: Vec<CreateAll>,
+    /// Model-like classes and `Table(...)` calls inside functions, which the index does not read.
+    pub nested_models: Vec<NestedModel>,
     /// Module-level `warnings.filterwarnings(...)` statements that silence SQLAlchemy's
     /// duplicate-class and duplicate-table warnings: band-aids too.
     pub warning_filters: Vec<Span>,
@@ -41,6 +45,8 @@ impl FileFacts {
         self.classes.shrink_to_fit();
         self.tables.shrink_to_fit();
         self.decls.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.nested_models.shrink_to_fit();
         self.create_alls.shrink_to_fit();
         self.warning_filters.shrink_to_fit();
     }
@@ -114,19 +120,56 @@ pub enum Binding {
     Class(usize),
     Decl(usize),
     Table(usize),
+    /// A module-level function: index into `FileFacts::functions`.
+    Function(usize),
     /// `Base = db.Model`, `Model = Base`: another dotted name.
     Alias(Name),
     Other,
 }
 
 /// An object that owns a class registry or a MetaData: `declarative_base()`, `registry()`,
-/// `reg.generate_base()`, `MetaData()`, Flask-SQLAlchemy's `SQLAlchemy()`.
+/// `reg.generate_base()`, `MetaData()`, Flask-SQLAlchemy's `SQLAlchemy()`; or a module-level
+/// call that may build one (`DeclKind::Call`).
 #[derive(Debug, Clone)]
 pub struct Decl {
+    /// The bound name; `Class.attr` for one held on a class (`class Settings: Base = ...`).
     pub name: Name,
     pub stmt: Span,
     pub kind: DeclKind,
     pub metadata: MetadataArg,
+    /// The callee of a `DeclKind::Call`, as written (`SA`, `AppSQLAlchemy`, `versioned_base`).
+    pub callee: Name,
+}
+
+impl Decl {
+    /// Held on a class body rather than bound at module level.
+    pub fn is_held(&self) -> bool {
+        self.name.contains('.')
+    }
+}
+
+/// A module-level function, kept only when what it returns may be a base.
+#[derive(Debug, Clone)]
+pub struct FunctionFacts {
+    pub name: Name,
+    pub returns: Returned,
+}
+
+/// What a function returns, as far as one file can tell.
+#[derive(Debug, Clone)]
+pub enum Returned {
+    /// `return factory(...)`, or a local bound to it: the callee, and its `metadata=` argument.
+    Call {
+        callee: Name,
+        metadata: Option<Name>,
+    },
+    /// A class defined in the function: its first base (`class _Base(Base): ...; return _Base`).
+    SubclassOf(Name),
+    /// A name of the module (`return Base`).
+    Name(Name),
+    /// A class defined in the function with `@as_declarative(metadata=...)`: a new base on that
+    /// metadata (`None`: its own).
+    Declarative { metadata: Option<Name> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +179,10 @@ pub enum DeclKind {
     GenerateBase,
     MetaData,
     FlaskSqlalchemy,
+    /// A call the index resolves across files: an aliased factory (`SA()`, `make_base()`), a
+    /// subclass of `SQLAlchemy`, a project function that returns a base, an instance of a
+    /// project class that holds one.
+    Call,
 }
 
 /// The `metadata=` a base is built with.
@@ -172,6 +219,21 @@ pub struct ClassFacts {
     pub annotated_fields: Vec<Column>,
     pub mapped_typing: bool,
     pub in_tests: bool,
+    /// Its body has what only a model has: `__tablename__`, `__table__`, `table=True`, `Column` /
+    /// `mapped_column` attributes or `Mapped[...]` annotations. Such a class that the index
+    /// cannot tie to a metadata is reported as not understood.
+    pub looks_like_model: bool,
+    /// `__tablename__ = user_table.name`: the expression naming the `Table` (`user_table`).
+    pub tablename_of: Option<Name>,
+}
+
+/// A model-like class or `Table("name", ...)` call inside a function.
+#[derive(Debug, Clone)]
+pub struct NestedModel {
+    pub offset: u32,
+    /// The class name, or the table name of a `Table(...)` call.
+    pub name: Name,
+    pub function: Name,
 }
 
 #[derive(Debug, Clone)]

@@ -38,6 +38,9 @@ pub struct SourceFile {
     pub in_tests: bool,
     /// Set when the file could not be read, decoded or parsed; its facts are then empty.
     pub parsed: bool,
+    /// Not parsed, and it may define or import models (it mentions SQLAlchemy, a table, a
+    /// column; or it could not be read at all): what the index could not see.
+    pub hides_models: bool,
     /// The file's size, time and identity when it was read: `apply` checks that no file the
     /// plan was made from changed since.
     pub stamp: Option<Stamp>,
@@ -278,6 +281,18 @@ impl Index {
         models.tables = live;
         models.mapped.retain(|m| m.file < live_files);
         models.create_alls.retain(|c| c.file < live_files);
+        models.not_understood.retain(|n| n.file < live_files);
+        let mut not_understood: Vec<&models::NotUnderstood> =
+            models.not_understood.iter().collect();
+        not_understood.sort_by_key(|n| (n.file, n.offset));
+        for n in not_understood {
+            let file = &index_files[n.file];
+            warnings.push(Warning {
+                path: file.display.clone(),
+                line: file.line_col(n.offset).0,
+                message: format!("model-like `{}` not understood: {}", n.symbol, n.reason),
+            });
+        }
         Ok(Index {
             files: index_files,
             module_map,
@@ -329,6 +344,14 @@ impl Index {
     pub fn is_aside(&self, file: FileId) -> bool {
         file >= self.live_files
     }
+
+    /// Files that could not be read or parsed and may define or import models.
+    pub fn unseen_model_files(&self) -> usize {
+        self.files[..self.live_files]
+            .iter()
+            .filter(|f| f.hides_models)
+            .count()
+    }
 }
 
 /// Reads, decodes and parses one file; with its warning, if any, and the absolute modules its
@@ -351,6 +374,7 @@ fn read_source(
         loads: Vec::new(),
         in_tests,
         parsed: false,
+        hides_models: true,
         stamp: None,
     };
     let bytes = match read_bounded(path) {
@@ -370,6 +394,7 @@ fn read_source(
             );
         }
     };
+    file.hides_models = may_hold_models(&bytes);
     let decoded = match decode(bytes) {
         Ok(decoded) => decoded,
         Err(message) => {
@@ -414,6 +439,7 @@ fn read_source(
             file.facts = facts;
             file.loads = loads;
             file.parsed = true;
+            file.hides_models = false;
             (file, None, unresolved)
         }
         Err(err) => {
@@ -426,6 +452,23 @@ fn read_source(
             (file, Some(warning), Vec::new())
         }
     }
+}
+
+/// Whether the bytes of a file the parser could not read mention what models are made of.
+fn may_hold_models(bytes: &[u8]) -> bool {
+    const MARKS: &[&[u8]] = &[
+        b"sqlalchemy",
+        b"sqlmodel",
+        b"__tablename__",
+        b"__table__",
+        b"Column(",
+        b"mapped_column(",
+        b"Table(",
+        b"declarative_base",
+    ];
+    MARKS
+        .iter()
+        .any(|mark| bytes.windows(mark.len()).any(|w| w == *mark))
 }
 
 /// The modules an absolute import names that no project file is: third-party ones, or the sign

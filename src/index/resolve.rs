@@ -12,6 +12,8 @@ pub enum Entity {
     Class(FileId, usize),
     Decl(FileId, usize),
     Table(FileId, usize),
+    /// A module-level function whose return value may be a base: index into `functions`.
+    Function(FileId, usize),
     Module(FileId),
     Unknown,
 }
@@ -65,6 +67,10 @@ impl<'a> Resolver<'a> {
             },
             Binding::Table(i) => Resolved {
                 entity: Entity::Table(file, *i),
+                rest,
+            },
+            Binding::Function(i) => Resolved {
+                entity: Entity::Function(file, *i),
                 rest,
             },
             Binding::Other => unknown,
@@ -228,6 +234,7 @@ mod tests {
                     loads: Vec::new(),
                     in_tests: false,
                     parsed: true,
+                    hides_models: false,
                     stamp: None,
                 }
             })

@@ -127,8 +127,9 @@ fn rule_from_expr(expr: &Expr) -> Option<Vec<NamePart>> {
                         Expr::Attribute(a) => a.attr.as_str(),
                         _ => return None,
                     };
-                    // re.sub(pattern, "_", cls.__name__): inserts underscores before capitals.
-                    if name == "sub" && args.len() == 3 && is_class_name(&args[2]) {
+                    // re.sub(pattern, "_", cls.__name__), or a compiled pattern's
+                    // `PATTERN.sub("_", cls.__name__)`: inserts underscores before capitals.
+                    if name == "sub" && args.last().is_some_and(is_class_name) && args.len() >= 2 {
                         return Some(vec![NamePart::ClassName(Case::Snake)]);
                     }
                     let lowered = name.to_ascii_lowercase();

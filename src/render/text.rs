@@ -53,7 +53,18 @@ pub fn text(report: &Report, color: bool) -> String {
         plural(s.files, "file"),
         plural(s.tables, "table")
     );
-    if s.findings == 0 {
+    if s.not_understood > 0 {
+        let _ = write!(
+            out,
+            "{} not understood (see the warnings), ",
+            style.paint("1;33", &plural(s.not_understood, "model-like definition"))
+        );
+    }
+    // "No findings" only about what was understood.
+    let unseen = s.not_understood > 0 || report.skipped > 0 || report.unreadable > 0;
+    if s.findings == 0 && unseen {
+        out.push_str("no findings in what was understood");
+    } else if s.findings == 0 {
         out.push_str("no findings");
     } else {
         out.push_str(&style.paint("1", &plural(s.findings, "finding")));
@@ -70,6 +81,9 @@ pub fn text(report: &Report, color: bool) -> String {
             "{} could not be read",
             plural(report.unreadable, "file")
         ));
+    }
+    if s.unseen_model_files > 0 {
+        unread.push(format!("{} of them may hold models", s.unseen_model_files));
     }
     if !unread.is_empty() {
         let _ = write!(out, " ({})", unread.join(", "));

@@ -77,15 +77,95 @@ fn findings_exit_1_and_name_both_definitions() {
 
 #[test]
 fn definitions_that_never_load_together_are_not_duplicates() {
-    // Two scripts, each run on its own, each with its own users table.
+    // Two scripts, each run on its own, each with its own base and users table.
+    let own_base = |user: &[u8]| -> Vec<u8> {
+        String::from_utf8_lossy(user)
+            .replace(
+                "from app.db import Base",
+                "from sqlalchemy.orm import declarative_base\nBase = declarative_base()",
+            )
+            .into_bytes()
+    };
+    let (a, b) = (own_base(USER_A), own_base(USER_B));
+    let dir = project(&[("app/__init__.py", b""), ("app/a.py", &a), ("app/b.py", &b)]);
+    let output = run(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
+#[test]
+fn one_metadata_with_a_table_twice_is_a_duplicate_even_if_nothing_loads_both() {
+    // Both on app.db.Base: whatever imports both (a plugin loader, a test) raises.
     let dir = project(&[
         ("app/__init__.py", b""),
         ("app/db.py", DB),
         ("app/a.py", USER_A),
         ("app/b.py", USER_B),
     ]);
-    let output = run(dir.path(), &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).starts_with(
+            "app/b.py:4:7: DM001 table `users` is defined again by `User`; `User` at app/a.py:4 is \
+             the canonical definition; nothing loads both today, but they share one MetaData"
+        ),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn model_like_code_the_index_cannot_place_is_never_silent() {
+    let settings: &[u8] = b"from app.loader import load_settings\nsettings = load_settings()\n";
+    let models: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.settings import settings\n\nclass Tag(settings.Base):\n    __tablename__ = 'tags'\n    id = Column(Integer, primary_key=True)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/settings.py", settings),
+        ("app/models.py", models),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stderr(&output),
+        "warning: app/models.py:4: model-like `Tag` not understood: base `settings.Base` could not \
+         be resolved to a declarative base\n"
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 3 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+    let json = run(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["summary"]["not_understood"], 1);
+    assert_eq!(report["warnings"][0]["line"], 4);
+}
+
+#[test]
+fn a_file_that_may_hold_models_and_does_not_parse_fails_the_check() {
+    let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB)]);
+    std::fs::write(dir.path().join("app/notes.py"), "def f(:\n    pass\n").unwrap();
+    assert_eq!(
+        run(dir.path(), &[]).status.code(),
+        Some(0),
+        "no model in it"
+    );
+    std::fs::write(
+        dir.path().join("app/models.py"),
+        "from sqlalchemy import Column\nclass User(Base:\n    id = Column()\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "CI must not pass on a model file it could not see"
+    );
+    assert!(stdout(&output).ends_with(
+        "no findings in what was understood (2 files could not be parsed, 1 of them may hold models).\n"
+    ));
+    let json = run(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["summary"]["unseen_model_files"], 1);
 }
 
 #[test]
@@ -99,7 +179,9 @@ fn imports_under_type_checking_do_not_load() {
         ("app/b.py", USER_B),
         ("main.py", main),
     ]);
-    assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
+    // Both classes are on one Base, so they are duplicates anyway; but nothing loads both.
+    let unloaded = "nothing loads both today";
+    assert!(stdout(&run(dir.path(), &[])).contains(unloaded));
     let main: &[u8] = b"import app.a\ndef later():\n    import app.b\n";
     let dir = project(&[
         ("app/__init__.py", b""),
@@ -108,9 +190,10 @@ fn imports_under_type_checking_do_not_load() {
         ("app/b.py", USER_B),
         ("main.py", main),
     ]);
-    assert_eq!(
-        run(dir.path(), &[]).status.code(),
-        Some(1),
+    let output = run(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        !stdout(&output).contains(unloaded),
         "function-local imports load when called"
     );
 }

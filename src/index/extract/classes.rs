@@ -2,6 +2,7 @@
 //! `__table_args__`, `__abstract__`, `__bind_key__`, `metadata`, column and relationship
 //! attributes, `@declared_attr`).
 
+use super::bases::decl_kind;
 use super::columns::{annotation_target, is_class_var, mapped_inner};
 use super::tables::table_args;
 use super::{Collector, COLUMN_CALLS, RELATIONSHIP_CALLS};
@@ -40,6 +41,8 @@ impl Collector<'_> {
             annotated_fields: Vec::new(),
             mapped_typing: false,
             in_tests: self.in_tests,
+            looks_like_model: looks_like_model(class),
+            tablename_of: None,
         };
         let class_index = self.facts.classes.len();
         for stmt in &class.body {
@@ -137,6 +140,12 @@ impl Collector<'_> {
     ) {
         match name {
             "__tablename__" => {
+                // `__tablename__ = user_table.name`: the name of a `Table` bound elsewhere.
+                if let Expr::Attribute(attr) = value {
+                    if attr.attr.as_str() == "name" {
+                        facts.tablename_of = dotted(&attr.value);
+                    }
+                }
                 facts.tablename = Some(match string_literal(value) {
                     Some(value_text) => TableName::Literal {
                         value: value_text,
@@ -183,6 +192,17 @@ impl Collector<'_> {
                 return;
             }
             _ => {}
+        }
+        // `class Settings: Base = declarative_base()`: a base held on a class (or its instances).
+        if let Some((kind, metadata)) = decl_kind(value).filter(|_| !name.starts_with("__")) {
+            self.facts.decls.push(Decl {
+                name: format!("{}.{name}", facts.name).into(),
+                stmt: span,
+                kind,
+                metadata,
+                callee: Name::default(),
+            });
+            return;
         }
         let (mapped, inner) = annotation.map_or((false, None), |a| {
             let (mapped, inner) = mapped_inner(a);
@@ -261,4 +281,38 @@ fn is_declared_attr(func: &ast::StmtFunctionDef) -> bool {
         decorator_name(&d.expression)
             .is_some_and(|n| n.split('.').any(|part| part == "declared_attr"))
     })
+}
+
+/// Whether a class body has what only a model has (`ClassFacts::looks_like_model`).
+pub(super) fn looks_like_model(class: &ast::StmtClassDef) -> bool {
+    let table_kw = class
+        .keywords()
+        .iter()
+        .any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "table") && is_true(&k.value));
+    table_kw
+        || class.body.iter().any(|stmt| {
+            let (target, value, annotation) = match stmt {
+                Stmt::Assign(assign) => match assign.targets.as_slice() {
+                    [Expr::Name(target)] => (target, Some(assign.value.as_ref()), None),
+                    _ => return false,
+                },
+                Stmt::AnnAssign(ann) => match ann.target.as_ref() {
+                    Expr::Name(target) => {
+                        (target, ann.value.as_deref(), Some(ann.annotation.as_ref()))
+                    }
+                    _ => return false,
+                },
+                _ => return false,
+            };
+            match target.id.as_str() {
+                "__tablename__" => !matches!(value, Some(Expr::NoneLiteral(_))),
+                "__table__" => true,
+                _ => {
+                    annotation.is_some_and(|a| mapped_inner(a).0)
+                        || value.is_some_and(|v| {
+                            matches!(callee_name(v), Some("Column" | "mapped_column"))
+                        })
+                }
+            }
+        })
 }

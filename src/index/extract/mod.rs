@@ -12,8 +12,8 @@ use ruff_python_ast::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
 
 use super::facts::*;
 use crate::python::ast::{self, Expr, Stmt};
-use crate::python::{dotted, keyword, offset, string_literal, Ranged};
-use bases::decl_kind;
+use crate::python::{callee_name, dotted, keyword, offset, string_literal, Ranged};
+use bases::{call_decl, decl_kind, function_returns};
 
 const COLUMN_CALLS: &[&str] = &["Column", "mapped_column", "Field"];
 const RELATIONSHIP_CALLS: &[&str] = &["relationship", "Relationship", "relation"];
@@ -72,12 +72,23 @@ impl<'t> Collector<'t> {
                 stmt: stmt_span,
                 kind,
                 metadata,
+                callee: Name::default(),
             });
             self.bind(target, Binding::Decl(index));
         } else if let Some(table) = self.table_call(value, Some(target), stmt_span, None) {
             let index = self.facts.tables.len();
             self.facts.tables.push(table);
             self.bind(target, Binding::Table(index));
+        } else if let Some((metadata, callee)) = call_decl(value) {
+            let index = self.facts.decls.len();
+            self.facts.decls.push(Decl {
+                name: target.into(),
+                stmt: stmt_span,
+                kind: DeclKind::Call,
+                metadata,
+                callee,
+            });
+            self.bind(target, Binding::Decl(index));
         } else if let Some(path) = dotted(value) {
             self.bind(target, Binding::Alias(path));
         } else {
@@ -92,7 +103,17 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.record_import(stmt),
             Stmt::FunctionDef(func) => {
                 if self.at_module_level() {
-                    self.bind(func.name.as_str(), Binding::Other);
+                    let binding = match function_returns(&func.body) {
+                        Some(returns) => {
+                            self.facts.functions.push(FunctionFacts {
+                                name: func.name.as_str().into(),
+                                returns,
+                            });
+                            Binding::Function(self.facts.functions.len() - 1)
+                        }
+                        None => Binding::Other,
+                    };
+                    self.bind(func.name.as_str(), binding);
                 }
                 self.next_scope += 1;
                 self.functions
@@ -106,6 +127,14 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                     let index = self.facts.classes.len();
                     self.facts.classes.push(facts);
                     self.bind(class.name.as_str(), Binding::Class(index));
+                } else if let Some((_, function)) = self.functions.last() {
+                    if classes::looks_like_model(class) {
+                        self.facts.nested_models.push(NestedModel {
+                            offset: class.name.range.start().to_u32(),
+                            name: class.name.as_str().into(),
+                            function: function.clone(),
+                        });
+                    }
                 }
                 self.classes += 1;
                 walk_stmt(self, stmt);
@@ -151,6 +180,23 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        if let (Expr::Call(call), Some((_, function))) = (expr, self.functions.last()) {
+            // `Table("name", metadata, ...)` in a function: not read, but never silently.
+            // A reflected one (`autoload_with=`) defines nothing.
+            if callee_name(expr) == Some("Table")
+                && call.arguments.args.len() > 1
+                && keyword(call, "autoload_with").is_none()
+                && keyword(call, "autoload").is_none()
+            {
+                if let Some(name) = call.arguments.args.first().and_then(string_literal) {
+                    self.facts.nested_models.push(NestedModel {
+                        offset: call.range().start().to_u32(),
+                        name,
+                        function: function.clone(),
+                    });
+                }
+            }
+        }
         if let Expr::Call(call) = expr {
             if let Expr::Attribute(attr) = call.func.as_ref() {
                 let (scope, scope_name) = self

@@ -1,6 +1,7 @@
 //! The bases, registries and MetaData objects that models hang on, and which MetaData an
 //! expression such as `Base.metadata` or `db` stands for.
 
+use super::calls::CallTarget;
 use super::{BaseId, BaseInfo, BaseKey, BaseKind, Builder, Role};
 use crate::index::facts::*;
 use crate::index::module_map::FileId;
@@ -38,7 +39,7 @@ impl Builder<'_> {
             let MetadataArg::Ref(registry) = &decl.metadata else {
                 return None;
             };
-            return match self.resolver.resolve(file, registry).entity {
+            return match self.resolve(file, registry).entity {
                 Entity::Decl(f, d) if (f, d) != (file, index) => self.base_for_decl(f, d),
                 _ => None,
             };
@@ -46,13 +47,15 @@ impl Builder<'_> {
         if let Some(&id) = self.keys.get(&BaseKey::Decl(file, index)) {
             return Some(id);
         }
-        let kind = match decl.kind {
-            DeclKind::DeclarativeBase => BaseKind::DeclarativeBase,
-            DeclKind::Registry => BaseKind::Registry,
-            DeclKind::MetaData => BaseKind::MetaData,
-            DeclKind::FlaskSqlalchemy => BaseKind::Flask,
-            DeclKind::GenerateBase => unreachable!(),
+        let kind = match self.decl_kind(file, index)? {
+            (DeclKind::DeclarativeBase, true) => BaseKind::Built,
+            (DeclKind::DeclarativeBase, false) => BaseKind::DeclarativeBase,
+            (DeclKind::Registry, _) => BaseKind::Registry,
+            (DeclKind::MetaData, _) => BaseKind::MetaData,
+            (DeclKind::FlaskSqlalchemy, _) => BaseKind::Flask,
+            (DeclKind::GenerateBase | DeclKind::Call, _) => return None,
         };
+        let decl = &self.facts(file).decls[index];
         let schema = match &decl.metadata {
             MetadataArg::Inline { schema } => schema.as_deref().map(str::to_owned),
             _ => None,
@@ -66,8 +69,13 @@ impl Builder<'_> {
             schema,
         };
         let id = self.new_base(BaseKey::Decl(file, index), info);
-        if let MetadataArg::Ref(reference) = &decl.metadata {
-            if let Some(md) = self.metadata_of_expr(file, reference) {
+        let reference = match (&decl.metadata, self.calls.get(&(file, index))) {
+            (MetadataArg::Ref(reference), _) => Some((file, reference.clone())),
+            (_, Some(CallTarget::Factory { metadata, .. })) => metadata.clone(),
+            _ => None,
+        };
+        if let Some((in_file, reference)) = reference {
+            if let Some(md) = self.metadata_of_expr(in_file, &reference) {
                 self.models.bases[id].metadata = md;
             }
         }
@@ -77,7 +85,7 @@ impl Builder<'_> {
     /// The MetaData an expression such as `Base.metadata`, `metadata`, `db` or
     /// `SQLModel.metadata` stands for.
     pub(super) fn metadata_of_expr(&mut self, file: FileId, dotted: &str) -> Option<BaseId> {
-        let resolved = self.resolver.resolve(file, dotted);
+        let resolved = self.resolve(file, dotted);
         let rest: Vec<&str> = resolved.rest.iter().map(String::as_str).collect();
         let base = match (resolved.entity, rest.as_slice()) {
             (Entity::Decl(f, d), [] | ["metadata"]) => self.base_for_decl(f, d)?,

@@ -1,11 +1,14 @@
 //! Declarative bases, registries and MetaData objects, the classes mapped on them and the tables
 //! they define, resolved across files. This is where "is this class a model, on which metadata,
 //! and which table does it create?" is answered, inheritance rules included.
+
 mod bases;
+mod calls;
+mod not_understood;
 mod roles;
 mod tables;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::facts::*;
 use super::module_map::{FileId, ModuleMap};
@@ -23,6 +26,9 @@ pub enum BaseKind {
     MetaData,
     Flask,
     SqlModel,
+    /// A declarative base built by a project function or held on a class: subclasses are mapped
+    /// on it as on any base, but it is not a statement the fix can replace by an import.
+    Built,
 }
 
 /// Something that owns a class registry and/or a MetaData.
@@ -115,6 +121,18 @@ pub struct Models {
     pub tables: Vec<TableDef>,
     pub mapped: Vec<MappedClass>,
     pub create_alls: Vec<CreateAllSite>,
+    /// Model-like definitions that could not be tied to a metadata, in file order.
+    pub not_understood: Vec<NotUnderstood>,
+}
+
+/// A class or `Table(...)` call that looks like a model but that the index cannot tie to a
+/// metadata: a warning, and counted in the summary.
+#[derive(Debug, Clone)]
+pub struct NotUnderstood {
+    pub file: FileId,
+    pub offset: u32,
+    pub symbol: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -157,6 +175,11 @@ struct Builder<'a> {
     resolver: Resolver<'a>,
     keys: HashMap<BaseKey, BaseId>,
     roles: HashMap<(FileId, usize), Role>,
+    calls: HashMap<(FileId, usize), calls::CallTarget>,
+    /// Classes some other class derives from: mixins and bases, never reported as not understood.
+    parents: HashSet<(FileId, usize)>,
+    /// Mapped classes whose `__tablename__` (own or inherited) cannot be evaluated.
+    unnamed: HashSet<(FileId, usize)>,
     models: Models,
 }
 
@@ -175,6 +198,9 @@ impl Models {
             resolver: Resolver { files, map },
             keys: HashMap::new(),
             roles: HashMap::new(),
+            calls: HashMap::new(),
+            parents: HashSet::new(),
+            unnamed: HashSet::new(),
             models: Models::default(),
         };
         for (file, source) in files.iter().enumerate() {
@@ -183,6 +209,7 @@ impl Models {
             }
         }
         builder.collect_tables();
+        builder.collect_not_understood();
         builder.models
     }
 

@@ -31,7 +31,10 @@ impl Builder<'_> {
         let mut flask = false;
         let mut reflected = false;
         for base in &class.bases {
-            let resolved = self.resolver.resolve(file, base);
+            let resolved = self.resolve(file, base);
+            if let Entity::Class(f, c) = resolved.entity {
+                self.parents.insert((f, c));
+            }
             match resolved.entity {
                 Entity::External(path) => match path.rsplit('.').next().unwrap_or(&path) {
                     "DeclarativeBase" | "DeclarativeBaseNoMeta" => declares_base = true,
@@ -40,7 +43,9 @@ impl Builder<'_> {
                     _ => {}
                 },
                 Entity::Decl(f, d) => {
-                    let kind = self.facts(f).decls[d].kind;
+                    let Some((kind, _)) = self.decl_kind(f, d) else {
+                        continue;
+                    };
                     let rest: Vec<&str> = resolved.rest.iter().map(String::as_str).collect();
                     match (kind, rest.as_slice()) {
                         (DeclKind::DeclarativeBase | DeclKind::GenerateBase, []) => {
@@ -70,7 +75,7 @@ impl Builder<'_> {
                     Role::SqlModelFields => sqlmodel = true,
                     Role::Plain | Role::InProgress => {}
                 },
-                Entity::Table(..) | Entity::Module(_) | Entity::Unknown => {}
+                Entity::Table(..) | Entity::Function(..) | Entity::Module(_) | Entity::Unknown => {}
             }
         }
         for decorator in &class.decorators {
@@ -79,8 +84,11 @@ impl Builder<'_> {
                 declares_base = true;
             } else if matches!(last, "mapped" | "mapped_as_dataclass") && decorator.contains('.') {
                 let head = &decorator[..decorator.len() - last.len() - 1];
-                if let Entity::Decl(f, d) = self.resolver.resolve(file, head).entity {
-                    if self.facts(f).decls[d].kind == DeclKind::Registry {
+                if let Entity::Decl(f, d) = self.resolve(file, head).entity {
+                    if self
+                        .decl_kind(f, d)
+                        .is_some_and(|(k, _)| k == DeclKind::Registry)
+                    {
                         parent_base = self.base_for_decl(f, d);
                     }
                 }
@@ -151,7 +159,13 @@ impl Builder<'_> {
                     (!flask || own_pk).then(|| value.to_string())
                 }
                 Some(TableName::Rule(rule)) => (!flask || own_pk).then(|| rule.apply(&class.name)),
-                Some(TableName::Unknown) => None,
+                Some(TableName::Unknown) => match self.named_after_table(file, index) {
+                    Some(table) => table,
+                    None => {
+                        self.unnamed.insert((file, index));
+                        None
+                    }
+                },
                 None => (flask && own_pk).then(|| camel_to_snake(&class.name)),
             },
             None => {
@@ -166,7 +180,13 @@ impl Builder<'_> {
                     match inherited.tablename {
                         Some(TableName::Literal { value, .. }) => Some(value.to_string()),
                         Some(TableName::Rule(rule)) => Some(rule.apply(&class.name)),
-                        Some(TableName::Unknown) => None,
+                        Some(TableName::Unknown) => match self.named_after_table(file, index) {
+                            Some(table) => table,
+                            None => {
+                                self.unnamed.insert((file, index));
+                                None
+                            }
+                        },
                         None if flask => Some(camel_to_snake(&class.name)),
                         None if sqlmodel => Some(class.name.to_lowercase().to_string()),
                         None => None,
@@ -179,6 +199,19 @@ impl Builder<'_> {
             table,
             flask,
         }
+    }
+
+    /// `__tablename__ = user_table.name` names the `Table` bound as `user_table`. A class with
+    /// columns of its own defines that table a second time (hidden by `extend_existing`): its
+    /// name. One without only maps the existing table: `Some(None)`. `None`: not a known `Table`.
+    fn named_after_table(&mut self, file: FileId, index: usize) -> Option<Option<String>> {
+        let class = &self.facts(file).classes[index];
+        let expr = class.tablename_of.as_ref()?;
+        let Entity::Table(f, t) = self.resolve(file, expr).entity else {
+            return None;
+        };
+        let name = self.facts(f).tables[t].name.to_string();
+        Some((!class.columns.is_empty()).then_some(name))
     }
 
     fn is_flask(&self, base: BaseId) -> bool {

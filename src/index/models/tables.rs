@@ -1,7 +1,7 @@
 //! The table definitions: each mapped class that creates a table and each `Table(...)` call tied
 //! to a metadata, plus the `create_all` calls on those metadata.
 
-use super::{BaseKind, Builder, CreateAllSite, MappedClass, Origin, Role, TableDef};
+use super::{BaseKind, Builder, CreateAllSite, MappedClass, NotUnderstood, Origin, Role, TableDef};
 use crate::index::module_map::FileId;
 
 impl Builder<'_> {
@@ -85,7 +85,22 @@ impl Builder<'_> {
                             .flatten()
                     }
                 };
-                let Some(metadata) = metadata else { continue };
+                let Some(metadata) = metadata else {
+                    if let Some(reason) = self.unplaced_table(file, table) {
+                        let class = table.class.map(|c| &self.facts(file).classes[c]);
+                        self.models.not_understood.push(NotUnderstood {
+                            file,
+                            offset: class.map_or(table.stmt.0, |c| c.name_offset),
+                            symbol: class
+                                .map(|c| &c.name)
+                                .or(table.assigned.as_ref())
+                                .unwrap_or(&table.name)
+                                .to_string(),
+                            reason,
+                        });
+                    }
+                    continue;
+                };
                 let class = table.class.map(|c| &self.facts(file).classes[c]);
                 self.models.tables.push(TableDef {
                     file,

@@ -1,0 +1,134 @@
+//! Never silent: the model-like definitions the index cannot tie to a metadata, each with the
+//! reason, so that "no findings" is only said about models the tool understood.
+
+use super::{Builder, NotUnderstood, Role};
+use crate::index::facts::*;
+use crate::index::module_map::FileId;
+use crate::index::resolve::Entity;
+
+/// Modules whose classes are never a model's base: a model-like class deriving only from these
+/// (and from project mixins) is a mixin, not a model the index failed to place.
+const PLAIN_ROOTS: &[&str] = &[
+    "builtins",
+    "object",
+    "typing",
+    "typing_extensions",
+    "abc",
+    "enum",
+    "collections",
+    "dataclasses",
+    "pydantic",
+    "Generic",
+    "ABC",
+    "Protocol",
+];
+
+/// Built-in classes a mixin may derive from without an import.
+const BUILTINS: &[&str] = &["object", "dict", "list", "str", "int", "Exception", "type"];
+
+impl Builder<'_> {
+    /// Every module-level class that looks like a model and is neither mapped, nor a base, nor a
+    /// mixin some other class derives from; and every model-like class or `Table(...)` inside a
+    /// function, which the index does not read.
+    pub(super) fn collect_not_understood(&mut self) {
+        for file in 0..self.files.len() {
+            let facts = self.facts(file);
+            for (index, class) in facts.classes.iter().enumerate() {
+                if !class.looks_like_model {
+                    continue;
+                }
+                let reason = match self.roles.get(&(file, index)) {
+                    Some(Role::Plain) if !self.parents.contains(&(file, index)) => {
+                        self.unplaced_base(file, &class.bases, 0)
+                    }
+                    Some(Role::Mapped { table: None, .. })
+                        if self.unnamed.contains(&(file, index)) =>
+                    {
+                        Some(
+                            "its `__tablename__` (its own or inherited) is computed in a way the \
+                             index cannot evaluate"
+                                .to_owned(),
+                        )
+                    }
+                    _ => None,
+                };
+                if let Some(reason) = reason {
+                    self.models.not_understood.push(NotUnderstood {
+                        file,
+                        offset: class.name_offset,
+                        symbol: class.name.to_string(),
+                        reason,
+                    });
+                }
+            }
+            for nested in &facts.nested_models {
+                self.models.not_understood.push(NotUnderstood {
+                    file,
+                    offset: nested.offset,
+                    symbol: nested.name.to_string(),
+                    reason: format!(
+                        "it is defined inside function `{}`, and the index reads module-level models only",
+                        nested.function
+                    ),
+                });
+            }
+        }
+    }
+
+    /// The first base of a class that the index could not follow to a declarative base, as the
+    /// reason; `None` when every base is understood (a mixin or a plain class).
+    /// Through project parents that are plain too: their unplaced base is the leaf's reason.
+    fn unplaced_base(&mut self, file: FileId, bases: &[Name], depth: usize) -> Option<String> {
+        if depth > 8 {
+            return None;
+        }
+        for base in bases {
+            let resolved = self.resolve(file, base);
+            let reason = match resolved.entity {
+                Entity::Unknown if BUILTINS.contains(&base.as_str()) => continue,
+                Entity::Unknown => format!("base `{base}` could not be resolved"),
+                Entity::External(path) => {
+                    let root = path.split('.').next().unwrap_or(&path);
+                    if PLAIN_ROOTS.contains(&root) || PLAIN_ROOTS.contains(&path.as_str()) {
+                        continue;
+                    }
+                    format!("base `{base}` is `{path}`, from outside the project, which the index cannot read")
+                }
+                Entity::Class(f, c) => {
+                    if self.roles.get(&(f, c)) != Some(&Role::Plain) {
+                        continue;
+                    }
+                    let parent = &self.facts(f).classes[c];
+                    match self.unplaced_base(f, &parent.bases, depth + 1) {
+                        Some(reason) => format!("its parent `{}`: {reason}", parent.name),
+                        None => continue,
+                    }
+                }
+                Entity::Decl(..) | Entity::Function(..) | Entity::Table(..) | Entity::Module(_) => {
+                    format!("base `{base}` could not be resolved to a declarative base")
+                }
+            };
+            return Some(reason);
+        }
+        None
+    }
+
+    /// A `Table(...)` call whose metadata the index cannot follow; `None` for a `Table` that is
+    /// not SQLAlchemy's (`rich.table.Table("title")`).
+    pub(super) fn unplaced_table(&mut self, file: FileId, table: &TableCall) -> Option<String> {
+        if let Entity::External(path) = self.resolve(file, &table.callee).entity {
+            let root = path.split('.').next().unwrap_or(&path);
+            if !matches!(root, "sqlalchemy" | "sqlmodel" | "flask_sqlalchemy") {
+                return None;
+            }
+        }
+        match &table.metadata {
+            Some(metadata) => Some(format!("metadata `{metadata}` could not be resolved")),
+            None if table.columns.is_empty() => None,
+            None => Some(format!(
+                "`{}` is not called with a metadata the index can follow",
+                table.callee
+            )),
+        }
+    }
+}
