@@ -63,8 +63,8 @@ impl<'a> Analysis<'a> {
         analysis
     }
 
-    /// Groups definitions by (ORM, schema, SQL name), then joins two of a group when one package
-    /// compiles both, or when one is generated from the database (`print-schema` output, a
+    /// Groups definitions by (ORM, schema, SQL name), then joins two of a group of one workspace
+    /// when one crate compiles both (a `#[cfg]`-gated module only with its own crate), or when one is generated from the database (`print-schema` output, a
     /// `sea-orm-codegen` entity) and the other a hand copy in the same workspace; never two
     /// generated files, which are two databases.
     fn clusters(&self) -> Vec<Vec<TableId>> {
@@ -76,10 +76,8 @@ impl<'a> Analysis<'a> {
                 .or_default()
                 .push(id);
         }
-        let closures: Vec<Vec<usize>> = (0..index.packages.len())
-            .map(|p| index.closure(p))
-            .collect();
-        let package = |t: TableId| index.tables[t].module.as_ref().map(|m| index.package_of(m));
+        let reach: Vec<Vec<usize>> = (0..index.crates.len()).map(|c| index.reach(c)).collect();
+        let krate = |t: TableId| index.tables[t].module.as_ref().map(|m| m.0);
         let mut out = Vec::new();
         for (_, defs) in groups.into_iter().filter(|(_, d)| d.len() > 1) {
             let mut parent: Vec<usize> = (0..defs.len()).collect();
@@ -95,12 +93,18 @@ impl<'a> Analysis<'a> {
                     if a.generated && b.generated && a.file != b.file {
                         continue; // two databases, each with its own generated schema
                     }
-                    let (Some(pa), Some(pb)) = (package(defs[i]), package(defs[j])) else {
+                    let (Some(ca), Some(cb)) = (krate(defs[i]), krate(defs[j])) else {
                         continue;
                     };
-                    let together = closures.iter().any(|c| c.contains(&pa) && c.contains(&pb))
-                        || (a.generated != b.generated
-                            && index.workspace_of(pa) == index.workspace_of(pb));
+                    let (pa, pb) = (index.crates[ca].package, index.crates[cb].package);
+                    // A `#[cfg(...)]` module is compiled only in some builds of its own crate.
+                    let tests_apart = (a.conditional || b.conditional) && ca != cb;
+                    let compiled = reach.iter().any(|r| r.contains(&ca) && r.contains(&cb));
+                    // A path dependency outside the workspace (an ORM's own test entities, a
+                    // shared library) is another project with its own database.
+                    let same_workspace = index.workspace_of(pa) == index.workspace_of(pb);
+                    let together = same_workspace
+                        && ((compiled && !tests_apart) || a.generated != b.generated);
                     if together {
                         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
                         parent[ri] = rj;
@@ -184,6 +188,21 @@ impl<'a> Analysis<'a> {
         )
     }
 
+    /// Columns both declare with different SQL types: `(name, duplicate's type, canonical's)`.
+    pub fn differ(&self, duplicate: TableId, canonical: TableId) -> Vec<(String, String, String)> {
+        let keep = &self.index.tables[canonical];
+        let squash = |t: &str| t.replace(char::is_whitespace, "");
+        self.index.tables[duplicate]
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let k = keep.columns.iter().find(|k| k.name == c.name)?;
+                (squash(&k.ty) != squash(&c.ty))
+                    .then(|| (c.name.clone(), c.ty.clone(), k.ty.clone()))
+            })
+            .collect()
+    }
+
     /// Columns (by SQL name) that `duplicate` declares and `canonical` does not.
     pub fn only_in(&self, duplicate: TableId, canonical: TableId) -> Vec<String> {
         let keep = &self.index.tables[canonical];
@@ -252,6 +271,17 @@ impl<'a> Analysis<'a> {
                             .join(", ")
                     ));
                 }
+                let differ = self.differ(dup, keep);
+                if !differ.is_empty() {
+                    finding.notes.push(format!(
+                        "differ (here vs canonical): {}",
+                        differ
+                            .iter()
+                            .map(|(c, d, k)| format!("`{c}` ({d} vs {k})"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
                 let missing = self.only_in(keep, dup);
                 if !missing.is_empty() {
                     finding.notes.push(format!(
@@ -295,26 +325,34 @@ impl<'a> Analysis<'a> {
     /// module then uses: rustc rejects the name as ambiguous (E0659).
     fn ambiguous_names(&self) -> Vec<Finding> {
         let mut out = Vec::new();
+        let mut names: Vec<&str> = self
+            .index
+            .tables
+            .iter()
+            .filter(|t| t.orm == Orm::Diesel)
+            .filter_map(|t| t.module.as_ref()?.1.last().map(String::as_str))
+            .collect();
+        names.sort();
+        names.dedup();
         for file in &self.index.files {
             let Some(module) = file.modules.first() else {
                 continue;
             };
+            if !file
+                .facts
+                .uses
+                .iter()
+                .any(|u| u.leaves.iter().any(|l| l.glob))
+            {
+                continue;
+            }
             let mut nests: Vec<&Vec<String>> = file.facts.uses.iter().map(|u| &u.nest).collect();
             nests.sort();
             nests.dedup();
             for nest in nests {
                 let mut here = module.clone();
                 here.1.extend(nest.iter().cloned());
-                let mut names: Vec<&str> = self
-                    .index
-                    .tables
-                    .iter()
-                    .filter(|t| t.orm == Orm::Diesel)
-                    .filter_map(|t| t.module.as_ref()?.1.last().map(String::as_str))
-                    .collect();
-                names.sort();
-                names.dedup();
-                for name in names {
+                for &name in &names {
                     let found = self.resolver.glob_tables(&here, name);
                     if found.len() < 2 {
                         continue;

@@ -34,16 +34,35 @@ pub struct Dependency {
     pub name: String,
     /// The package it is (`package = "..."` or the key).
     pub package: String,
+    /// `path = "..."`, absolute.
+    pub path: Option<PathBuf>,
+    /// `workspace = true`: the path comes from the workspace's `[workspace.dependencies]`.
+    pub workspace: bool,
+    /// The scanned package it resolves to (by path; registry crates resolve to none).
+    pub target: Option<usize>,
 }
 
-/// A manifest's package (`None` for a virtual workspace manifest), and whether it has a
-/// `[workspace]` table.
-pub fn read_package(manifest: &Path) -> Result<(Option<Package>, bool), String> {
+/// A manifest's package (`None` for a virtual workspace manifest), and its
+/// `[workspace.dependencies]` paths (name, absolute path) when it has a `[workspace]` table.
+pub type Manifest = (Option<Package>, Option<Vec<(String, PathBuf)>>);
+
+pub fn read_package(manifest: &Path) -> Result<Manifest, String> {
     let text = std::fs::read_to_string(manifest).map_err(|e| e.to_string().to_lowercase())?;
     let doc: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| format!("is not valid TOML: {}", e.message()))?;
-    let workspace = doc.contains_key("workspace");
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let workspace = doc.get("workspace").map(|w| {
+        w.get("dependencies")
+            .and_then(|d| d.as_table())
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, value)| {
+                let path = value.get("path")?.as_str()?;
+                Some((name.clone(), crate::paths::normalize(&dir.join(path))))
+            })
+            .collect()
+    });
     Ok((package(manifest, &doc, text), workspace))
 }
 
@@ -130,6 +149,12 @@ fn package(manifest: &Path, doc: &toml::Table, text: String) -> Option<Package> 
             dependencies.push(Dependency {
                 name: dep.replace('-', "_"),
                 package,
+                path: value
+                    .get("path")
+                    .and_then(|p| p.as_str())
+                    .map(|p| crate::paths::normalize(&dir.join(p))),
+                workspace: value.get("workspace").and_then(|w| w.as_bool()) == Some(true),
+                target: None,
             });
         }
     }

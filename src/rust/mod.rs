@@ -78,6 +78,8 @@ pub struct TableDef {
     pub relations: Vec<String>,
     /// `print-schema` output (diesel.toml) or a `sea-orm-codegen` file.
     pub generated: bool,
+    /// Under a `#[cfg(...)] mod` (tests, a feature): not compiled in every build.
+    pub conditional: bool,
     pub offset: u32,
 }
 
@@ -89,6 +91,8 @@ pub struct RustIndex {
     /// Where each module is: its file and the inline modules inside it.
     pub modules: HashMap<ModPath, (FileId, Vec<String>)>,
     pub warnings: Vec<Warning>,
+    /// Modules declared `#[cfg(...)] mod`.
+    pub test_modules: std::collections::HashSet<ModPath>,
     /// Directories whose Cargo.toml has a `[workspace]` table.
     pub workspaces: Vec<PathBuf>,
     /// Paths in reports are relative to it.
@@ -138,9 +142,10 @@ impl RustIndex {
                 Some("Cargo.toml") => match manifest::read_package(path) {
                     Ok((package, workspace)) => {
                         packages.extend(package);
-                        if workspace {
-                            workspaces.push(crate::paths::normalize(
-                                path.parent().unwrap_or(Path::new(".")),
+                        if let Some(deps) = workspace {
+                            workspaces.push((
+                                crate::paths::normalize(path.parent().unwrap_or(Path::new("."))),
+                                deps,
                             ));
                         }
                     }
@@ -155,6 +160,35 @@ impl RustIndex {
             }
         }
         packages.sort_by(|a, b| a.dir.cmp(&b.dir));
+        for package in &mut packages {
+            package.dir = crate::paths::normalize(&package.dir);
+        }
+        // Dependencies resolve by path (their own, or the workspace's), never by name alone:
+        // a repository of examples holds many packages named `entity`.
+        let dirs: HashMap<PathBuf, usize> = packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.dir.clone(), i))
+            .collect();
+        for package in &mut packages {
+            let root = workspaces
+                .iter()
+                .filter(|(w, _)| package.dir.starts_with(w))
+                .max_by_key(|(w, _)| w.components().count());
+            for dep in &mut package.dependencies {
+                let path = match (&dep.path, dep.workspace) {
+                    (Some(path), _) => Some(path.clone()),
+                    (None, true) => root.and_then(|(_, deps)| {
+                        deps.iter()
+                            .find(|(n, _)| n.replace('-', "_") == dep.name || *n == dep.package)
+                            .map(|(_, p)| p.clone())
+                    }),
+                    (None, false) => None,
+                };
+                dep.target = path.and_then(|p| dirs.get(&p).copied());
+            }
+        }
+        let workspaces: Vec<PathBuf> = workspaces.into_iter().map(|(w, _)| w).collect();
         let print_schema: Vec<PathBuf> = print_schema
             .iter()
             .map(|p| crate::paths::normalize(p))
@@ -168,6 +202,7 @@ impl RustIndex {
             modules: HashMap::new(),
             warnings,
             workspaces,
+            test_modules: Default::default(),
             cwd: cwd.to_path_buf(),
             file_ids,
         };
@@ -214,6 +249,9 @@ impl RustIndex {
                     let mut module = path.clone();
                     module.extend(decl.nest.iter().cloned());
                     module.push(decl.name.clone());
+                    if decl.cfg_test {
+                        self.test_modules.insert((c, module.clone()));
+                    }
                     if !decl.outline {
                         let mut nest = decl.nest.clone();
                         nest.push(decl.name.clone());
@@ -289,6 +327,7 @@ impl RustIndex {
                     primary_key: table.primary_key.clone(),
                     relations,
                     generated: generated_file,
+                    conditional: false,
                     offset: table.decl.0,
                 });
             }
@@ -305,8 +344,15 @@ impl RustIndex {
                     primary_key: Vec::new(),
                     relations: entity.relations.clone(),
                     generated: codegen,
+                    conditional: false,
                     offset: entity.at.0,
                 });
+            }
+        }
+        for table in &mut tables {
+            if let Some((c, path)) = &table.module {
+                table.conditional = (1..=path.len())
+                    .any(|len| self.test_modules.contains(&(*c, path[..len].to_vec())));
             }
         }
         self.tables = tables;
@@ -323,7 +369,7 @@ impl RustIndex {
             .dependencies
             .iter()
             .find(|d| d.name == name)?;
-        let target = self.packages.iter().position(|p| p.name == dep.package)?;
+        let target = dep.target?;
         self.crates
             .iter()
             .position(|c| c.package == target && c.lib)
@@ -340,13 +386,27 @@ impl RustIndex {
             .unwrap_or(dir)
     }
 
+    /// The crates compiled into crate `krate`: itself, its package's lib (for a binary, test
+    /// or example), and the libs of the packages it depends on, transitively.
+    pub fn reach(&self, krate: usize) -> Vec<usize> {
+        let package = self.crates[krate].package;
+        let mut out = vec![krate];
+        for p in self.closure(package) {
+            out.extend(
+                (0..self.crates.len())
+                    .filter(|&c| c != krate && self.crates[c].package == p && self.crates[c].lib),
+            );
+        }
+        out
+    }
+
     /// The packages `package` depends on, itself included, transitively.
     pub fn closure(&self, package: usize) -> Vec<usize> {
         let mut seen = vec![package];
         let mut queue = vec![package];
         while let Some(p) = queue.pop() {
             for dep in &self.packages[p].dependencies {
-                if let Some(d) = self.packages.iter().position(|q| q.name == dep.package) {
+                if let Some(d) = dep.target {
                     if !seen.contains(&d) {
                         seen.push(d);
                         queue.push(d);

@@ -121,6 +121,18 @@ impl Planner<'_, '_> {
                     .join(", ")
             ));
         }
+        let differ = self.analysis.differ(dup, keep);
+        if !differ.is_empty() {
+            return Err(format!(
+                "its column types differ from the canonical at {}: {}; code written against the duplicate's types would stop compiling, so decide which types are right first",
+                index.at(k.file, k.offset),
+                differ
+                    .iter()
+                    .map(|(c, d, k)| format!("`{c}` ({d} here, {k} there)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         self.path_to(dm, km)?;
         if d.orm == Orm::Diesel {
             // A `joinable!` of the duplicate that the canonical does not have would be lost.
@@ -178,7 +190,7 @@ impl Planner<'_, '_> {
 
     /// How code in module `from` names module `to`: `crate::...` in one crate, the dependency
     /// name from another package (with the dependency to add when the package lacks it).
-    fn path_to(&self, from: &ModPath, to: &ModPath) -> Result<(String, Option<String>), String> {
+    fn path_to(&self, from: &ModPath, to: &ModPath) -> Result<(String, Option<usize>), String> {
         let index = self.index;
         let tail = to.1.join("::");
         if from.0 == to.0 {
@@ -227,7 +239,7 @@ impl Planner<'_, '_> {
         if let Some(dep) = index.packages[fc.package]
             .dependencies
             .iter()
-            .find(|d| d.package == package.name)
+            .find(|d| d.target == Some(tc.package))
         {
             return Ok((format!("{}::{tail}", dep.name), None));
         }
@@ -237,10 +249,7 @@ impl Planner<'_, '_> {
                 package.name, index.packages[fc.package].name
             ));
         }
-        Ok((
-            format!("{}::{tail}", package.lib_name),
-            Some(package.name.clone()),
-        ))
+        Ok((format!("{}::{tail}", package.lib_name), Some(tc.package)))
     }
 
     fn file_plan(&mut self, file: super::FileId) -> &mut FileRewrite {
@@ -277,12 +286,11 @@ impl Planner<'_, '_> {
     }
 
     /// Adds `name = { path = ".." }` to the package's `[dependencies]` once.
-    fn add_dependency(&mut self, from_package: usize, name: &str) {
+    fn add_dependency(&mut self, from_package: usize, target: usize) {
         let index = self.index;
         let package = &index.packages[from_package];
-        let Some(target) = index.packages.iter().find(|p| p.name == name) else {
-            return;
-        };
+        let target = &index.packages[target];
+        let name = &target.name;
         let relative = relative_path(&package.dir, &target.dir);
         let line = format!("{name} = {{ path = \"{relative}\" }}\n");
         let text = &package.text;
@@ -328,7 +336,7 @@ impl Planner<'_, '_> {
         );
         let (path, dependency) = self.path_to(&dm, &km).expect("checked");
         if let Some(dependency) = dependency {
-            self.add_dependency(index.package_of(&dm), &dependency);
+            self.add_dependency(index.package_of(&dm), dependency);
         }
         path
     }
@@ -604,7 +612,16 @@ impl Planner<'_, '_> {
                 .iter()
                 .filter(|(f, s, p, _, _)| *f == file && *s == span && *p == path)
                 .count();
-            if same != sharing || index.files[file].text[span.0 as usize..span.1 as usize] == path {
+            let text = &index.files[file].text;
+            let planned: Vec<(Span, &str)> = edits
+                .iter()
+                .filter(|(f, ..)| *f == file)
+                .map(|(_, s, p, ..)| (*s, p.as_str()))
+                .collect();
+            if same != sharing
+                || text[span.0 as usize..span.1 as usize] == path
+                || !stays_sorted(text, &index.files[file].facts.uses, span, &planned)
+            {
                 continue;
             }
             self.add(
@@ -640,6 +657,54 @@ impl Planner<'_, '_> {
             _ => None,
         }
     }
+}
+
+/// Whether rewriting `span` of a `use` item (with the other rewrites `planned` in the file)
+/// keeps the item in order among the `use` items next to it (rustfmt sorts a block of `use`
+/// lines that no blank line separates), so that a file rustfmt accepted stays accepted. Order
+/// is compared as rustfmt mostly does: the paths' text, lower-cased.
+fn stays_sorted(
+    text: &str,
+    uses: &[super::facts::UseSite],
+    span: Span,
+    planned: &[(Span, &str)],
+) -> bool {
+    let Some(at) = uses
+        .iter()
+        .position(|u| u.item.0 <= span.0 && span.1 <= u.item.1)
+    else {
+        return true; // an attribute value
+    };
+    // An item's text after the planned rewrites inside it.
+    let key = |u: &super::facts::UseSite| {
+        let mut out = String::new();
+        let mut from = u.item.0;
+        let mut inside: Vec<&(Span, &str)> = planned
+            .iter()
+            .filter(|(s, _)| u.item.0 <= s.0 && s.1 <= u.item.1)
+            .collect();
+        inside.sort_by_key(|(s, _)| *s);
+        inside.dedup_by_key(|(s, _)| *s);
+        for (s, p) in inside {
+            out.push_str(&text[from as usize..s.0 as usize]);
+            out.push_str(p);
+            from = s.1;
+        }
+        out.push_str(&text[from as usize..u.item.1 as usize]);
+        out.trim_start_matches("pub ").to_lowercase()
+    };
+    let item = &uses[at];
+    let new = key(item);
+    let adjacent = |a: &super::facts::UseSite, b: &super::facts::UseSite| {
+        text[a.item.1 as usize..b.item.0 as usize]
+            .matches('\n')
+            .count()
+            <= 1
+    };
+    let before_ok = at == 0 || !adjacent(&uses[at - 1], item) || key(&uses[at - 1]) <= new;
+    let after_ok =
+        at + 1 >= uses.len() || !adjacent(item, &uses[at + 1]) || new <= key(&uses[at + 1]);
+    before_ok && after_ok
 }
 
 /// The indentation of the line `offset` is on.

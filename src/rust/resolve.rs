@@ -2,7 +2,7 @@
 //! by their dependency names, bare paths from the current module, and re-exports (`pub use`,
 //! aliases, globs) followed to the `table!` or entity module they name.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{ModPath, RustIndex, TableId};
 
@@ -126,11 +126,13 @@ impl<'a> Resolver<'a> {
     /// The table an absolute path names, or one of its prefixes names (`schema::users::dsl::id`
     /// names `users`), following `use` re-exports and globs; with how many segments name it.
     pub fn table(&self, path: &ModPath) -> Option<(TableId, usize)> {
-        self.walk(path, 0)
+        self.walk(path, &mut HashSet::new())
     }
 
-    fn walk(&self, path: &ModPath, depth: usize) -> Option<(TableId, usize)> {
-        if depth > 8 {
+    /// `seen`: the paths this look-up already followed. Globs of `super::*` and re-exports can
+    /// form cycles, and without it a look-up could branch through every glob at every step.
+    fn walk(&self, path: &ModPath, seen: &mut HashSet<ModPath>) -> Option<(TableId, usize)> {
+        if seen.len() > 256 || !seen.insert(path.clone()) {
             return None;
         }
         for len in 1..=path.1.len() {
@@ -151,12 +153,12 @@ impl<'a> Resolver<'a> {
             {
                 let mut rest = target.clone();
                 rest.1.extend(path.1[len..].iter().cloned());
-                return self.walk(&rest, depth + 1).map(|(t, _)| (t, len));
+                return self.walk(&rest, seen).map(|(t, _)| (t, len));
             }
             for glob in self.globs.get(&parent).into_iter().flatten() {
                 let mut rest = glob.clone();
                 rest.1.extend(path.1[len - 1..].iter().cloned());
-                if let Some((t, _)) = self.walk(&rest, depth + 1) {
+                if let Some((t, _)) = self.walk(&rest, seen) {
                     return Some((t, len));
                 }
             }
@@ -171,7 +173,7 @@ impl<'a> Resolver<'a> {
         for glob in self.globs.get(here).into_iter().flatten() {
             let mut path = glob.clone();
             path.1.push(name.to_owned());
-            if let Some((t, len)) = self.walk(&path, 0) {
+            if let Some((t, len)) = self.walk(&path, &mut HashSet::new()) {
                 if len == path.1.len() && !out.iter().any(|(o, _)| *o == t) {
                     out.push((t, glob.clone()));
                 }

@@ -150,9 +150,10 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
                         .then(|| unquote(&a[4].text))
                         .flatten()
                 });
-                let cfg_test = attrs.iter().any(|a| {
-                    a.iter().map(|t| t.text.as_str()).collect::<String>() == "#[cfg(test)]"
-                });
+                // `#[cfg(test)]`, `#[cfg(feature = "...")]`: compiled in some builds only.
+                let cfg_test = attrs
+                    .iter()
+                    .any(|a| a.get(2).is_some_and(|t| t.text == "cfg"));
                 let inner = module
                     .item_list()
                     .map(|list| collect(list.items()))

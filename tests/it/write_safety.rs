@@ -534,3 +534,36 @@ fn a_file_under_two_paths_is_never_planned_twice() {
     );
     assert_eq!(tree(dir.path()), before);
 }
+
+#[test]
+fn an_immutable_file_stops_the_fix_before_anything_is_written() {
+    let dir = duplicated();
+    let b = dir.path().join("app/b.py");
+    let immutable = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&b)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !immutable {
+        eprintln!("an_immutable_file_stops_the_fix_before_anything_is_written: no chattr +i here");
+        return;
+    }
+    let before = tree(dir.path());
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    std::process::Command::new("chattr")
+        .arg("-i")
+        .arg(&b)
+        .status()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: cannot write app/b.py: permission denied; nothing was changed\n"
+    );
+    assert_eq!(tree(dir.path()), before);
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
+}
