@@ -250,7 +250,13 @@ impl Index {
             index_files.push(source);
         }
         // A project in a subfolder that nothing configures: its imports say where its root is.
-        let inferred = roots::infer(&module_map, &unresolved, &scan_roots);
+        let loaded = index_files
+            .iter()
+            .flat_map(|f| f.loads.iter())
+            .filter(|load| load.module.is_some())
+            .map(|load| load.file as FileId)
+            .collect();
+        let inferred = roots::infer(&module_map, &unresolved, &loaded, &scan_roots);
         if !inferred.is_empty() {
             let paths = index_files.iter().map(|f| f.path.clone()).collect();
             let more = inferred.iter().map(|dir| module_map::Root {

@@ -130,17 +130,29 @@ fn ini_pythonpath(dir: &Path) -> Vec<PathBuf> {
 
 /// Folders from which the project's own absolute imports resolve, where no configuration puts
 /// them on `sys.path`: for each import that names no module of the project, the nearest folder
-/// above the importer (inside its scan root) that holds the whole dotted name. Standard-library
-/// names are never a reason: `import email` finds the standard library, whatever folder holds an
-/// `email` package.
+/// above the importer (inside its scan root) that holds the name's first segment, if it holds
+/// the whole dotted name. Standard-library names are never a reason: `import email` finds the
+/// standard library, whatever folder holds an `email` package.
+///
+/// A folder is not a root when some import that names its first segment does not resolve there:
+/// on `sys.path` it would shadow the package that import really finds. A project's own
+/// `indico/core/db/sqlalchemy/` package, whose modules do `from sqlalchemy import inspect` and
+/// `from sqlalchemy.orm import joinedload`, does not put `indico/core/db` on `sys.path` (that
+/// made every `sqlalchemy` import a second name for the project's package). And an import whose
+/// package the project already imports by a longer name (`loaded`: the files its absolute
+/// imports load) is no reason for a root: `import requests` in
+/// `indico/modules/events/requests/` finds the installed library, not the project's
+/// `indico.modules.events.requests`.
 pub fn infer(
     map: &ModuleMap,
     unresolved: &[(FileId, Box<str>)],
+    loaded: &HashSet<FileId>,
     scan_roots: &[PathBuf],
 ) -> Vec<PathBuf> {
     let mut asked: HashSet<(&Path, &str)> = HashSet::new();
     let mut folders: Option<HashSet<&Path>> = None;
     let mut found = BTreeSet::new();
+    let mut rejected = HashSet::new();
     for (file, module) in unresolved {
         let top = module.split('.').next().unwrap_or_default();
         if stdlib::is_stdlib(top) {
@@ -161,21 +173,32 @@ pub fn infer(
                 .flat_map(|f| map.path(f).ancestors().skip(1))
                 .collect()
         });
-        let holds = |above: &Path| {
+        let holds = |above: &Path, name: &str| {
             let mut path = above.to_path_buf();
-            path.extend(module.split('.'));
+            path.extend(name.split('.'));
             map.file_at(&path.with_extension("py")).is_some()
                 || map.file_at(&path.join("__init__.py")).is_some()
                 || folders.contains(path.as_path())
         };
-        if let Some(above) = dir
+        let Some(above) = dir
             .ancestors()
             .take_while(|a| a.starts_with(scan_root))
-            .find(|a| holds(a))
-        {
+            .find(|a| holds(a, top))
+        else {
+            continue;
+        };
+        let named_in_full = || {
+            let package = above.join(top);
+            map.file_at(&above.join("__init__.py")).is_some()
+                && loaded.iter().any(|&f| map.path(f).starts_with(&package))
+        };
+        if !holds(above, module) {
+            rejected.insert(above.to_path_buf());
+        } else if !named_in_full() {
             found.insert(above.to_path_buf());
         }
     }
+    found.retain(|dir| !rejected.contains(dir));
     found.into_iter().collect()
 }
 
@@ -234,6 +257,14 @@ mod tests {
             "/r/backend/tests/test_models.py",
             "/r/app/constants/email/message.py",
             "/r/app/constants/mail.py",
+            "/r/indico/__init__.py",
+            "/r/indico/core/__init__.py",
+            "/r/indico/core/db/__init__.py",
+            "/r/indico/core/db/sqlalchemy/__init__.py",
+            "/r/indico/core/db/sqlalchemy/util.py",
+            "/r/indico/events/__init__.py",
+            "/r/indico/events/requests/__init__.py",
+            "/r/indico/events/requests/models.py",
         ];
         let map = ModuleMap::new(
             files.iter().map(PathBuf::from).collect(),
@@ -247,9 +278,17 @@ mod tests {
             (3, "app.models".into()),
             (5, "email.message".into()),
             (5, "sqlalchemy".into()),
+            // The project's own `sqlalchemy` package inside `indico.core.db` imports the real
+            // SQLAlchemy: `sqlalchemy` would resolve there, `sqlalchemy.orm` does not.
+            (10, "sqlalchemy".into()),
+            (10, "sqlalchemy.orm".into()),
+            // `import requests` (the library) in the project's `indico.events.requests`, which
+            // the project imports by that full name.
+            (13, "requests".into()),
         ];
+        let loaded = HashSet::from([12]);
         assert_eq!(
-            infer(&map, &unresolved, &[PathBuf::from("/r")]),
+            infer(&map, &unresolved, &loaded, &[PathBuf::from("/r")]),
             [PathBuf::from("/r/backend")]
         );
     }

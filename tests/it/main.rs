@@ -13,6 +13,7 @@ mod hostile_input;
 mod install;
 mod interactive;
 mod messages;
+mod property;
 mod python;
 mod sample;
 mod smoke;
