@@ -154,6 +154,28 @@ pub fn conflicts(
         }
     }
     let before = Graph::before(ctx);
+    // An importer pointed at a canonical module that loads the importer back: a new cycle.
+    for (&file, file_plan) in &plan.files {
+        let reach_before = before.reach(file);
+        for &next in after.0[file].iter().filter(|n| !before.0[file].contains(n)) {
+            let back = after.reach(next)[file];
+            if !back || (reach_before[next] && before.reach(next)[file]) {
+                continue;
+            }
+            for e in &file_plan.edits {
+                if let super::Change::Table(cluster) = e.change {
+                    if e.edit.content.contains("import ") {
+                        out.entry(cluster).or_insert_with(|| {
+                            format!(
+                                "{} would then import {}, which loads it back, so the import would be circular",
+                                files[file].display, files[next].display
+                            )
+                        });
+                    }
+                }
+            }
+        }
+    }
     let (reverse_before, reverse_after) = (before.reverse(), after.reverse());
     let tables = &ctx.index.models.tables;
     let mut canonicals: BTreeMap<FileId, BTreeSet<usize>> = BTreeMap::new();

@@ -109,9 +109,15 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
     if p.file(file).covers(site.stmt) {
         return;
     }
+    // The canonical module's own import of its duplicate: the class it defines takes the name,
+    // and importing itself would be circular. The name just leaves the statement.
+    let own = p.module_name(file);
     let mut by_module: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (n, module, symbol) in moved {
         let name = &site.names[*n];
+        if own.as_deref() == Some(module.as_str()) && name.asname.is_none() {
+            continue;
+        }
         let local = name.asname.as_deref().unwrap_or(&name.name);
         let alias = if local == symbol {
             symbol.clone()
@@ -120,9 +126,20 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
         };
         by_module.entry(module).or_default().push(alias);
     }
+    // A relative import stays relative where the canonical module is in the same package tree.
+    let importer = (site.level > 0)
+        .then(|| p.module_name(file))
+        .flatten()
+        .map(|name| (name, p.ctx.index.module_map.is_package(file)));
     let statements: Vec<String> = by_module
         .iter()
-        .map(|(m, names)| format!("from {m} import {}", names.join(", ")))
+        .map(|(m, names)| {
+            let m = importer
+                .as_ref()
+                .and_then(|(name, package)| relative(name, *package, m))
+                .unwrap_or_else(|| (*m).to_owned());
+            format!("from {m} import {}", names.join(", "))
+        })
         .collect();
     let (indent, alone) = indentation(text, site.stmt.0);
     let separator = if alone {
@@ -140,6 +157,18 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
             .join(", ")
     );
     let plan = p.file(file);
+    if statements.is_empty() {
+        let edits = if moved.len() == site.names.len() {
+            vec![remove_statement(text, site.stmt)]
+        } else {
+            let remove: Vec<usize> = moved.iter().map(|(n, _, _)| *n).collect();
+            remove_names(text, site, &remove)
+        };
+        for edit in edits {
+            plan.add(edit, change, reason.clone());
+        }
+        return;
+    }
     if moved.len() == site.names.len() {
         plan.add(
             TextEdit {
@@ -163,6 +192,26 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
     for edit in edits {
         plan.add(edit, change, reason.clone());
     }
+}
+
+/// `target` as a relative module name from inside `importer` (`..auth.models`), when the two
+/// share their top-level package.
+fn relative(importer: &str, is_package: bool, target: &str) -> Option<String> {
+    let mut package: Vec<&str> = importer.split('.').collect();
+    if !is_package {
+        package.pop();
+    }
+    let target: Vec<&str> = target.split('.').collect();
+    let common = package
+        .iter()
+        .zip(&target)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 || common == target.len() {
+        return None;
+    }
+    let dots = ".".repeat(package.len() - common + 1);
+    Some(format!("{dots}{}", target[common..].join(".")))
 }
 
 /// Imports whose names only the removed code used go too (module level only).

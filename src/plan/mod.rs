@@ -411,6 +411,7 @@ fn plan_round(
     imports::remove_unused(&mut planner);
     for (&file, file_plan) in planner.plan.files.iter_mut() {
         fill_emptied_blocks(&ctx.index.files[file].text, file_plan);
+        tidy_blank_lines(&ctx.index.files[file].text, file_plan);
     }
     for &file in &options.choices.frozen {
         planner.skip(file, 0, "left unchanged: you chose so in the review".into());
@@ -485,6 +486,100 @@ fn fill_emptied_blocks(text: &str, file_plan: &mut FilePlan) {
         }
         if below_indent < indent {
             edit.edit.content = format!("{}pass\n", &text[start..start + indent]);
+        }
+    }
+}
+
+/// Whole lines the plan removes where a blank line (or the start of the file) comes before
+/// them take the blank lines after them too: no file starts with blank lines, and no removal
+/// leaves a run of them.
+fn tidy_blank_lines(text: &str, file_plan: &mut FilePlan) {
+    let bytes = text.as_bytes();
+    let at_line_start = |at: usize| at == 0 || bytes[at - 1] == b'\n';
+    for i in 0..file_plan.edits.len() {
+        let edit = &file_plan.edits[i].edit;
+        let (start, end) = (edit.start as usize, edit.end as usize);
+        if !edit.content.is_empty() || start == end || !at_line_start(start) || !at_line_start(end)
+        {
+            continue;
+        }
+        // What the result has before the removal: walk back over earlier whole-line removals.
+        let mut at = start;
+        let blank_before = loop {
+            if at == 0 {
+                break true;
+            }
+            if let Some(earlier) = file_plan.edits[..i]
+                .iter()
+                .rev()
+                .find(|e| e.edit.end as usize == at && e.edit.content.is_empty())
+            {
+                if at_line_start(earlier.edit.start as usize) {
+                    at = earlier.edit.start as usize;
+                    continue;
+                }
+                break false;
+            }
+            let line = text[..at - 1].rfind('\n').map_or(0, |k| k + 1);
+            break text[line..at].trim().is_empty();
+        };
+        if !blank_before {
+            continue;
+        }
+        let limit = file_plan
+            .edits
+            .get(i + 1)
+            .map_or(text.len(), |next| next.edit.start as usize);
+        let mut new_end = end;
+        while new_end < limit {
+            let line_end = text[new_end..]
+                .find('\n')
+                .map_or(text.len(), |k| new_end + k + 1);
+            if line_end > limit || !text[new_end..line_end].trim().is_empty() {
+                break;
+            }
+            new_end = line_end;
+        }
+        file_plan.edits[i].edit.end = new_end as u32;
+    }
+    // A re-export that replaces a class right below the imports (or right below another such
+    // re-export) joins them, as isort would have it.
+    let is_shim = |e: &PlannedEdit| {
+        let replaced = &text[e.edit.start as usize..e.edit.end as usize];
+        e.edit.content.starts_with("from ")
+            && e.edit.content.ends_with("# noqa: F401")
+            && !replaced.starts_with("from ")
+            && !replaced.starts_with("import ")
+    };
+    for i in 0..file_plan.edits.len() {
+        let start = file_plan.edits[i].edit.start as usize;
+        if !is_shim(&file_plan.edits[i]) || !at_line_start(start) || start == 0 {
+            continue;
+        }
+        let floor = i.checked_sub(1).map_or(0, |j| {
+            let end = file_plan.edits[j].edit.end as usize;
+            text[end..].find('\n').map_or(text.len(), |k| end + k + 1)
+        });
+        let mut at = start;
+        while at > floor && at > 0 {
+            let line = text[..at - 1].rfind('\n').map_or(0, |k| k + 1);
+            if !text[line..at].trim().is_empty() {
+                break;
+            }
+            at = line;
+        }
+        if at == start || at == 0 {
+            continue;
+        }
+        let above = text[..at - 1].rfind('\n').map_or(0, |k| k + 1);
+        let line = &text[above..at];
+        let removed = file_plan.edits[..i]
+            .iter()
+            .any(|e| e.edit.start as usize <= above && at <= e.edit.end as usize);
+        let joins = (i > 0 && at == floor && is_shim(&file_plan.edits[i - 1]))
+            || (!removed && (line.starts_with("from ") || line.starts_with("import ")));
+        if joins {
+            file_plan.edits[i].edit.start = at as u32;
         }
     }
 }

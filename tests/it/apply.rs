@@ -37,10 +37,11 @@ fn fix_rewrites_and_a_second_run_has_nothing_left() {
     assert_eq!(stdout(&output), "Fixed 2 files.\n", "{}", stderr(&output));
     assert_eq!(output.status.code(), Some(0));
     let b = std::fs::read_to_string(dir.path().join("app/b.py")).unwrap();
-    // Both imports served only the removed class; the blank lines around them stay.
+    // Both imports served only the removed class; they go with the blank lines they leave, so
+    // the file does not start with blank lines.
     assert_eq!(
         b,
-        "\n\nfrom app.a import User  # noqa: F401\n\n\ndef helper():\n    return 1\n"
+        "from app.a import User  # noqa: F401\n\n\ndef helper():\n    return 1\n"
     );
     let main = std::fs::read_to_string(dir.path().join("main.py")).unwrap();
     assert_eq!(

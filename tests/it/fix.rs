@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::python::{pytest as run_pytest, python};
+use crate::python::{pytest as run_pytest, ruff};
 use crate::support::{
     copy_tree, fix_args, fixture_dirs, fixture_name, fixture_toml, run, stderr, stdout, tree,
 };
@@ -12,26 +12,7 @@ use crate::support::{
 /// `ruff check --select F401,F811,F821` as `path: CODE message` lines, without line numbers
 /// (the fix moves lines).
 fn pyflakes(dir: &std::path::Path) -> Vec<String> {
-    let ruff = python().with_file_name("ruff");
-    let output = Command::new(ruff)
-        .args([
-            "check",
-            "--no-cache",
-            "--isolated",
-            "--select",
-            "F401,F811,F821",
-            "--output-format",
-            "json",
-            ".",
-        ])
-        .current_dir(dir)
-        .output()
-        .expect("ruff runs");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("ruff: {}", String::from_utf8_lossy(&output.stderr)));
-    report
-        .as_array()
-        .unwrap()
+    ruff(dir, "F401,F811,F821", &[".".into()])
         .iter()
         .map(|d| {
             format!(

@@ -11,6 +11,7 @@ mod fuzz;
 mod hostile_input;
 mod interactive;
 mod messages;
+mod property;
 mod python;
 mod smoke;
 mod support;

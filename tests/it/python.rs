@@ -68,3 +68,18 @@ pub fn pytest(cwd: &std::path::Path) -> (bool, String) {
     );
     (output.status.success(), printed)
 }
+
+/// `ruff check --select <select>` over `paths`, run in `cwd`: its diagnostics as JSON values.
+pub fn ruff(cwd: &std::path::Path, select: &str, paths: &[PathBuf]) -> Vec<serde_json::Value> {
+    let ruff = python().with_file_name("ruff");
+    let output = Command::new(ruff)
+        .args(["check", "--no-cache", "--isolated", "--select", select])
+        .args(["--output-format", "json"])
+        .args(paths)
+        .current_dir(cwd)
+        .output()
+        .expect("ruff runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("ruff: {}", String::from_utf8_lossy(&output.stderr)));
+    report.as_array().unwrap().clone()
+}
