@@ -127,6 +127,26 @@ fn model_like_code_the_index_cannot_place_is_never_silent() {
 }
 
 #[test]
+fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
+    // SQLModel's own repository: `from sqlmodel import SQLModel` is the project's own class, which
+    // the index does not take for a declarative base; `table=True` still says it is a table.
+    let own: &[u8] = b"from pydantic import BaseModel\n\nclass SQLModel(BaseModel):\n    pass\n";
+    let hero: &[u8] = b"from sqlmodel import SQLModel\n\nclass Hero(SQLModel, table=True):\n    id: int | None = None\n";
+    let dir = project(&[
+        ("sqlmodel/__init__.py", b"from .main import SQLModel\n"),
+        ("sqlmodel/main.py", own),
+        ("docs_src/tutorial001.py", hero),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: docs_src/tutorial001.py:3: model-like `Hero` not understood: it declares a \
+         table, but none of its bases (`SQLModel`) leads to a declarative base the index knows\n"
+    );
+    assert!(stdout(&output).contains("1 model-like definition not understood"));
+}
+
+#[test]
 fn a_file_that_may_hold_models_and_does_not_parse_fails_the_check() {
     let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB)]);
     std::fs::write(dir.path().join("app/notes.py"), "def f(:\n    pass\n").unwrap();

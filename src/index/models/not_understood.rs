@@ -39,7 +39,24 @@ impl Builder<'_> {
                 }
                 let reason = match self.roles.get(&(file, index)) {
                     Some(Role::Plain) if !self.parents.contains(&(file, index)) => {
-                        self.unplaced_base(file, &class.bases, 0)
+                        let declares_table = !class.is_abstract
+                            && (class.table_kw
+                                || class.tablename.is_some()
+                                || class.table_attr.is_some());
+                        let bases = class.bases.clone();
+                        self.unplaced_base(file, &bases, 0).or_else(|| {
+                            // Every base looks plain, yet the class says it is a table (SQLModel's
+                            // own repository: `SQLModel` is the project's class there).
+                            declares_table.then(|| {
+                                let names: Vec<String> =
+                                    bases.iter().map(|b| format!("`{b}`")).collect();
+                                format!(
+                                    "it declares a table, but none of its bases ({}) leads to a \
+                                     declarative base the index knows",
+                                    names.join(", ")
+                                )
+                            })
+                        })
                     }
                     Some(Role::Mapped { table: None, .. })
                         if self.unnamed.contains(&(file, index)) =>
