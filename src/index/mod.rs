@@ -333,6 +333,18 @@ impl Index {
             .filter(move |&loaded| loaded != file)
     }
 
+    /// The other project files that `file` loads as it is imported: its module-level import
+    /// statements, outside functions and `TYPE_CHECKING` blocks.
+    pub fn files_loaded_at_import(&self, file: FileId) -> impl Iterator<Item = FileId> + '_ {
+        self.files[file]
+            .facts
+            .imports
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.in_function && !s.type_checking)
+            .flat_map(move |(site, _)| self.files_loaded_by(file, site))
+    }
+
     /// Files read but not decoded or parsed.
     pub fn skipped_files(&self) -> usize {
         self.files[..self.live_files]

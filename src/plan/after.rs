@@ -93,17 +93,7 @@ fn loads_of(
 ) -> Vec<FileId> {
     let mut out = BTreeSet::new();
     match facts {
-        None => {
-            for (site, _) in index.files[file]
-                .facts
-                .imports
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| !s.in_function && !s.type_checking)
-            {
-                out.extend(index.files_loaded_by(file, site));
-            }
-        }
+        None => out.extend(index.files_loaded_at_import(file)),
         Some(facts) => {
             let mut loads = Vec::new();
             for (site_index, site) in facts.imports.iter().enumerate() {

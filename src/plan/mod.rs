@@ -340,17 +340,9 @@ impl<'a, 'c> Planner<'a, 'c> {
             if file == target {
                 return true;
             }
-            for (site, _) in index.files[file]
-                .facts
-                .imports
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| !s.in_function && !s.type_checking)
-            {
-                for next in index.files_loaded_by(file, site) {
-                    if seen.insert(next) {
-                        queue.push(next);
-                    }
+            for next in index.files_loaded_at_import(file) {
+                if seen.insert(next) {
+                    queue.push(next);
                 }
             }
             for &(_, next) in self.added.iter().filter(|(f, _)| *f == file) {
