@@ -74,11 +74,25 @@ pub struct TableRef {
     pub schema: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Location {
     pub path: String,
     pub line: u32,
     pub symbol: String,
+    /// The canonical definition's score (Python DM001).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<ScoreOut>,
+    /// What decided the choice when it was not a higher score: a tie broken by how often each
+    /// module is imported or by path order, or a `[tool.dedupe-models.canonical]` pin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen_by: Option<String>,
+}
+
+/// A definition's canonical score and its parts (`"8 columns +8"`, `"primary base +3"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScoreOut {
+    pub total: i32,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -98,6 +112,9 @@ pub struct Finding {
     pub symbol: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canonical: Option<Location>,
+    /// The score of this (duplicate) definition, beside the canonical's (Python DM001).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<ScoreOut>,
     pub message: String,
     /// The edits the fix makes for this finding (JSON only; `null` when the plan leaves it).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::score::{rank, score, Score};
+use super::score::{rank, score, tie_break, Score};
 use super::{Context, TableKey};
 use crate::index::facts::Name;
 use crate::index::models::{BaseId, TableDef, TableId};
-use crate::report::{Code, Finding, Location};
+use crate::report::{Code, Finding, Location, ScoreOut};
 
 /// Definitions grouped by table identity, split into the sets that meet at run time, or share
 /// one MetaData object (importing both raises `already defined` even if nothing loads both
@@ -106,6 +106,17 @@ fn order(ctx: &Context, group: Vec<TableId>) -> Vec<TableId> {
     ordered
 }
 
+/// What decided the canonical definition of a cluster when it was not a higher score: a
+/// `[tool.dedupe-models.canonical]` pin, or what broke a tie.
+pub fn chosen_by(ctx: &Context, cluster: &[TableId]) -> Option<String> {
+    let candidates = scored(ctx, cluster);
+    let order = rank(ctx.index, &candidates);
+    if candidates[order[0]].0 != cluster[0] {
+        return Some("pinned by [tool.dedupe-models.canonical] in pyproject.toml".into());
+    }
+    tie_break(ctx.index, &candidates, &order)
+}
+
 /// `[tool.dedupe-models.canonical] users = "pkg.auth.models:User"`.
 fn configured(ctx: &Context, group: &[TableId]) -> Option<TableId> {
     let name = &ctx.index.models.tables[group[0]].name;
@@ -178,18 +189,48 @@ pub fn check_pins(index: &crate::index::Index, cwd: &std::path::Path) -> Result<
     Ok(())
 }
 
+/// A column type as written, without whitespace and without the module or alias it is reached
+/// through (`sa.String(36)`, `db.Integer`, `database.Integer`, `postgresql.UUID`): two copies of a
+/// model import SQLAlchemy differently more often than they declare different types. Only a
+/// qualifier before a capitalised name goes: `MutableDict.as_mutable(JSON)` stays as it is.
+fn unqualified_type(text: &str) -> String {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let word_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len());
+        if word_len == 0 {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let word = &rest[..word_len];
+        match word.rsplit_once('.') {
+            Some((_, last)) if last.starts_with(char::is_uppercase) => out.push_str(last),
+            _ => out.push_str(word),
+        }
+        rest = &rest[word_len..];
+    }
+    out
+}
+
+/// Each column's database name and its position in the definition.
+fn column_positions(def: &TableDef) -> BTreeMap<String, usize> {
+    def.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.to_string(), i))
+        .collect()
+}
+
 /// The schema comparison of a duplicate with the canonical definition: columns and relationships
 /// only one has, and columns whose type, key, nullability or uniqueness differ.
 pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
     let mut lines = Vec::new();
-    let names = |def: &TableDef| -> BTreeMap<String, usize> {
-        def.columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.to_string(), i))
-            .collect()
-    };
-    let (mine, theirs) = (names(dup), names(canonical));
+    let (mine, theirs) = (column_positions(dup), column_positions(canonical));
     let only = |a: &BTreeMap<String, usize>, b: &BTreeMap<String, usize>| -> Vec<String> {
         a.keys()
             .filter(|k| !b.contains_key(*k))
@@ -219,18 +260,26 @@ pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
             only_canonical.join(", ")
         ));
     }
+    let differ: Vec<String> = differences(dup, canonical)
+        .into_iter()
+        .map(|(name, what)| format!("`{name}` ({})", what.join(", ")))
+        .collect();
+    if !differ.is_empty() {
+        lines.push(format!("differ (here vs canonical): {}", differ.join("; ")));
+    }
+    lines
+}
+
+/// The columns both definitions have whose type, foreign key (and its options), primary key,
+/// nullability or uniqueness differ: the column name and each difference (here vs canonical).
+pub fn differences(dup: &TableDef, canonical: &TableDef) -> Vec<(String, Vec<String>)> {
+    let (mine, theirs) = (column_positions(dup), column_positions(canonical));
     let mut differ = Vec::new();
     for (name, &i) in &mine {
         let Some(&j) = theirs.get(name) else { continue };
         let (a, b) = (&dup.columns[i], &canonical.columns[j]);
         let mut what = Vec::new();
-        let normalized = |t: &Option<Name>| {
-            t.as_deref().map(|t| {
-                t.replace(char::is_whitespace, "")
-                    .replace("sa.", "")
-                    .replace("db.", "")
-            })
-        };
+        let normalized = |t: &Option<Name>| t.as_deref().map(unqualified_type);
         let (ta, tb) = (normalized(&a.type_text), normalized(&b.type_text));
         // `Mapped[str]` and `String(36)` say the same thing in two styles; compare like with like.
         let same_style = ta.is_some() && tb.is_some() && a.python_type == b.python_type;
@@ -248,13 +297,30 @@ pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
                 b.foreign_key.as_deref().unwrap_or("none")
             ));
         }
+        if a.foreign_key.is_some() && a.fk_options != b.fk_options {
+            let options = |c: &crate::index::facts::Column| {
+                if c.fk_options.is_empty() {
+                    "none".to_owned()
+                } else {
+                    c.fk_options.join(" ")
+                }
+            };
+            what.push(format!(
+                "foreign-key options {} vs {}",
+                options(a),
+                options(b)
+            ));
+        }
         if a.primary_key != b.primary_key {
             what.push(format!(
                 "primary key {} vs {}",
                 a.primary_key, b.primary_key
             ));
         }
-        if let (Some(x), Some(y)) = (a.nullable, b.nullable) {
+        // A primary key is NOT NULL whether or not it says so.
+        let nullable =
+            |c: &crate::index::facts::Column| c.nullable.or(c.primary_key.then_some(false));
+        if let (Some(x), Some(y)) = (nullable(a), nullable(b)) {
             if x != y {
                 what.push(format!("nullable {x} vs {y}"));
             }
@@ -263,13 +329,10 @@ pub fn compare(dup: &TableDef, canonical: &TableDef) -> Vec<String> {
             what.push(format!("unique {} vs {}", a.unique, b.unique));
         }
         if !what.is_empty() {
-            differ.push(format!("`{name}` ({})", what.join(", ")));
+            differ.push((name.clone(), what));
         }
     }
-    if !differ.is_empty() {
-        lines.push(format!("differ (here vs canonical): {}", differ.join("; ")));
-    }
-    lines
+    differ
 }
 
 pub fn findings(ctx: &Context) -> Vec<Finding> {
@@ -281,7 +344,7 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
             .collect();
         let canonical = &ctx.index.models.tables[cluster[0]];
         let kept = ctx.at(canonical.file, canonical.offset);
-        let notes: Vec<String> = cluster
+        let mut notes: Vec<String> = cluster
             .iter()
             .enumerate()
             .map(|(i, &t)| {
@@ -296,6 +359,14 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                 )
             })
             .collect();
+        let chosen_by = chosen_by(ctx, cluster);
+        if let Some(why) = &chosen_by {
+            notes.push(format!("kept: {why}"));
+        }
+        let out_score = |t: TableId| ScoreOut {
+            total: scores[&t].total,
+            reasons: scores[&t].reasons.clone(),
+        };
         for &t in &cluster[1..] {
             let def = &ctx.index.models.tables[t];
             let mut message = format!(
@@ -314,7 +385,10 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
                 path: source.display.clone(),
                 line: source.line_col(canonical.offset).0,
                 symbol: canonical.symbol.clone(),
+                score: Some(out_score(cluster[0])),
+                chosen_by: chosen_by.clone(),
             });
+            finding.score = Some(out_score(t));
             finding.notes = notes.clone();
             finding
                 .notes
@@ -323,4 +397,24 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unqualified_type;
+
+    #[test]
+    fn types_compare_without_their_module_or_alias() {
+        assert_eq!(unqualified_type("sa.String( 36 )"), "String(36)");
+        assert_eq!(unqualified_type("database.Integer"), "Integer");
+        assert_eq!(unqualified_type("sa.types.Numeric(10, 2)"), "Numeric(10,2)");
+        assert_eq!(
+            unqualified_type("postgresql.ARRAY(sa.String)"),
+            "ARRAY(String)"
+        );
+        assert_eq!(
+            unqualified_type("MutableDict.as_mutable(JSON)"),
+            "MutableDict.as_mutable(JSON)"
+        );
+    }
 }

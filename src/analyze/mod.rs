@@ -17,7 +17,7 @@ use crate::index::module_map::FileId;
 use crate::index::Index;
 use crate::report::{Code, Finding, Report, Summary, TableRef, WarningOut};
 pub use connections::Connections;
-pub use duplicate_table::{check_pins, compare, scored};
+pub use duplicate_table::{check_pins, compare, differences, scored};
 use runtime::Runtime;
 
 /// Everything the checks share.
@@ -85,6 +85,7 @@ impl<'a> Context<'a> {
             end_column,
             symbol: None,
             canonical: None,
+            score: None,
             message,
             fix: None,
             notes: Vec::new(),

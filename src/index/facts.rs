@@ -291,6 +291,13 @@ pub struct Constraint {
     pub kind: Name,
     pub span: Span,
     pub fk_targets: Vec<Name>,
+    /// The columns it names (`UniqueConstraint("a", "b")`, `Index("ix", "a")`,
+    /// `PrimaryKeyConstraint("a", "b")`; the local columns of a `ForeignKeyConstraint`).
+    pub columns: Vec<Name>,
+    /// `Index(..., unique=True)`.
+    pub unique: bool,
+    /// `ondelete=` and `onupdate=` of a `ForeignKeyConstraint`, as `ondelete=CASCADE`.
+    pub fk_options: Vec<Name>,
 }
 
 #[derive(Debug, Clone)]
@@ -302,9 +309,16 @@ pub struct Column {
     pub span: Span,
     pub type_text: Option<Name>,
     pub foreign_key: Option<Name>,
+    /// The foreign key is a Python expression (`ForeignKey(users.c.id)`), not a string naming a
+    /// table on the MetaData.
+    pub foreign_key_expr: bool,
     pub primary_key: bool,
     pub nullable: Option<bool>,
     pub unique: bool,
+    /// `index=True`.
+    pub index: bool,
+    /// `ondelete=` and `onupdate=` of its foreign key, as `ondelete=CASCADE`.
+    pub fk_options: Vec<Name>,
     /// `default=`, `server_default=` or a SQLModel `Field(default...)`.
     pub has_default: bool,
     /// `type_text` is a Python annotation (`Mapped[str]`, SQLModel fields), not an SQL type.
@@ -319,6 +333,17 @@ pub struct Relationship {
     /// `relationship("User")`: the string's span, for the report and for qualifying it later.
     pub target_string: Option<Span>,
     pub back_populates: Option<Name>,
+    /// `secondary=`: the association table it goes through.
+    pub secondary: Option<Secondary>,
+}
+
+/// The `secondary=` of a relationship.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secondary {
+    /// `secondary=post_tags` or `secondary=lambda: post_tags`: a name the index resolves.
+    Name(Name),
+    /// `secondary="post_tags"`: a table name looked up on the class's MetaData.
+    Table(Name),
 }
 
 /// An imperative `Table("name", metadata, ...)` or `db.Table("name", ...)` at module level or as

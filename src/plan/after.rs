@@ -137,7 +137,7 @@ pub fn conflicts(
             out.insert(
                 r.cluster,
                 format!(
-                    "{} loads {} (directly or through the imports this fix leaves), so a re-export would be circular",
+                    "{} loads {} (directly or through the imports this fix leaves), so a re-export would be circular; move that import into the function that needs it, or pin the other definition in [tool.dedupe-models.canonical]",
                     files[r.canonical].display, files[r.dup].display
                 ),
             );
@@ -157,7 +157,7 @@ pub fn conflicts(
                     if e.edit.content.contains("import ") {
                         out.entry(cluster).or_insert_with(|| {
                             format!(
-                                "{} would then import {}, which loads it back, so the import would be circular",
+                                "{} would then import {}, which loads it back, so the import would be circular; move that import into the function that needs it, then run again",
                                 files[file].display, files[next].display
                             )
                         });

@@ -34,7 +34,7 @@ fn remove_warning_filters(p: &mut Planner) {
                     p.removed.entry(file).or_default().push(span);
                 }
             } else {
-                p.skip(file, span.0, "the `warnings.filterwarnings` that hides duplicate-model warnings stays until every duplicate is fixed".into());
+                p.skip(file, span.0, "the `warnings.filterwarnings` that hides duplicate-model warnings stays while duplicates are left (see the other skipped lines); fix them, then run again to remove it".into());
             }
         }
     }
@@ -58,7 +58,16 @@ fn remove_flags(p: &mut Planner) {
             }
             let cluster = ctx.duplicates.iter().position(|c| c.contains(&id));
             if let Some(why) = hidden(ctx, id) {
-                let message = format!("`{}` on table `{}` stays: {why}", flag.flag, def.name);
+                // Removing it would bring back the error it hides: say what has to go first.
+                let then = if why.contains("migration folder") {
+                    "remove it by hand once that copy no longer defines the table on this metadata (a migration can use `sa.table()`)"
+                } else {
+                    "remove it by hand once that folder is no longer both a package and on sys.path"
+                };
+                let message = format!(
+                    "`{}` on table `{}` stays: {why}; {then}",
+                    flag.flag, def.name
+                );
                 p.skip(*file, flag.span.0, message);
                 continue;
             }
@@ -68,14 +77,18 @@ fn remove_flags(p: &mut Planner) {
                 if flag.removal.is_empty() && one_definition && one_name {
                     continue; // another band-aid of the same dict takes it with it
                 }
-                p.skip(
-                    *file,
-                    flag.span.0,
+                let message = if !one_definition {
                     format!(
-                        "`{}` on table `{}` stays until its duplicate is fixed",
+                        "`{}` on table `{}` stays while the table is defined twice; fix the duplicate first (see its skipped line), then run again to remove it",
                         flag.flag, def.name
-                    ),
-                );
+                    )
+                } else {
+                    format!(
+                        "`{}` on table `{}` stays while {} runs under two module names; fix the stray module name first, then run again to remove it",
+                        flag.flag, def.name, ctx.index.files[def.file].display
+                    )
+                };
+                p.skip(*file, flag.span.0, message);
                 continue;
             }
             let reason = format!(

@@ -14,7 +14,7 @@ pub fn plan(p: &mut Planner) {
         let info = &models.bases[secondary.metadata];
         let Some(file) = info.file else { continue };
         let Some(primary) = declarative_base_of(models, secondary.primary) else {
-            p.skip(file, info.offset, format!("base `{}` is not unified: the tables of {} are not mapped on a declarative base it could import", info.name, ctx.base_name(secondary.primary)));
+            p.skip(file, info.offset, format!("base `{}` is not unified: the tables of {} are not mapped on a declarative base it could import; make {} a declarative base (or map its tables on one), then run again", info.name, ctx.base_name(secondary.primary), ctx.base_name(secondary.primary)));
             continue;
         };
         let primary = &models.bases[primary];
@@ -33,7 +33,7 @@ pub fn plan(p: &mut Planner) {
         let span = match find_statement(p, file, info.offset, info.kind) {
             Some(span) => span,
             None => {
-                p.skip(file, info.offset, format!("base `{}` is not unified: only `declarative_base()` assignments and `DeclarativeBase` subclasses are", info.name));
+                p.skip(file, info.offset, format!("base `{}` is not unified: the fix replaces only a `declarative_base()` assignment or a `DeclarativeBase` subclass by an import, and this one is built another way; use `{}{}` from {} in its place by hand", info.name, primary.name, if info.kind == BaseKind::MetaData { ".metadata" } else { "" }, ctx.index.files[primary_file].display));
                 continue;
             }
         };
@@ -50,11 +50,11 @@ pub fn plan(p: &mut Planner) {
                 })
         });
         if let Some((_, table)) = clash {
-            p.skip(file, info.offset, format!("base `{}` is not unified: its table `{}` would then be defined twice on one MetaData", info.name, table.name));
+            p.skip(file, info.offset, format!("base `{}` is not unified: its table `{}` would then be defined twice on one MetaData; fix that duplicate table first (see its skipped line), then run again", info.name, table.name));
             continue;
         }
         if p.loads(primary_file, file) {
-            p.skip(file, info.offset, format!("base `{}` is not unified: {} imports this module, so the import would be circular", info.name, ctx.index.files[primary_file].display));
+            p.skip(file, info.offset, format!("base `{}` is not unified: {} imports this module, so the import would be circular; move what {} needs from here into a module of its own, then run again", info.name, ctx.index.files[primary_file].display, ctx.index.files[primary_file].display));
             continue;
         }
         let Some(module) = p.module_name(primary_file) else {

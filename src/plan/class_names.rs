@@ -69,7 +69,7 @@ pub fn plan(p: &mut Planner) {
                     })
                     .collect();
                 let [class] = meant.as_slice() else {
-                    p.skip(referrer.file, span.0, format!("`relationship(\"{name}\")` on `{}` is not qualified: its foreign keys do not tell which `{name}` it means", referrer.name));
+                    p.skip(referrer.file, span.0, format!("`relationship(\"{name}\")` on `{}` is not qualified: its foreign keys do not tell which `{name}` it means; write the module path of the one it means (`relationship(\"package.module.{name}\")`) by hand", referrer.name));
                     continue;
                 };
                 let class = &models.mapped[*class];

@@ -38,7 +38,7 @@ pub fn plan(p: &mut Planner) {
                 canonical.file,
                 canonical.offset,
                 format!(
-                    "table `{}` is not fixed: {} has no importable module name",
+                    "table `{}` is not fixed: {} has no importable module name; put it in a package under an import root (or add its folder to `roots` in [tool.dedupe-models]), then run again",
                     canonical.name, ctx.index.files[canonical.file].display
                 ),
             );
@@ -60,7 +60,7 @@ pub fn plan(p: &mut Planner) {
             }
             if dup.file == canonical.file {
                 problems.push(format!(
-                    "`{}` and `{}` are in one module",
+                    "`{}` and `{}` are in one module, where a re-export cannot replace one of them; keep one and delete the other by hand",
                     dup.symbol, canonical.symbol
                 ));
             }
@@ -70,7 +70,7 @@ pub fn plan(p: &mut Planner) {
             let lost = lost_fields(dup, canonical);
             if !lost.is_empty() && lossy == Some(Lossy::Merge) && p.frozen(canonical.file) {
                 problems.push(format!(
-                    "merging needs {}, which you left unchanged",
+                    "merging needs {}, which you left unchanged; accept that file too, or choose to drop the columns",
                     ctx.index.files[canonical.file].display
                 ));
             }
@@ -122,6 +122,16 @@ pub fn plan(p: &mut Planner) {
             }
             continue;
         }
+        if lossy == Some(Lossy::Merge) {
+            let mut merged: Vec<String> = cluster[1..]
+                .iter()
+                .flat_map(|&t| lost(&tables[t], canonical).0)
+                .map(|c| c.name.to_string())
+                .collect();
+            merged.sort();
+            merged.dedup();
+            super::conflicts::note_migration(p, canonical, &merged);
+        }
         for &t in &cluster[1..] {
             let dup = &tables[t];
             let lost = lost_fields(dup, canonical);
@@ -165,6 +175,7 @@ pub fn plan(p: &mut Planner) {
                 );
                 p.note(dup.file, dup.offset, message);
             }
+            super::conflicts::note_conflicts(p, dup, canonical);
             let alias = if dup.symbol == canonical.symbol {
                 String::new()
             } else {

@@ -51,7 +51,10 @@ pub fn merge(
 ) -> Result<Vec<TextEdit>, String> {
     let ctx = p.ctx;
     let (Origin::Class(_), Origin::Class(_)) = (dup.origin, canonical.origin) else {
-        return Err("merging columns into or from a `Table(...)` is not supported".into());
+        return Err(
+            "merging columns into or from a `Table(...)` is not supported; copy the columns by hand"
+                .into(),
+        );
     };
     let inside = |span: Span, def: &TableDef| def.span.0 <= span.0 && span.1 <= def.span.1;
     let (lost_columns, lost_relationships) = super::duplicates::lost(dup, canonical);
@@ -59,8 +62,8 @@ pub fn merge(
     for column in lost_columns {
         if !inside(column.span, dup) {
             return Err(format!(
-                "column `{}` of `{}` comes from a mixin",
-                column.name, dup.symbol
+                "column `{}` of `{}` comes from a mixin; give `{}` that mixin or copy the column by hand",
+                column.name, dup.symbol, canonical.symbol
             ));
         }
         if already.insert(format!("column {}", column.name)) {
@@ -70,8 +73,8 @@ pub fn merge(
     for relationship in lost_relationships {
         if !inside(relationship.span, dup) {
             return Err(format!(
-                "relationship `{}` of `{}` comes from a mixin",
-                relationship.attr, dup.symbol
+                "relationship `{}` of `{}` comes from a mixin; give `{}` that mixin or copy the relationship by hand",
+                relationship.attr, dup.symbol, canonical.symbol
             ));
         }
         if already.insert(format!("relationship {}", relationship.attr)) {
@@ -94,14 +97,17 @@ pub fn merge(
         .max_by_key(|s| s.1)
         .ok_or_else(|| {
             format!(
-                "`{}` has no column of its own to merge after",
+                "`{}` has no column of its own to merge after; copy the columns by hand",
                 canonical.symbol
             )
         })?;
     let (target_indent, _) = indentation(canonical_text, anchor.0);
-    let line_end = canonical_text[anchor.1 as usize..]
-        .find('\n')
-        .map_or(canonical_text.len(), |i| anchor.1 as usize + i + 1);
+    // The block goes on the lines after the anchor's: at the end of a file without a final
+    // newline, it starts one rather than continuing the anchor's line.
+    let (line_end, at_unterminated_end) = match canonical_text[anchor.1 as usize..].find('\n') {
+        Some(i) => (anchor.1 as usize + i + 1, false),
+        None => (canonical_text.len(), true),
+    };
     let mut block = format!(
         "{target_indent}# merged from `{}` in {} by dedupe-models\n",
         dup.symbol, ctx.index.files[dup.file].display
@@ -122,6 +128,11 @@ pub fn merge(
             block.push_str(line);
             block.push('\n');
         }
+    }
+    if at_unterminated_end {
+        // Still no final newline, as the file had none.
+        block.pop();
+        block.insert(0, '\n');
     }
     let mut edits = vec![TextEdit {
         start: line_end as u32,
@@ -157,7 +168,9 @@ pub fn merge(
                     })
                 };
                 let Some(module) = module else {
-                    return Err(format!("cannot tell where `{word}` is imported from"));
+                    return Err(format!(
+                        "cannot tell where `{word}` is imported from; copy the columns by hand"
+                    ));
                 };
                 let alias = if name == word {
                     String::new()

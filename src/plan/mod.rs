@@ -5,6 +5,7 @@ mod after;
 mod band_aids;
 mod bases;
 mod class_names;
+mod conflicts;
 mod dual_paths;
 mod duplicates;
 mod exports;

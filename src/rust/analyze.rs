@@ -254,6 +254,7 @@ impl<'a> Analysis<'a> {
                         .line_col(canonical.offset)
                         .0,
                     symbol: module(keep),
+                    ..Default::default()
                 });
                 finding
                     .notes
@@ -319,6 +320,7 @@ impl<'a> Analysis<'a> {
             end_column: column + 1,
             symbol: def.module.as_ref().map(|m| self.index.module_name(m)),
             canonical: None,
+            score: None,
             message,
             fix: None,
             notes: Vec::new(),
@@ -402,6 +404,7 @@ impl<'a> Analysis<'a> {
                         end_column: column + name.chars().count() as u32,
                         symbol: Some(name.to_owned()),
                         canonical: None,
+                        score: None,
                         fix: None,
                         message: format!(
                             "`{name}` is ambiguous here (E0659): the glob imports {} each bring a different table `{name}`",

@@ -205,6 +205,7 @@ pub fn collect(
             end_column: spot.column + 1,
             symbol: error.class_name().map(str::to_owned),
             canonical: None,
+            score: None,
             message,
             fix: None,
             notes: Vec::new(),
@@ -391,6 +392,7 @@ fn drift(ctx: &Context, places: &mut Places, outcome: &Outcome) -> Vec<Finding> 
             end_column: spot.column + dup.symbol.chars().count().max(1) as u32,
             symbol: Some(dup.symbol.clone()),
             canonical: None,
+            score: None,
             fix: None,
             message: format!(
                 "at run time table `{name}` is on {} MetaData objects with different columns ({}): whichever create_all() runs first decides the schema",

@@ -2,6 +2,7 @@
 //! own test suites under real SQLAlchemy, and a scan of real-world code.
 
 mod apply;
+mod canonical;
 mod cargo_fixtures;
 mod cli;
 mod fix;
@@ -16,6 +17,7 @@ mod messages;
 mod property;
 mod python;
 mod sample;
+mod skipped_lines;
 mod smoke;
 mod support;
 mod suppress;

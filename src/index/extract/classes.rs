@@ -90,9 +90,12 @@ impl Collector<'_> {
                             span: offset(ann.range),
                             type_text: Some(self.source(inner)),
                             foreign_key: None,
+                            foreign_key_expr: false,
                             primary_key: false,
                             nullable: None,
                             unique: false,
+                            index: false,
+                            fk_options: Vec::new(),
                             has_default: false,
                             python_type: true,
                         };
@@ -220,9 +223,12 @@ impl Collector<'_> {
                         span,
                         type_text: Some(self.source(inner)),
                         foreign_key: None,
+                        foreign_key_expr: false,
                         primary_key: false,
                         nullable: None,
                         unique: false,
+                        index: false,
+                        fk_options: Vec::new(),
                         has_default: true,
                         python_type: true,
                     });
@@ -254,10 +260,22 @@ impl Collector<'_> {
                     target,
                     target_string,
                     back_populates: keyword(call, "back_populates").and_then(string_literal),
+                    secondary: keyword(call, "secondary").and_then(secondary),
                 });
             }
             _ => {}
         }
+    }
+}
+
+/// `secondary=post_tags`, `secondary=lambda: post_tags`, `secondary="post_tags"`.
+fn secondary(value: &Expr) -> Option<Secondary> {
+    match value {
+        Expr::Lambda(lambda) => secondary(&lambda.body),
+        other => match string_literal(other) {
+            Some(table) => Some(Secondary::Table(table)),
+            None => dotted(other).map(Secondary::Name),
+        },
     }
 }
 

@@ -20,17 +20,22 @@ impl Collector<'_> {
             .and_then(string_literal)
             .unwrap_or_else(|| attr.into());
         let mut foreign_key = keyword(call, "foreign_key").and_then(string_literal);
+        // SQLModel's `Field(foreign_key=..., ondelete=...)`.
+        let mut fk_options = foreign_key
+            .as_ref()
+            .map(|_| fk_options_of(call))
+            .unwrap_or_default();
         // The SQL type written in the call wins over the Python type of a `Mapped[...]`.
         let mut type_text = None;
+        let mut foreign_key_expr = false;
         for arg in args.iter() {
             match callee_name(arg) {
                 Some("ForeignKey") => {
                     if let Expr::Call(fk) = arg {
-                        foreign_key = fk
-                            .arguments
-                            .args
-                            .first()
-                            .and_then(|a| string_literal(a).or_else(|| dotted(a)));
+                        let target = fk.arguments.args.first();
+                        foreign_key_expr = target.is_some_and(|a| string_literal(a).is_none());
+                        foreign_key = target.and_then(|a| string_literal(a).or_else(|| dotted(a)));
+                        fk_options = fk_options_of(fk);
                     }
                 }
                 Some("Sequence" | "Identity" | "Computed") => {}
@@ -54,12 +59,15 @@ impl Collector<'_> {
             span,
             type_text,
             foreign_key,
+            foreign_key_expr,
             primary_key: keyword(call, "primary_key").is_some_and(is_true),
             nullable: keyword(call, "nullable").and_then(|v| match v {
                 Expr::BooleanLiteral(b) => Some(b.value),
                 _ => None,
             }),
             unique: keyword(call, "unique").is_some_and(is_true),
+            index: keyword(call, "index").is_some_and(is_true),
+            fk_options,
             has_default: [
                 "default",
                 "server_default",
@@ -71,6 +79,19 @@ impl Collector<'_> {
             python_type,
         }
     }
+}
+
+/// `ondelete=` and `onupdate=` of a `ForeignKey(...)`, `ForeignKeyConstraint(...)` or SQLModel
+/// `Field(...)`, as `ondelete=CASCADE`.
+pub(super) fn fk_options_of(call: &ast::ExprCall) -> Vec<Name> {
+    ["ondelete", "onupdate"]
+        .iter()
+        .filter_map(|key| {
+            let value = keyword(call, key)?;
+            let text = string_literal(value).or_else(|| dotted(value))?;
+            Some(format!("{key}={text}").into())
+        })
+        .collect()
 }
 
 pub(super) fn is_class_var(annotation: &Expr) -> bool {

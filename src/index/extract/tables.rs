@@ -219,9 +219,47 @@ pub(super) fn constraint(name: &str, call: &ast::ExprCall) -> Option<Constraint>
     } else {
         Vec::new()
     };
+    // `Index("ix_name", "col", ...)` names itself first; the constraints name columns first.
+    let skip = usize::from(name == "Index");
+    let columns_of = |expr: &Expr| -> Vec<Name> {
+        match expr {
+            Expr::List(list) => list.elts.iter().filter_map(column_ref).collect(),
+            Expr::Tuple(tuple) => tuple.elts.iter().filter_map(column_ref).collect(),
+            other => column_ref(other).into_iter().collect(),
+        }
+    };
+    let columns = if name == "ForeignKeyConstraint" {
+        call.arguments
+            .args
+            .first()
+            .map(columns_of)
+            .unwrap_or_default()
+    } else if name == "CheckConstraint" || name == "ExcludeConstraint" {
+        Vec::new() // an SQL expression, not column names
+    } else {
+        call.arguments
+            .args
+            .iter()
+            .skip(skip)
+            .filter_map(column_ref)
+            .collect()
+    };
     Some(Constraint {
         kind: name.into(),
         span: offset(call.range()),
         fk_targets,
+        columns,
+        unique: keyword(call, "unique").is_some_and(is_true),
+        fk_options: if name == "ForeignKeyConstraint" {
+            super::columns::fk_options_of(call)
+        } else {
+            Vec::new()
+        },
     })
+}
+
+/// A column named in a constraint: `"email"`, `email` (a `Column` bound in the class body),
+/// `User.email`, `users.c.email`: the last name.
+fn column_ref(expr: &Expr) -> Option<Name> {
+    string_literal(expr).or_else(|| dotted(expr).map(|d| d.rsplit('.').next().unwrap_or(&d).into()))
 }

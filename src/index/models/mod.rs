@@ -5,6 +5,7 @@
 mod bases;
 mod calls;
 mod not_understood;
+mod references;
 mod roles;
 mod tables;
 
@@ -44,7 +45,7 @@ pub struct BaseInfo {
     pub schema: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
     Class(usize),
     Table(usize),
@@ -74,6 +75,18 @@ pub struct TableDef {
     pub flags: Vec<(FileId, BandAid)>,
     pub mapped_typing: bool,
     pub in_tests: bool,
+    /// What elsewhere in the project points at this definition.
+    pub referenced: Referenced,
+}
+
+/// The relationships that go through a definition (`secondary=`) and the other tables whose
+/// foreign keys target it: a definition the rest of the schema is built on.
+#[derive(Debug, Clone, Default)]
+pub struct Referenced {
+    /// `Class.attr` of each relationship whose `secondary=` is this table, sorted, once each.
+    pub secondary: Vec<String>,
+    /// The other tables (full names) with a foreign key to it, sorted, once each.
+    pub foreign_keys: Vec<String>,
 }
 
 impl TableDef {
@@ -209,6 +222,7 @@ impl Models {
             }
         }
         builder.collect_tables();
+        builder.collect_references();
         builder.collect_not_understood();
         builder.models
     }

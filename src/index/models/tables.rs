@@ -2,7 +2,39 @@
 //! to a metadata, plus the `create_all` calls on those metadata.
 
 use super::{BaseKind, Builder, CreateAllSite, MappedClass, NotUnderstood, Origin, Role, TableDef};
+use crate::index::facts::{Column, Constraint};
 use crate::index::module_map::FileId;
+
+/// The columns as the database sees them: a table-level `PrimaryKeyConstraint` makes its columns
+/// primary, and a `UniqueConstraint` (or unique `Index`) on one column makes that column unique,
+/// as `primary_key=True` and `unique=True` on the column would.
+fn with_table_constraints(mut columns: Vec<Column>, constraints: &[Constraint]) -> Vec<Column> {
+    for constraint in constraints {
+        let named = |c: &Column| {
+            constraint
+                .columns
+                .iter()
+                .any(|n| *n == c.name || *n == c.attr)
+        };
+        match constraint.kind.as_str() {
+            "PrimaryKeyConstraint" => {
+                for column in columns.iter_mut().filter(|c| named(c)) {
+                    column.primary_key = true;
+                }
+            }
+            "UniqueConstraint" | "Index"
+                if constraint.columns.len() == 1
+                    && (constraint.kind == "UniqueConstraint" || constraint.unique) =>
+            {
+                for column in columns.iter_mut().filter(|c| named(c)) {
+                    column.unique = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    columns
+}
 
 impl Builder<'_> {
     pub(super) fn collect_tables(&mut self) {
@@ -63,12 +95,13 @@ impl Builder<'_> {
                 bind_key: inherited.bind_key,
                 registry,
                 metadata,
-                columns,
+                columns: with_table_constraints(columns, &constraints),
                 relationships: inherited.relationships,
                 constraints,
                 flags,
                 mapped_typing: inherited.mapped_typing,
                 in_tests: class.in_tests,
+                referenced: Default::default(),
             });
         }
         for file in 0..self.files.len() {
@@ -126,12 +159,13 @@ impl Builder<'_> {
                         .map(|k| k.to_string()),
                     registry: metadata,
                     metadata,
-                    columns: table.columns.clone(),
+                    columns: with_table_constraints(table.columns.clone(), &table.constraints),
                     relationships: class.map(|c| c.relationships.clone()).unwrap_or_default(),
                     constraints: table.constraints.clone(),
                     flags: table.flags.iter().map(|b| (file, b.clone())).collect(),
                     mapped_typing: false,
                     in_tests: table.in_tests,
+                    referenced: Default::default(),
                 });
             }
             for create in &self.facts(file).create_alls {
