@@ -137,7 +137,7 @@ pub fn conflicts(
             out.insert(
                 r.cluster,
                 format!(
-                    "{} loads {} (directly or through the imports this fix leaves), so a re-export would be circular; move that import into the function that needs it, or pin the other definition in [tool.dedupe-models.canonical]",
+                    "{} loads {} (directly or through the imports this fix leaves), so a re-export would be circular; keep the other definition, or move that import into the function that needs it",
                     files[r.canonical].display, files[r.dup].display
                 ),
             );

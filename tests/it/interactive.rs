@@ -112,7 +112,7 @@ fn a_whole_session_on_the_two_bases_chat_seed() {
     answer(&mut pty, "What about them?", ENTER);
     answer(
         &mut pty,
-        "so a re-export would be circular. Choose again.",
+        "so a re-export would be circular; keep the other definition, or move that import into the function that needs it. Choose again.",
         "",
     );
     answer(&mut pty, "Keep which definition of `messages`?", ENTER);
