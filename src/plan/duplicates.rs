@@ -90,13 +90,20 @@ pub fn plan(p: &mut Planner) {
                 ));
             }
             if !lost.is_empty() && lossy.is_none() {
+                // Advise `--merge-columns` only where it would do the merge.
+                let what = match super::merge::merge(p, dup, canonical, &mut BTreeSet::new()) {
+                    Ok(_) => format!(
+                        "pass --merge-columns to copy them into `{}`, or add them by hand",
+                        canonical.symbol
+                    ),
+                    Err(why) => format!("add them by hand (--merge-columns cannot: {why})"),
+                };
                 problems.push(format!(
-                    "`{}` at {} has {} that `{}` lacks; pass --merge-columns to copy them into `{}`, or add them by hand",
+                    "`{}` at {} has {} that `{}` lacks; {what}",
                     dup.symbol,
                     ctx.at(dup.file, dup.offset),
                     lost.join(", "),
                     canonical.symbol,
-                    canonical.symbol
                 ));
             }
         }

@@ -57,7 +57,11 @@ pub fn merge(
         (Origin::Class(_), Origin::Class(_)) => {}
         (Origin::Table(_), Origin::Class(_)) if from_table => {}
         (Origin::Class(_), Origin::Table(_)) if into_table => {}
-        _ => return Err("merging columns into or from a class's `__table__` is not supported".into()),
+        _ => {
+            return Err(
+                "merging columns into or from a class's `__table__` is not supported".into(),
+            )
+        }
     }
     let inside = |span: Span, def: &TableDef| def.span.0 <= span.0 && span.1 <= def.span.1;
     let (lost_columns, lost_relationships) = super::duplicates::lost(dup, canonical);
@@ -263,10 +267,10 @@ fn into_table_call(
 
 /// Python's keywords, which no column attribute can be named.
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
-    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-    "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 /// The imports the copied lines need in the canonical's module, from the duplicate's imports.
@@ -364,7 +368,9 @@ fn imports(
     let mut joined: Vec<TextEdit> = Vec::new();
     for edit in edits {
         match joined.last_mut() {
-            Some(last) if last.start == edit.start && last.end == last.start && edit.end == edit.start => {
+            Some(last)
+                if last.start == edit.start && last.end == last.start && edit.end == edit.start =>
+            {
                 last.content.push_str(&edit.content)
             }
             _ => joined.push(edit),

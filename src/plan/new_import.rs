@@ -171,6 +171,9 @@ mod tests {
     fn names_sort_as_isort_orders_them_by_type() {
         let mut names = vec!["post_tags", "PostTag", "MAX_TAGS", "Base", "engine"];
         names.sort_by_key(|n| member_key(n));
-        assert_eq!(names, ["MAX_TAGS", "Base", "PostTag", "engine", "post_tags"]);
+        assert_eq!(
+            names,
+            ["MAX_TAGS", "Base", "PostTag", "engine", "post_tags"]
+        );
     }
 }
