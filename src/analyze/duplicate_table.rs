@@ -297,8 +297,14 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
             .map(|(i, &t)| {
                 let def = &ctx.index.models.tables[t];
                 let role = if i == 0 { "keep     " } else { "duplicate" };
+                let mapped = def.imperative.as_ref().map_or(String::new(), |imp| {
+                    format!(
+                        " (mapped onto `{}` by {}: kept with its class)",
+                        imp.name, ctx.index.files[imp.file].display
+                    )
+                });
                 format!(
-                    "{role} {} `{}` on {}, {}",
+                    "{role} {} `{}`{mapped} on {}, {}",
                     ctx.at(def.file, def.offset),
                     def.symbol,
                     ctx.base_name(def.registry),

@@ -103,7 +103,11 @@ pub fn plan(p: &mut Planner) {
 
 /// The `if TYPE_CHECKING:` imports of `file` under the stray name `name`: they load nothing at
 /// run time, but type checkers would see two modules.
-fn type_checking_sites(ctx: &crate::analyze::Context, file: FileId, name: &str) -> Vec<(FileId, usize)> {
+fn type_checking_sites(
+    ctx: &crate::analyze::Context,
+    file: FileId,
+    name: &str,
+) -> Vec<(FileId, usize)> {
     let index = ctx.index;
     let mut out = Vec::new();
     for (importer, source) in index.files.iter().enumerate() {

@@ -47,13 +47,10 @@ pub fn plan(p: &mut Planner) {
         let mut problems = Vec::new();
         // A Table mapped imperatively: its class copies re-export the mapped class from the
         // module that maps it (importing that module maps the class).
-        let mapped = canonical.imperative.as_ref().map(|imp| {
-            (
-                imp.file,
-                p.module_name(imp.file),
-                imp.name.clone(),
-            )
-        });
+        let mapped = canonical
+            .imperative
+            .as_ref()
+            .map(|imp| (imp.file, p.module_name(imp.file), imp.name.clone()));
         if let Some((file, None, _)) = &mapped {
             problems.push(format!(
                 "{} has no importable module name",

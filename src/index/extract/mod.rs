@@ -254,7 +254,10 @@ fn imperative_map(value: &Expr, stmt: Span) -> Option<ImperativeMap> {
         return None;
     }
     let args = &call.arguments.args;
-    let class = args.first().or_else(|| keyword(call, "class_")).and_then(dotted)?;
+    let class = args
+        .first()
+        .or_else(|| keyword(call, "class_"))
+        .and_then(dotted)?;
     let table = args
         .get(1)
         .or_else(|| keyword(call, "local_table"))
@@ -265,7 +268,9 @@ fn imperative_map(value: &Expr, stmt: Span) -> Option<ImperativeMap> {
             let Some(attr) = item.key.as_ref().and_then(string_literal) else {
                 continue;
             };
-            let Expr::Call(rel) = &item.value else { continue };
+            let Expr::Call(rel) = &item.value else {
+                continue;
+            };
             if !callee_name(&item.value).is_some_and(|n| RELATIONSHIP_CALLS.contains(&n)) {
                 continue;
             }

@@ -8,8 +8,8 @@ use super::{
     TableDef,
 };
 use crate::index::facts::Relationship;
-use crate::index::resolve::Entity;
 use crate::index::module_map::FileId;
+use crate::index::resolve::Entity;
 
 impl Builder<'_> {
     pub(super) fn collect_tables(&mut self) {
