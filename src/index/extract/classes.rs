@@ -271,7 +271,7 @@ impl Collector<'_> {
 }
 
 /// `secondary=post_tags`, `secondary=lambda: post_tags`, `secondary="post_tags"`.
-fn secondary(value: &Expr) -> Option<Secondary> {
+pub(super) fn secondary(value: &Expr) -> Option<Secondary> {
     match value {
         Expr::Lambda(lambda) => secondary(&lambda.body),
         other => match string_literal(other) {

@@ -77,6 +77,8 @@ pub struct TableDef {
     pub in_tests: bool,
     /// What elsewhere in the project points at this definition.
     pub referenced: Referenced,
+    /// A bare `Table` that a plain class is mapped onto imperatively (`map_imperatively`).
+    pub imperative: Option<Imperative>,
 }
 
 /// The relationships that go through a definition (`secondary=`) and the other tables whose
@@ -87,6 +89,17 @@ pub struct Referenced {
     pub secondary: Vec<String>,
     /// The other tables (full names) with a foreign key to it, sorted, once each.
     pub foreign_keys: Vec<String>,
+}
+
+/// The class a `Table` is mapped onto by `registry.map_imperatively(Class, table, ...)`.
+#[derive(Debug, Clone)]
+pub struct Imperative {
+    /// The module that maps it: importing it maps the class.
+    pub file: FileId,
+    /// The class's name in that module.
+    pub name: String,
+    /// Where the class is defined: file and index into its `classes`.
+    pub class: (FileId, usize),
 }
 
 impl TableDef {
