@@ -33,7 +33,12 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
     let report = {
         let context = analyze::Context::new(&index);
         let mut report = analyze::report(&context);
-        if let Some(settings) = &config.verify {
+        // A Rust workspace without Python models needs no Python for `--verify`: the Rust
+        // side is verified when it is fixed (`cargo check` of the fixed copy).
+        let python_models = !(index.models.tables.is_empty()
+            && index.models.bases.is_empty()
+            && !index.rust_sources.is_empty());
+        if let Some(settings) = config.verify.as_ref().filter(|_| python_models) {
             verify::check(&context, &config.scope, settings)?.add_to(&mut report);
         }
         if let Some(rust) = rust::run(&index.rust_sources, &config.scope.cwd, false) {
@@ -147,6 +152,9 @@ pub enum Error {
     /// `--verify` found the fixed copy worse; nothing was written.
     #[error("{}", .0.refusal())]
     Worse(Box<verify::Verdict>),
+    /// `--verify` found that `cargo check` of the fixed copy has new errors; nothing was written.
+    #[error("{}", .0.refusal())]
+    RustWorse(Box<verify::CargoVerdict>),
 }
 
 /// What `--fix --yes` did.
@@ -159,6 +167,8 @@ pub struct FixOutput {
     pub remaining: usize,
     /// With `--verify`: how the fix fared under Python.
     pub verdict: Option<verify::Verdict>,
+    /// With `--verify`: how the Rust fix fared under `cargo check`.
+    pub rust_verdict: Option<verify::CargoVerdict>,
 }
 
 /// Plans the fix, applies all of it, all or nothing, then checks again (`--fix --yes`).
@@ -214,12 +224,23 @@ fn fix_inner(
         &config.scope.cwd,
         options.merge_columns,
     );
-    let mut rewrites = Vec::new();
+    let mut rust_fix = rust::RustFix::default();
     let mut warnings = index.warnings.clone();
     if let Some(rust) = &rust {
         warnings.extend(rust.warnings.iter().cloned());
         if rust_too {
-            rewrites = rust.rewrites().map_err(Error::Unparsable)?;
+            rust_fix = rust.fix().map_err(Error::Unparsable)?;
+            // For the tests of `--verify` (debug builds): a Rust rewrite that no longer compiles.
+            if apply::fault("rust-break").is_err() {
+                if let Some(r) = rust_fix
+                    .rewrites
+                    .iter_mut()
+                    .find(|r| r.display.ends_with(".rs"))
+                {
+                    r.new
+                        .push_str("\nconst BROKEN_BY_A_TEST: u32 = \"not a number\";\n");
+                }
+            }
             plan.skipped.extend(rust.plan.skipped.iter().cloned());
             plan.notes.extend(rust.plan.notes.iter().cloned());
         } else if !rust.plan.files.is_empty() {
@@ -234,7 +255,7 @@ fn fix_inner(
             });
         }
     }
-    let applied = apply_plan_with(config, &index, &plan, &rewrites, safety)?;
+    let applied = apply_plan_with(config, &index, &plan, &rust_fix, safety)?;
     drop(context);
     let rust_sources = index.rust_sources.clone();
     release(index);
@@ -251,6 +272,7 @@ fn fix_inner(
         warnings,
         remaining: after.findings.len(),
         verdict: applied.verdict,
+        rust_verdict: applied.rust_verdict,
     }))
 }
 
@@ -271,6 +293,7 @@ fn whole_plan(context: &analyze::Context, options: &plan::PlanOptions) -> plan::
 pub struct Applied {
     pub written: usize,
     pub verdict: Option<verify::Verdict>,
+    pub rust_verdict: Option<verify::CargoVerdict>,
 }
 
 /// Applies a plan (the whole automatic one, or what a person accepted), all or nothing. With
@@ -282,36 +305,48 @@ pub fn apply_plan(
     plan: &plan::Plan,
     safety: apply::Safety,
 ) -> Result<Applied, Error> {
-    apply_plan_with(config, index, plan, &[], safety)
+    apply_plan_with(config, index, plan, &rust::RustFix::default(), safety)
 }
 
 /// `apply_plan` with the Rust front-end's rewrites written in the same all-or-nothing step.
-/// `--verify` checks the Python side only.
-fn apply_plan_with(
+/// With `--verify`, the Python plan is tried under the project's Python and the Rust rewrites
+/// under `cargo check`, each on a copy of the project, each only when it changes something.
+pub fn apply_plan_with(
     config: &config::Config,
     index: &index::Index,
     plan: &plan::Plan,
-    rewrites: &[apply::Rewrite],
+    rust: &rust::RustFix,
     safety: apply::Safety,
 ) -> Result<Applied, Error> {
+    let rewrites = &rust.rewrites;
+    let mut applied = Applied {
+        written: 0,
+        verdict: None,
+        rust_verdict: None,
+    };
     if plan.files.is_empty() && rewrites.is_empty() {
-        return Ok(Applied {
-            written: 0,
-            verdict: None,
-        });
+        return Ok(applied);
     }
-    let mut verdict = None;
     if let Some(settings) = &config.verify {
         // The quick refusals first: a rewrite that does not parse, files git cannot give back.
-        apply::preflight(index, plan, safety)?;
-        let judged = verify::gate(&config.scope, index, plan, settings)?;
-        if !judged.worse.is_empty() {
-            return Err(Error::Worse(Box::new(judged)));
+        apply::preflight_with(index, plan, rewrites, safety)?;
+        if !plan.files.is_empty() {
+            let judged = verify::gate(&config.scope, index, plan, settings)?;
+            if !judged.worse.is_empty() {
+                return Err(Error::Worse(Box::new(judged)));
+            }
+            applied.verdict = Some(judged);
         }
-        verdict = Some(judged);
+        if !rewrites.is_empty() {
+            let judged = verify::cargo_gate(&config.scope, rewrites, &rust.workspaces, settings)?;
+            if !judged.worse.is_empty() {
+                return Err(Error::RustWorse(Box::new(judged)));
+            }
+            applied.rust_verdict = Some(judged);
+        }
     }
-    let written = apply::apply_with(index, plan, rewrites, safety)?;
-    Ok(Applied { written, verdict })
+    applied.written = apply::apply_with(index, plan, rewrites, safety)?;
+    Ok(applied)
 }
 
 /// Plans the fix and renders it as a unified diff; writes nothing.

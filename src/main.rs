@@ -121,6 +121,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(verdict) = &output.verdict {
             write_stdout(&format!("{}\n", verdict.summary()))?;
         }
+        if let Some(verdict) = &output.rust_verdict {
+            write_stdout(&format!("{}\n", verdict.summary()))?;
+        }
         let files = if output.written == 1 { "file" } else { "files" };
         let mut summary = if output.written == 0 {
             "No file was changed.".to_owned()

@@ -499,6 +499,16 @@ pub struct RustRun {
     pub files: usize,
     pub tables: usize,
     pub plan: plan::RustPlan,
+    /// The Cargo workspaces (or lone packages) holding the files the plan rewrites: what
+    /// `--verify` checks.
+    pub workspaces: Vec<PathBuf>,
+}
+
+/// The Rust fix, ready for `apply` and `--verify`.
+#[derive(Default)]
+pub struct RustFix {
+    pub rewrites: Vec<crate::apply::Rewrite>,
+    pub workspaces: Vec<PathBuf>,
 }
 
 /// Indexes, checks and plans the Rust sources the walk found; `None` when there are none, so
@@ -521,7 +531,20 @@ pub fn run(sources: &[PathBuf], cwd: &Path, merge_columns: bool) -> Option<RustR
         .collect();
     keys.sort();
     keys.dedup();
+    let mut workspaces: Vec<PathBuf> = plan
+        .files
+        .keys()
+        .filter_map(|path| {
+            let package = (0..index.packages.len())
+                .filter(|&p| path.starts_with(&index.packages[p].dir))
+                .max_by_key(|&p| index.packages[p].dir.components().count())?;
+            Some(index.workspace_of(package).to_path_buf())
+        })
+        .collect();
+    workspaces.sort();
+    workspaces.dedup();
     Some(RustRun {
+        workspaces,
         findings,
         warnings: index.warnings.clone(),
         files: index.files.len(),
@@ -575,6 +598,14 @@ impl RustRun {
             });
         }
         Ok(out)
+    }
+
+    /// The rewrites and the workspaces they touch.
+    pub fn fix(&self) -> Result<RustFix, String> {
+        Ok(RustFix {
+            rewrites: self.rewrites()?,
+            workspaces: self.workspaces.clone(),
+        })
     }
 
     /// The Rust part of `--diff`.

@@ -5,22 +5,28 @@
 //!
 //! One target directory under target/ serves every fixture, so Diesel and SeaORM are compiled
 //! once per machine, with minimal features (no database drivers); `.ci/run` compiles them
-//! before the tests start.
+//! before the tests start. The fix is applied with `--verify`, whose own `cargo check` of a
+//! fixed copy must accept it; a fix broken on purpose (a fault hook) must be refused.
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml, repo, run, stderr};
+use crate::support::{
+    copy_tree, fixture_dirs, fixture_name, fixture_toml, repo, stderr, stdout, tree,
+};
 
-fn cargo(dir: &Path, args: &[&str]) -> (bool, String) {
-    // One job: the other tests (some of them timed) run beside this one.
-    let output = Command::new(env!("CARGO"))
-        .args(args)
+/// The fixtures' shared target directory, one job (the other tests, some of them timed, run
+/// beside these), and no flags that would make cargo compile the dependencies again.
+fn cargo_env(command: &mut Command) -> &mut Command {
+    command
         .env("CARGO_BUILD_JOBS", "1")
-        .current_dir(dir)
         .env("CARGO_TARGET_DIR", repo().join("target/rust-fixtures"))
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_MAKEFLAGS")
+}
+
+fn cargo(dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = cargo_env(Command::new(env!("CARGO")).args(args).current_dir(dir))
         .output()
         .expect("cargo runs");
     let printed = format!(
@@ -64,12 +70,26 @@ fn rust_fixtures_compile_after_the_fix() {
             None => {}
         }
         let (formatted, _) = cargo(scratch.path(), &["fmt", "--check"]);
-        let fixed = run(scratch.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+        let fixed = dedupe_models(scratch.path(), &["--fix", "--yes", "--verify"], None);
         if fixed.status.code() != Some(0) {
             problems.push(format!(
-                "{name}: --fix --yes did not fix everything: {}",
+                "{name}: --fix --yes --verify did not fix everything: {}",
                 stderr(&fixed)
             ));
+        }
+        // `--verify` checked the fix with cargo wherever there is one.
+        let fixes = toml.get("expect").is_some();
+        let verdict = stdout(&fixed)
+            .lines()
+            .find(|l| l.starts_with("Verified the Rust fix with `cargo check` in . (cargo "))
+            .map(str::to_owned);
+        match (&verdict, fixes) {
+            (Some(line), true) if line.contains(", none after (") => {}
+            (None, false) => {}
+            _ => problems.push(format!(
+                "{name}: unexpected --verify verdict {verdict:?}:\n{}",
+                stdout(&fixed)
+            )),
         }
         // Not `--locked`: a fix that adds a path dependency changes the lock file (and only
         // that: the registry packages stay at their locked versions).
@@ -89,4 +109,56 @@ fn rust_fixtures_compile_after_the_fix() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// The built binary with the fixtures' cargo settings, outside version control.
+fn dedupe_models(dir: &Path, args: &[&str], fault: Option<&str>) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dedupe-models"));
+    command
+        .args(args)
+        .arg("--allow-no-vcs")
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("DEDUPE_MODELS_FAULT");
+    if let Some(fault) = fault {
+        command.env("DEDUPE_MODELS_FAULT", fault);
+    }
+    cargo_env(&mut command).output().expect("the binary runs")
+}
+
+#[test]
+fn verify_refuses_a_rust_fix_that_no_longer_compiles() {
+    let scratch = tempfile::tempdir().unwrap();
+    copy_tree(
+        &repo().join("codemods/duplicate-table/fixtures/diesel_leftover_block"),
+        scratch.path(),
+    );
+    let before = tree(scratch.path());
+    // The hook adds `const BROKEN_BY_A_TEST: u32 = "not a number";` to the first `.rs` rewrite.
+    let args = ["--fix", "--yes", "--verify"];
+    let refused = dedupe_models(scratch.path(), &args, Some("rust-break:1"));
+    let said = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(
+        said.starts_with("error: the fix was not applied: `cargo check` in a fixed copy of . has errors the project as it is does not have; nothing was changed. What got worse:\n  new error: src/models.rs:"),
+        "{said}"
+    );
+    assert!(
+        said.ends_with(": error[E0308]: mismatched types\n"),
+        "{said}"
+    );
+    assert_eq!(
+        tree(scratch.path()),
+        before,
+        "the tree must be byte-identical"
+    );
+    // Without the fault the same fix is accepted: the story's errors go, none comes.
+    let fixed = dedupe_models(scratch.path(), &args, None);
+    assert_eq!(fixed.status.code(), Some(0), "{}", stderr(&fixed));
+    let out = stdout(&fixed);
+    assert!(
+        out.contains(" before, none after (") && !out.contains("none before"),
+        "{out}"
+    );
+    assert_ne!(tree(scratch.path()), before);
 }

@@ -130,6 +130,7 @@ fn config(dir: &Path) -> Config {
         verify: Some(dedupe_models::verify::Settings {
             python: Some(python()),
             timeout: Duration::from_secs(60),
+            cargo_timeout: Duration::from_secs(600),
         }),
         ..crate::support::config(dir)
     }
