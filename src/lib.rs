@@ -41,10 +41,18 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
         if let Some(settings) = config.verify.as_ref().filter(|_| python_models) {
             verify::check(&context, &config.scope, settings)?.add_to(&mut report);
         }
-        if let Some(rust) = rust::run(&index.rust_sources, &config.scope.cwd, false) {
+        let rust = rust::run(
+            &index.rust_sources,
+            &config.scope.cwd,
+            config.plan.merge_columns,
+        );
+        if let Some(rust) = &rust {
             rust.add_to(&mut report);
         }
         if config.format == config::Format::Json {
+            if let Some(rust) = &rust {
+                rust.attach_fixes(&mut report.findings);
+            }
             // The plan `--diff` would print, so that each finding's fix is what the diff shows.
             let options = plan::PlanOptions {
                 protected: apply::protected(&index),
@@ -177,33 +185,36 @@ pub fn fix(
     options: &plan::PlanOptions,
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
-    let plan = |context: &analyze::Context, options: &plan::PlanOptions| {
-        Ok(Some(whole_plan(context, options)))
-    };
-    Ok(fix_inner(config, options, safety, plan, true)?.expect("the whole plan is always accepted"))
+    let plan =
+        |context: &analyze::Context, options: &plan::PlanOptions, _: Option<&rust::RustRun>| {
+            Ok(Some(Accepted {
+                plan: whole_plan(context, options),
+                rust_left: Default::default(),
+            }))
+        };
+    Ok(fix_with(config, options, safety, plan)?.expect("the whole plan is always accepted"))
 }
 
-/// Plans the fix and lets `choose` decide what of it to write (the interactive `--fix`: a plan
-/// made with the person's choices, or `None` to write nothing); applies that, all or nothing,
-/// then checks again.
+/// What a person accepted in the interactive `--fix`.
+pub struct Accepted {
+    /// The Python plan made with their choices.
+    pub plan: plan::Plan,
+    /// The Rust duplicates they chose to leave as they are.
+    pub rust_left: std::collections::BTreeSet<rust::TableId>,
+}
+
+/// Plans the fix and lets `choose` decide what of it to write (the interactive `--fix`: the
+/// Python plan made with the person's choices and the Rust duplicates they left, or `None` to
+/// write nothing); applies that, all or nothing, then checks again.
 pub fn fix_with(
     config: &config::Config,
     options: &plan::PlanOptions,
     safety: apply::Safety,
-    choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
-) -> Result<Option<FixOutput>, Error> {
-    fix_inner(config, options, safety, choose, false)
-}
-
-/// `--fix`: the Python plan `choose` accepted and, with `rust_too` (`--yes`), the whole Rust
-/// plan; the interactive session does not ask about Rust changes yet, so it leaves them out and
-/// says so.
-fn fix_inner(
-    config: &config::Config,
-    options: &plan::PlanOptions,
-    safety: apply::Safety,
-    choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
-    rust_too: bool,
+    choose: impl FnOnce(
+        &analyze::Context,
+        &plan::PlanOptions,
+        Option<&rust::RustRun>,
+    ) -> std::io::Result<Option<Accepted>>,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
     analyze::check_pins(&index, &config.scope.cwd).map_err(Error::Pin)?;
@@ -215,45 +226,37 @@ fn fix_inner(
         ..options.clone()
     };
     let (options, hidden) = visible(&context, &rules, &options);
-    let Some(mut plan) = choose(&context, &options)? else {
-        return Ok(None);
-    };
-    quiet(&mut plan, &hidden);
-    let rust = rust::run(
+    let mut rust = rust::run(
         &index.rust_sources,
         &config.scope.cwd,
         options.merge_columns,
     );
+    let Some(accepted) = choose(&context, &options, rust.as_ref())? else {
+        return Ok(None);
+    };
+    let mut plan = accepted.plan;
+    quiet(&mut plan, &hidden);
     let mut rust_fix = rust::RustFix::default();
     let mut warnings = index.warnings.clone();
-    if let Some(rust) = &rust {
+    if let Some(rust) = &mut rust {
         warnings.extend(rust.warnings.iter().cloned());
-        if rust_too {
-            rust_fix = rust.fix().map_err(Error::Unparsable)?;
-            // For the tests of `--verify` (debug builds): a Rust rewrite that no longer compiles.
-            if apply::fault("rust-break").is_err() {
-                if let Some(r) = rust_fix
-                    .rewrites
-                    .iter_mut()
-                    .find(|r| r.display.ends_with(".rs"))
-                {
-                    r.new
-                        .push_str("\nconst BROKEN_BY_A_TEST: u32 = \"not a number\";\n");
-                }
-            }
-            plan.skipped.extend(rust.plan.skipped.iter().cloned());
-            plan.notes.extend(rust.plan.notes.iter().cloned());
-        } else if !rust.plan.files.is_empty() {
-            plan.skipped.push(plan::Skipped {
-                path: ".".into(),
-                line: 0,
-                message: format!(
-                    "the interactive session does not cover Rust yet: {} Rust file{} left unchanged; see them with --diff, apply them with --fix --yes",
-                    rust.plan.files.len(),
-                    if rust.plan.files.len() == 1 { "" } else { "s" }
-                ),
-            });
+        if !accepted.rust_left.is_empty() {
+            rust.plan = rust.plan_leaving(&accepted.rust_left);
         }
+        rust_fix = rust.fix().map_err(Error::Unparsable)?;
+        // For the tests of `--verify` (debug builds): a Rust rewrite that no longer compiles.
+        if apply::fault("rust-break").is_err() {
+            if let Some(r) = rust_fix
+                .rewrites
+                .iter_mut()
+                .find(|r| r.display.ends_with(".rs"))
+            {
+                r.new
+                    .push_str("\nconst BROKEN_BY_A_TEST: u32 = \"not a number\";\n");
+            }
+        }
+        plan.skipped.extend(rust.plan.skipped.iter().cloned());
+        plan.notes.extend(rust.plan.notes.iter().cloned());
     }
     let applied = apply_plan_with(config, &index, &plan, &rust_fix, safety)?;
     drop(context);

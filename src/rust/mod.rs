@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod facts;
 pub mod manifest;
+mod offers;
 pub mod plan;
 pub mod resolve;
 mod syntax;
@@ -21,6 +22,8 @@ use crate::paths::display_path;
 use crate::source::LineIndex;
 use facts::{Column, FileFacts};
 use manifest::Package;
+
+pub use offers::Offer;
 
 pub type FileId = usize;
 pub type TableId = usize;
@@ -502,6 +505,9 @@ pub struct RustRun {
     /// The Cargo workspaces (or lone packages) holding the files the plan rewrites: what
     /// `--verify` checks.
     pub workspaces: Vec<PathBuf>,
+    /// Kept for planning again with a person's choices (`offers`, `plan_leaving`).
+    index: RustIndex,
+    merge_columns: bool,
 }
 
 /// The Rust fix, ready for `apply` and `--verify`.
@@ -543,13 +549,16 @@ pub fn run(sources: &[PathBuf], cwd: &Path, merge_columns: bool) -> Option<RustR
         .collect();
     workspaces.sort();
     workspaces.dedup();
+    drop(analysis);
     Some(RustRun {
         workspaces,
+        merge_columns,
         findings,
         warnings: index.warnings.clone(),
         files: index.files.len(),
         tables: keys.len(),
         plan,
+        index,
     })
 }
 
