@@ -93,6 +93,9 @@ impl<'a> Analysis<'a> {
                     if a.generated && b.generated && a.file != b.file {
                         continue; // two databases, each with its own generated schema
                     }
+                    if index.files[a.file].in_migrations || index.files[b.file].in_migrations {
+                        continue; // a snapshot of the table as one migration saw it
+                    }
                     let (Some(ca), Some(cb)) = (krate(defs[i]), krate(defs[j])) else {
                         continue;
                     };
@@ -357,15 +360,16 @@ impl<'a> Analysis<'a> {
                 let mut here = module.clone();
                 here.1.extend(nest.iter().cloned());
                 for &name in &names {
-                    let found = self.resolver.glob_tables(&here, name);
-                    if found.len() < 2 {
-                        continue;
-                    }
-                    // Used as a name of its own here (`table_name = users`, `users::table`).
+                    // Used as a name of its own here (`table_name = users`, `users::table`);
+                    // asked first, since following every glob is the costly part.
                     let used = file.facts.table_refs.iter().any(|r| {
                         &r.nest == nest && r.path.first().map(String::as_str) == Some(name)
-                    }) || crate::plan::mentions(&file.text, &format!("{name}::"));
+                    }) || path_head(&file.text, name);
                     if !used {
+                        continue;
+                    }
+                    let found = self.resolver.glob_tables(&here, name);
+                    if found.len() < 2 {
                         continue;
                     }
                     let Some(site) = file
@@ -413,5 +417,40 @@ impl<'a> Analysis<'a> {
             }
         }
         out
+    }
+}
+
+/// Whether `text` starts a path with `name` (`users::table`, not `schema::users::table`): the
+/// name is then looked up in the module's own scope, globs included.
+fn path_head(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80;
+    text.match_indices(name).any(|(i, _)| {
+        let free = i == 0 || !(is_ident(bytes[i - 1]) || bytes[i - 1] == b':');
+        free && text[i + name.len()..].starts_with("::")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_told_by_their_folder_or_their_generated_name() {
+        use std::path::Path;
+        let migration = |p: &str| super::super::in_migrations(Path::new(p));
+        assert!(migration("migration/src/m20220101_000001_create_table.rs"));
+        assert!(migration("m20230109_000001_seed_cake_table.rs"));
+        assert!(migration("db/migrations/lib.rs"));
+        assert!(!migration("src/entities/migration_log.rs"));
+        assert!(!migration("src/m2022_users.rs"));
+        assert!(!migration("src/models.rs"));
+    }
+
+    #[test]
+    fn a_path_head_is_a_name_followed_by_two_colons_and_not_preceded_by_a_path() {
+        assert!(super::path_head("let q = orders::table;", "orders"));
+        assert!(super::path_head("orders::id.eq(1)", "orders"));
+        assert!(!super::path_head("schema::orders::table", "orders"));
+        assert!(!super::path_head("my_orders::table", "orders"));
+        assert!(!super::path_head("let orders = 1;", "orders"));
     }
 }

@@ -3,10 +3,10 @@
 //! the fix may be applied when no compiler error is new.
 //!
 //! Cargo runs offline (`--offline`, from the workspace's own Cargo.lock and the machine's cargo
-//! registry cache) and with the workspace's own target directory (`cargo metadata` says where it
-//! is; `CARGO_TARGET_DIR` and `.cargo/config.toml` are honoured), so the dependencies the
-//! project's own builds compiled are not compiled again: only the workspace's crates are, since
-//! the copy is at another path.
+//! registry cache) and builds in `dedupe-models-verify/` inside the workspace's target directory
+//! (`cargo metadata` says where it is; `CARGO_TARGET_DIR` and `.cargo/config.toml` are
+//! honoured): the first `--verify` compiles the dependencies there once, later ones only what
+//! changed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -90,7 +90,14 @@ pub fn gate(
             .chain(workspaces.iter().cloned()),
     );
     let scratch = Scratch::of(base)?;
-    let targets: Vec<PathBuf> = workspaces.iter().map(|w| target_dir(&cargo, w)).collect();
+    // A directory of its own inside the workspace's target directory: cargo names a
+    // workspace crate's artifacts without its path, so the copy's crates would otherwise share
+    // them with the project's own builds (rust-analyzer's check on save), and a build of the
+    // project between our two checks could make cargo take its artifacts for the copy's.
+    let targets: Vec<PathBuf> = workspaces
+        .iter()
+        .map(|w| target_dir(&cargo, w).join("dedupe-models-verify"))
+        .collect();
     let run = |scratch: &Scratch| -> Result<Vec<Checked>, VerifyError> {
         workspaces
             .iter()
