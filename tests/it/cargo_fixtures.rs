@@ -12,7 +12,8 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::{
-    copy_tree, fix_args, fixture_dirs, fixture_name, fixture_toml, repo, stderr, stdout, tree,
+    copy_tree, fix_args, fixture_dirs, fixture_name, fixture_toml, outcome, repo, stderr, stdout,
+    tree,
 };
 
 /// The fixtures' shared target directory, one job (the other tests, some of them timed, run
@@ -26,15 +27,9 @@ fn cargo_env(command: &mut Command) -> &mut Command {
 }
 
 fn cargo(dir: &Path, args: &[&str]) -> (bool, String) {
-    let output = cargo_env(Command::new(env!("CARGO")).args(args).current_dir(dir))
-        .output()
-        .expect("cargo runs");
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), printed)
+    outcome(cargo_env(
+        Command::new(env!("CARGO")).args(args).current_dir(dir),
+    ))
 }
 
 #[test]
