@@ -353,21 +353,27 @@ impl<'a> Analysis<'a> {
             {
                 continue;
             }
+            let heads = path_heads(&file.text);
             let mut nests: Vec<&Vec<String>> = file.facts.uses.iter().map(|u| &u.nest).collect();
             nests.sort();
             nests.dedup();
             for nest in nests {
                 let mut here = module.clone();
                 here.1.extend(nest.iter().cloned());
-                for &name in &names {
-                    // Used as a name of its own here (`table_name = users`, `users::table`);
-                    // asked first, since following every glob is the costly part.
-                    let used = file.facts.table_refs.iter().any(|r| {
-                        &r.nest == nest && r.path.first().map(String::as_str) == Some(name)
-                    }) || path_head(&file.text, name);
-                    if !used {
-                        continue;
-                    }
+                // Table names used as names of their own here (`table_name = users`,
+                // `users::table`): only those are looked up in the globs, the costly part.
+                let mut used: Vec<&str> = file
+                    .facts
+                    .table_refs
+                    .iter()
+                    .filter(|r| &r.nest == nest)
+                    .filter_map(|r| r.path.first().map(String::as_str))
+                    .chain(heads.iter().copied())
+                    .filter(|n| names.binary_search(n).is_ok())
+                    .collect();
+                used.sort();
+                used.dedup();
+                for name in used {
                     let found = self.resolver.glob_tables(&here, name);
                     if found.len() < 2 {
                         continue;
@@ -420,15 +426,24 @@ impl<'a> Analysis<'a> {
     }
 }
 
-/// Whether `text` starts a path with `name` (`users::table`, not `schema::users::table`): the
-/// name is then looked up in the module's own scope, globs included.
-fn path_head(text: &str, name: &str) -> bool {
+/// The names `text` starts a path with (`users` of `users::table`, not of
+/// `schema::users::table`): such a name is looked up in the module's own scope, globs included.
+fn path_heads(text: &str) -> std::collections::HashSet<&str> {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80;
-    text.match_indices(name).any(|(i, _)| {
-        let free = i == 0 || !(is_ident(bytes[i - 1]) || bytes[i - 1] == b':');
-        free && text[i + name.len()..].starts_with("::")
-    })
+    let mut out = std::collections::HashSet::new();
+    for (at, _) in text.match_indices("::") {
+        let start = text[..at]
+            .bytes()
+            .rev()
+            .take_while(|&b| is_ident(b))
+            .count();
+        let from = at - start;
+        if start > 0 && (from == 0 || bytes[from - 1] != b':') {
+            out.insert(&text[from..at]);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -447,10 +462,11 @@ mod tests {
 
     #[test]
     fn a_path_head_is_a_name_followed_by_two_colons_and_not_preceded_by_a_path() {
-        assert!(super::path_head("let q = orders::table;", "orders"));
-        assert!(super::path_head("orders::id.eq(1)", "orders"));
-        assert!(!super::path_head("schema::orders::table", "orders"));
-        assert!(!super::path_head("my_orders::table", "orders"));
-        assert!(!super::path_head("let orders = 1;", "orders"));
+        let heads = |text| super::path_heads(text).contains("orders");
+        assert!(heads("let q = orders::table;"));
+        assert!(heads("orders::id.eq(1)"));
+        assert!(!heads("schema::orders::table"));
+        assert!(!heads("my_orders::table"));
+        assert!(!heads("let orders = 1;"));
     }
 }
