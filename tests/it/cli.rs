@@ -147,6 +147,44 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
 }
 
 #[test]
+fn a_fallback_binding_in_an_except_handler_is_not_the_projects_base() {
+    // A public Flask ERP: `try: from src.database import db` with `except ImportError: db =
+    // SQLAlchemy()` for a run outside the project. The handler runs only when the import failed;
+    // taking its `db` made every model of the module a second base (false DM003) and hid the
+    // duplicate `Role` behind it.
+    let database: &[u8] = b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n";
+    let role = |extra: &str| {
+        format!(
+            "{extra}\n\nclass Role(db.Model):\n    __tablename__ = \"roles\"\n    id = db.Column(db.Integer, primary_key=True)\n    name = db.Column(db.String(50))\n"
+        )
+    };
+    let fallback = role(
+        "try:\n    from app.database import db\nexcept ImportError:\n    from flask_sqlalchemy import SQLAlchemy\n\n    db = SQLAlchemy()",
+    );
+    let plain = role("from app.database import db");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/database.py", database),
+        ("app/admin.py", plain.as_bytes()),
+        ("app/user.py", fallback.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--color", "never", "--show-tables"]);
+    let tables = stdout(&output);
+    assert_eq!(
+        tables.matches("on `db` (app/database.py:3)").count(),
+        2,
+        "both `Role`s are on the project's `db`:\n{tables}"
+    );
+    let output = run(dir.path(), &["--color", "never"]);
+    let text = stdout(&output);
+    assert!(!text.contains("DM003"), "{text}");
+    assert!(
+        text.contains("DM001 table `roles` is defined again by `Role`"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_file_that_may_hold_models_and_does_not_parse_fails_the_check() {
     let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB)]);
     std::fs::write(dir.path().join("app/notes.py"), "def f(:\n    pass\n").unwrap();

@@ -148,6 +148,33 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                     walk_body(self, &clause.body);
                 }
             }
+            Stmt::Try(try_stmt) if self.at_module_level() => {
+                // `try: from app.db import db` / `except ImportError: db = SQLAlchemy()`: the
+                // handler runs only when the body failed, so it is a fallback for a run outside
+                // the project, never the binding the project's own imports see. A handler's
+                // binding of a name the body bound is dropped (its other facts stay).
+                let body_start = self.bindings.len();
+                walk_body(self, &try_stmt.body);
+                let bound_in_body: Vec<Name> = self.bindings[body_start..]
+                    .iter()
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                for handler in &try_stmt.handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    let handler_start = self.bindings.len();
+                    walk_body(self, &handler.body);
+                    let mut i = handler_start;
+                    while i < self.bindings.len() {
+                        if bound_in_body.contains(&self.bindings[i].0) {
+                            self.bindings.remove(i);
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                walk_body(self, &try_stmt.orelse);
+                walk_body(self, &try_stmt.finalbody);
+            }
             Stmt::Assign(assign) if self.at_module_level() => {
                 for target in &assign.targets {
                     if let Expr::Name(name) = target {
