@@ -95,6 +95,9 @@ pub struct ImportSite {
     pub names: Vec<ImportedName>,
     pub type_checking: bool,
     pub in_function: bool,
+    /// In an `except` handler: runs only when its `try` body failed (`except ImportError: from
+    /// models import db`), a fallback for runs outside the project's own layout.
+    pub fallback: bool,
 }
 
 #[derive(Debug, Clone)]

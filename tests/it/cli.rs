@@ -185,6 +185,39 @@ fn a_fallback_binding_in_an_except_handler_is_not_the_projects_base() {
 }
 
 #[test]
+fn a_fallback_import_makes_no_root_and_no_second_module_name() {
+    // The same ERP: every model module ends its import chain with `except ImportError: from user
+    // import db`. Taken as a sign of a root, it put `app/models` on `sys.path`, reported the
+    // fallback as a second module name (DM002), and the fix re-exported the canonical class as
+    // `from payment import Payment`, which is an ImportError in the app.
+    let database: &[u8] = b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n";
+    let payment = |extra: &str| {
+        format!(
+            "try:\n    from app.database import db\nexcept ImportError:\n    from user import db\n\n\nclass Payment(db.Model):\n    __tablename__ = \"payments\"\n    id = db.Column(db.Integer, primary_key=True)\n{extra}"
+        )
+    };
+    let canonical = payment("    amount = db.Column(db.Float)\n    note = db.Column(db.Text)\n");
+    let copy = payment("    amount = db.Column(db.Float)\n");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/database.py", database),
+        ("app/models/__init__.py", b""),
+        ("app/models/user.py", b"from app.database import db\n"),
+        ("app/models/payment.py", canonical.as_bytes()),
+        ("app/models/supporting.py", copy.as_bytes()),
+    ]);
+    let text = stdout(&run(dir.path(), &["--color", "never"]));
+    assert!(!text.contains("DM002"), "{text}");
+    assert!(text.contains("DM001 table `payments`"), "{text}");
+    let diff = stdout(&run(dir.path(), &["--diff", "--color", "never"]));
+    assert!(
+        diff.contains("+from app.models.payment import Payment")
+            || diff.contains("+from .payment import Payment"),
+        "the re-export names a module the app can import:\n{diff}"
+    );
+}
+
+#[test]
 fn a_file_that_may_hold_models_and_does_not_parse_fails_the_check() {
     let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB)]);
     std::fs::write(dir.path().join("app/notes.py"), "def f(:\n    pass\n").unwrap();

@@ -29,6 +29,7 @@ pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts
         next_scope: 0,
         classes: 0,
         type_checking: 0,
+        handlers: 0,
     };
     collector.visit_body(&module.body);
     collector.facts.bindings = Bindings::from_ordered(collector.bindings);
@@ -47,6 +48,8 @@ struct Collector<'t> {
     next_scope: usize,
     classes: usize,
     type_checking: usize,
+    /// Depth of `except` handlers around the current statement.
+    handlers: usize,
 }
 
 impl<'t> Collector<'t> {
@@ -148,7 +151,7 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                     walk_body(self, &clause.body);
                 }
             }
-            Stmt::Try(try_stmt) if self.at_module_level() => {
+            Stmt::Try(try_stmt) => {
                 // `try: from app.db import db` / `except ImportError: db = SQLAlchemy()`: the
                 // handler runs only when the body failed, so it is a fallback for a run outside
                 // the project, never the binding the project's own imports see. A handler's
@@ -162,7 +165,9 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                 for handler in &try_stmt.handlers {
                     let ast::ExceptHandler::ExceptHandler(handler) = handler;
                     let handler_start = self.bindings.len();
+                    self.handlers += 1;
                     walk_body(self, &handler.body);
+                    self.handlers -= 1;
                     let mut i = handler_start;
                     while i < self.bindings.len() {
                         if bound_in_body.contains(&self.bindings[i].0) {
