@@ -218,6 +218,40 @@ fn a_fallback_import_makes_no_root_and_no_second_module_name() {
 }
 
 #[test]
+fn a_canonical_module_that_cannot_be_imported_is_not_re_exported() {
+    // The same ERP: the canonical `Payment`'s module imports `app.models.invoice`, a module that
+    // no longer exists, so it never imports. Re-exporting it from the copy's module broke that
+    // module, which imported before.
+    let database: &[u8] = b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n";
+    let payment = |head: &str, extra: &str| {
+        format!(
+            "from app.database import db\n{head}\n\nclass Payment(db.Model):\n    __tablename__ = \"payments\"\n    id = db.Column(db.Integer, primary_key=True)\n{extra}"
+        )
+    };
+    let canonical = payment(
+        "from app.models.invoice import Invoice",
+        "    amount = db.Column(db.Float)\n    note = db.Column(db.Text)\n",
+    );
+    let copy = payment("", "    amount = db.Column(db.Float)\n");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/database.py", database),
+        ("app/models/__init__.py", b""),
+        ("app/models/payment.py", canonical.as_bytes()),
+        ("app/models/supporting.py", copy.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--diff", "--color", "never"]);
+    let (diff, err) = (stdout(&output), stderr(&output));
+    assert!(!diff.contains("import Payment"), "{diff}");
+    assert!(
+        err.contains(
+            "app/models/payment.py cannot be imported: it imports `app.models.invoice`, which is no module of the project"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_file_that_may_hold_models_and_does_not_parse_fails_the_check() {
     let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB)]);
     std::fs::write(dir.path().join("app/notes.py"), "def f(:\n    pass\n").unwrap();

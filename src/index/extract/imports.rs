@@ -18,6 +18,7 @@ impl Collector<'_> {
                 type_checking: self.type_checking > 0,
                 in_function: !self.functions.is_empty(),
                 fallback: self.handlers > 0,
+                guarded: self.tries > 0,
             },
             Stmt::ImportFrom(from) => ImportSite {
                 stmt: offset(from.range),
@@ -29,6 +30,7 @@ impl Collector<'_> {
                 type_checking: self.type_checking > 0,
                 in_function: !self.functions.is_empty(),
                 fallback: self.handlers > 0,
+                guarded: self.tries > 0,
             },
             _ => return,
         };

@@ -30,6 +30,7 @@ pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts
         classes: 0,
         type_checking: 0,
         handlers: 0,
+        tries: 0,
     };
     collector.visit_body(&module.body);
     collector.facts.bindings = Bindings::from_ordered(collector.bindings);
@@ -50,6 +51,8 @@ struct Collector<'t> {
     type_checking: usize,
     /// Depth of `except` handlers around the current statement.
     handlers: usize,
+    /// Depth of `try` bodies that have handlers around the current statement.
+    tries: usize,
 }
 
 impl<'t> Collector<'t> {
@@ -157,7 +160,10 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                 // the project, never the binding the project's own imports see. A handler's
                 // binding of a name the body bound is dropped (its other facts stay).
                 let body_start = self.bindings.len();
+                let guarded = usize::from(!try_stmt.handlers.is_empty());
+                self.tries += guarded;
                 walk_body(self, &try_stmt.body);
+                self.tries -= guarded;
                 let bound_in_body: Vec<Name> = self.bindings[body_start..]
                     .iter()
                     .map(|(name, _)| name.clone())
