@@ -199,7 +199,9 @@ impl<'a> Graph<'a> {
         let importer_name = self.instances[id].name.clone();
         let mut targets: Vec<(Cow<'a, str>, FileId, Option<usize>)> = Vec::new();
         for (site_index, site) in source.facts.imports.iter().enumerate() {
-            if site.type_checking {
+            // A fallback import runs only when its `try` body failed: not a name the module
+            // runs under.
+            if site.type_checking || site.fallback {
                 continue;
             }
             if site.level == 0 {

@@ -98,6 +98,11 @@ pub struct ImportSite {
     pub names: Vec<ImportedName>,
     pub type_checking: bool,
     pub in_function: bool,
+    /// In an `except` handler: runs only when its `try` body failed (`except ImportError: from
+    /// models import db`), a fallback for runs outside the project's own layout.
+    pub fallback: bool,
+    /// In the body of a `try` that has handlers: a failure there is caught.
+    pub guarded: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -447,7 +447,9 @@ fn read_source(
                 let mut unresolved = Vec::new();
                 for (index, site) in facts.imports.iter().enumerate() {
                     map.site_loads(file_id, index, site, &mut loads);
-                    if site.level == 0 {
+                    // A fallback (`except ImportError: from models import db`) names a layout
+                    // the project does not run under; it is no sign of a root.
+                    if site.level == 0 && !site.fallback {
                         unresolved.extend(unresolved_modules(map, file_id, site));
                     }
                 }

@@ -110,6 +110,60 @@ fn loads_of(
     out.into_iter().collect()
 }
 
+/// The project module that `file` imports at import time and that does not exist (`from
+/// src.models.invoice import Invoice` where the package `src/models/` has no `invoice`): importing
+/// `file` raises ImportError. Imports in functions, under `TYPE_CHECKING` or guarded by a `try`
+/// do not count, nor do names whose package is not the project's (namespace packages included).
+fn missing_import(index: &crate::index::Index, file: FileId) -> Option<String> {
+    let map = &index.module_map;
+    for site in &index.files[file].facts.imports {
+        if site.level != 0
+            || site.in_function
+            || site.type_checking
+            || site.fallback
+            || site.guarded
+        {
+            continue;
+        }
+        let names: Vec<&str> = match (&site.module, site.is_from) {
+            (Some(module), true) => vec![module.as_str()],
+            _ => site.names.iter().map(|n| n.name.as_str()).collect(),
+        };
+        for name in names {
+            if map.resolve(name, Some(file)).is_some() {
+                continue;
+            }
+            let parts: Vec<&str> = name.split('.').collect();
+            // The longest prefix that is a package of the project.
+            let Some((cut, package)) = (1..parts.len())
+                .rev()
+                .find_map(|cut| Some((cut, map.resolve(&parts[..cut].join("."), Some(file))?)))
+            else {
+                continue;
+            };
+            let init = map.path(package);
+            if init.file_name().is_none_or(|n| n != "__init__.py") {
+                continue;
+            }
+            // Anything of that name in the folder (a compiled extension, a stub, a folder) may be
+            // what Python finds: only a name with nothing behind it is missing.
+            let next = parts[cut];
+            let present = init
+                .parent()
+                .and_then(|dir| std::fs::read_dir(dir).ok())
+                .is_none_or(|entries| {
+                    entries.flatten().any(|e| {
+                        e.file_name().to_str().and_then(|n| n.split('.').next()) == Some(next)
+                    })
+                });
+            if !present {
+                return Some(name.to_string());
+            }
+        }
+    }
+    None
+}
+
 /// A re-export the plan makes: the duplicate's module imports the canonical one.
 pub struct ReExport {
     pub cluster: usize,
@@ -144,6 +198,32 @@ pub fn conflicts(
         }
     }
     let before = Graph::before(ctx);
+    // A re-export must not make the duplicate's module load one that cannot be imported.
+    let broken: Vec<Option<String>> = (0..files.len())
+        .map(|file| missing_import(ctx.index, file))
+        .collect();
+    if broken.iter().any(Option::is_some) {
+        for r in re_exports {
+            if out.contains_key(&r.cluster) {
+                continue;
+            }
+            let (reach_before, reach_after) = (before.reach(r.dup), after.reach(r.canonical));
+            let Some(bad) = (0..files.len())
+                .find(|&f| reach_after[f] && !reach_before[f] && broken[f].is_some())
+            else {
+                continue;
+            };
+            out.insert(
+                r.cluster,
+                format!(
+                    "{} cannot be imported: it imports `{}`, which is no module of the project, so a re-export would break {}; fix that import first",
+                    files[bad].display,
+                    broken[bad].as_deref().unwrap_or_default(),
+                    files[r.dup].display
+                ),
+            );
+        }
+    }
     // An importer pointed at a canonical module that loads the importer back: a new cycle.
     for (&file, file_plan) in &plan.files {
         let reach_before = before.reach(file);

@@ -147,6 +147,111 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
 }
 
 #[test]
+fn a_fallback_binding_in_an_except_handler_is_not_the_projects_base() {
+    // A public Flask ERP: `try: from src.database import db` with `except ImportError: db =
+    // SQLAlchemy()` for a run outside the project. The handler runs only when the import failed;
+    // taking its `db` made every model of the module a second base (false DM003) and hid the
+    // duplicate `Role` behind it.
+    let database: &[u8] = b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n";
+    let role = |extra: &str| {
+        format!(
+            "{extra}\n\nclass Role(db.Model):\n    __tablename__ = \"roles\"\n    id = db.Column(db.Integer, primary_key=True)\n    name = db.Column(db.String(50))\n"
+        )
+    };
+    let fallback = role(
+        "try:\n    from app.database import db\nexcept ImportError:\n    from flask_sqlalchemy import SQLAlchemy\n\n    db = SQLAlchemy()",
+    );
+    let plain = role("from app.database import db");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/database.py", database),
+        ("app/admin.py", plain.as_bytes()),
+        ("app/user.py", fallback.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--color", "never", "--show-tables"]);
+    let tables = stdout(&output);
+    assert_eq!(
+        tables.matches("on `db` (app/database.py:3)").count(),
+        2,
+        "both `Role`s are on the project's `db`:\n{tables}"
+    );
+    let output = run(dir.path(), &["--color", "never"]);
+    let text = stdout(&output);
+    assert!(!text.contains("DM003"), "{text}");
+    assert!(
+        text.contains("DM001 table `roles` is defined again by `Role`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_fallback_import_makes_no_root_and_no_second_module_name() {
+    // The same ERP: every model module ends its import chain with `except ImportError: from user
+    // import db`. Taken as a sign of a root, it put `app/models` on `sys.path`, reported the
+    // fallback as a second module name (DM002), and the fix re-exported the canonical class as
+    // `from payment import Payment`, which is an ImportError in the app.
+    let database: &[u8] = b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n";
+    let payment = |extra: &str| {
+        format!(
+            "try:\n    from app.database import db\nexcept ImportError:\n    from user import db\n\n\nclass Payment(db.Model):\n    __tablename__ = \"payments\"\n    id = db.Column(db.Integer, primary_key=True)\n{extra}"
+        )
+    };
+    let canonical = payment("    amount = db.Column(db.Float)\n    note = db.Column(db.Text)\n");
+    let copy = payment("    amount = db.Column(db.Float)\n");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/database.py", database),
+        ("app/models/__init__.py", b""),
+        ("app/models/user.py", b"from app.database import db\n"),
+        ("app/models/payment.py", canonical.as_bytes()),
+        ("app/models/supporting.py", copy.as_bytes()),
+    ]);
+    let text = stdout(&run(dir.path(), &["--color", "never"]));
+    assert!(!text.contains("DM002"), "{text}");
+    assert!(text.contains("DM001 table `payments`"), "{text}");
+    let diff = stdout(&run(dir.path(), &["--diff", "--color", "never"]));
+    assert!(
+        diff.contains("+from app.models.payment import Payment")
+            || diff.contains("+from .payment import Payment"),
+        "the re-export names a module the app can import:\n{diff}"
+    );
+}
+
+#[test]
+fn a_canonical_module_that_cannot_be_imported_is_not_re_exported() {
+    // The same ERP: the canonical `Payment`'s module imports `app.models.invoice`, a module that
+    // no longer exists, so it never imports. Re-exporting it from the copy's module broke that
+    // module, which imported before.
+    let database: &[u8] = b"from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n";
+    let payment = |head: &str, extra: &str| {
+        format!(
+            "from app.database import db\n{head}\n\nclass Payment(db.Model):\n    __tablename__ = \"payments\"\n    id = db.Column(db.Integer, primary_key=True)\n{extra}"
+        )
+    };
+    let canonical = payment(
+        "from app.models.invoice import Invoice",
+        "    amount = db.Column(db.Float)\n    note = db.Column(db.Text)\n",
+    );
+    let copy = payment("", "    amount = db.Column(db.Float)\n");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/database.py", database),
+        ("app/models/__init__.py", b""),
+        ("app/models/payment.py", canonical.as_bytes()),
+        ("app/models/supporting.py", copy.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--diff", "--color", "never"]);
+    let (diff, err) = (stdout(&output), stderr(&output));
+    assert!(!diff.contains("import Payment"), "{diff}");
+    assert!(
+        err.contains(
+            "app/models/payment.py cannot be imported: it imports `app.models.invoice`, which is no module of the project"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_file_that_may_hold_models_and_does_not_parse_fails_the_check() {
     let dir = project(&[("app/__init__.py", b""), ("app/db.py", DB)]);
     std::fs::write(dir.path().join("app/notes.py"), "def f(:\n    pass\n").unwrap();

@@ -17,6 +17,8 @@ impl Collector<'_> {
                 names: import.names.iter().map(imported).collect(),
                 type_checking: self.type_checking > 0,
                 in_function: !self.functions.is_empty(),
+                fallback: self.handlers > 0,
+                guarded: self.tries > 0,
             },
             Stmt::ImportFrom(from) => ImportSite {
                 stmt: offset(from.range),
@@ -27,6 +29,8 @@ impl Collector<'_> {
                 names: from.names.iter().map(imported).collect(),
                 type_checking: self.type_checking > 0,
                 in_function: !self.functions.is_empty(),
+                fallback: self.handlers > 0,
+                guarded: self.tries > 0,
             },
             _ => return,
         };

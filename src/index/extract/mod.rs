@@ -29,6 +29,8 @@ pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts
         next_scope: 0,
         classes: 0,
         type_checking: 0,
+        handlers: 0,
+        tries: 0,
     };
     collector.visit_body(&module.body);
     collector.facts.bindings = Bindings::from_ordered(collector.bindings);
@@ -47,6 +49,10 @@ struct Collector<'t> {
     next_scope: usize,
     classes: usize,
     type_checking: usize,
+    /// Depth of `except` handlers around the current statement.
+    handlers: usize,
+    /// Depth of `try` bodies that have handlers around the current statement.
+    tries: usize,
 }
 
 impl<'t> Collector<'t> {
@@ -147,6 +153,38 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                 for clause in &if_stmt.elif_else_clauses {
                     walk_body(self, &clause.body);
                 }
+            }
+            Stmt::Try(try_stmt) => {
+                // `try: from app.db import db` / `except ImportError: db = SQLAlchemy()`: the
+                // handler runs only when the body failed, so it is a fallback for a run outside
+                // the project, never the binding the project's own imports see. A handler's
+                // binding of a name the body bound is dropped (its other facts stay).
+                let body_start = self.bindings.len();
+                let guarded = usize::from(!try_stmt.handlers.is_empty());
+                self.tries += guarded;
+                walk_body(self, &try_stmt.body);
+                self.tries -= guarded;
+                let bound_in_body: Vec<Name> = self.bindings[body_start..]
+                    .iter()
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                for handler in &try_stmt.handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    let handler_start = self.bindings.len();
+                    self.handlers += 1;
+                    walk_body(self, &handler.body);
+                    self.handlers -= 1;
+                    let mut i = handler_start;
+                    while i < self.bindings.len() {
+                        if bound_in_body.contains(&self.bindings[i].0) {
+                            self.bindings.remove(i);
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                walk_body(self, &try_stmt.orelse);
+                walk_body(self, &try_stmt.finalbody);
             }
             Stmt::Assign(assign) if self.at_module_level() => {
                 for target in &assign.targets {
