@@ -285,7 +285,10 @@ fn mutated_projects_never_crash_hang_or_write_what_does_not_parse() {
         counts[code.unwrap() as usize] += 1;
         if code == Some(2) {
             // Refusals are allowed (a file that cannot be stored, ...): listed for the note.
-            eprintln!("fuzz: {case}: --fix exited 2: {}", err.lines().next().unwrap_or(""));
+            eprintln!(
+                "fuzz: {case}: --fix exited 2: {}",
+                err.lines().next().unwrap_or("")
+            );
         }
         let diff = diff.expect("the --diff run");
         if code != Some(2) && diff.status.code() != Some(2) {
