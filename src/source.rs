@@ -18,12 +18,25 @@ pub enum FileEncoding {
 pub struct Decoded {
     pub text: String,
     pub encoding: FileEncoding,
+    /// Every line ended with a lone `\r` (classic Mac OS), which `text` holds as `\n`.
+    pub cr_endings: bool,
 }
 
 /// Decodes a Python source file the way CPython does: a UTF-8 BOM wins, then a PEP 263
 /// declaration on line 1 or 2, then UTF-8. UTF-8 files (nearly all) become the text without a
-/// copy.
-pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, String> {
+/// copy. A file whose lines all end with a lone `\r` gets `\n` in their place, as Python reads
+/// it: byte for byte, so offsets stay, and every step that works in lines sees its lines
+/// (`store` puts the `\r` back).
+pub fn decode(bytes: Vec<u8>) -> Result<Decoded, String> {
+    let mut decoded = decode_text(bytes)?;
+    if decoded.text.contains('\r') && !decoded.text.contains('\n') {
+        decoded.text = decoded.text.replace('\r', "\n");
+        decoded.cr_endings = true;
+    }
+    Ok(decoded)
+}
+
+fn decode_text(mut bytes: Vec<u8>) -> Result<Decoded, String> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
         return utf8(bytes, true);
@@ -37,6 +50,7 @@ pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, String> {
         "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" | "iso-latin-1" => Ok(Decoded {
             text: bytes.iter().map(|&b| b as char).collect(),
             encoding: FileEncoding::Latin1,
+            cr_endings: false,
         }),
         _ => {
             let encoding = Encoding::for_label(normalized.as_bytes())
@@ -48,6 +62,7 @@ pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, String> {
             Ok(Decoded {
                 text: text.into_owned(),
                 encoding: FileEncoding::Other(encoding),
+                cr_endings: false,
             })
         }
     }
@@ -58,6 +73,7 @@ fn utf8(bytes: Vec<u8>, bom: bool) -> Result<Decoded, String> {
         Ok(text) => Ok(Decoded {
             text,
             encoding: FileEncoding::Utf8 { bom },
+            cr_endings: false,
         }),
         Err(err) => Err(format!(
             "is not valid UTF-8 (byte {}) and declares no encoding",

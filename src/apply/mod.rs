@@ -271,7 +271,13 @@ fn unchanged(source: &SourceFile) -> Result<(), ApplyError> {
     };
     let now = std::fs::read(&source.path).map_err(|_| changed())?;
     match decode(now) {
-        Ok(now) if now.text == source.text && now.encoding == source.encoding => Ok(()),
+        Ok(now)
+            if now.text == source.text
+                && now.encoding == source.encoding
+                && now.cr_endings == source.cr_endings =>
+        {
+            Ok(())
+        }
         _ => Err(changed()),
     }
 }
@@ -292,27 +298,33 @@ fn unchanged_since_read(source: &SourceFile) -> Result<(), ApplyError> {
 /// A file's new content as it will be stored: its line endings and encoding kept.
 pub fn planned_bytes(source: &SourceFile, file_plan: &FilePlan) -> Result<Vec<u8>, ApplyError> {
     let text = apply_edits(&source.text, &line_endings(source, file_plan));
-    encode(&text, &source.encoding).ok_or_else(|| ApplyError::Encode {
+    store(&text, source).ok_or_else(|| ApplyError::Encode {
         path: source.display.clone(),
         encoding: encoding_name(&source.encoding),
     })
 }
 
 /// The plan's edits with the file's own line ending: the planner writes `\n`, a CRLF file gets
-/// `\r\n` and a classic Mac file `\r`.
+/// `\r\n`. (A classic Mac file's text has `\n` for its `\r`, put back by `store`.)
 pub fn line_endings(source: &SourceFile, file_plan: &FilePlan) -> Vec<crate::plan::PlannedEdit> {
-    let ending = if source.text.contains("\r\n") {
-        "\r\n"
-    } else if source.text.contains('\r') && !source.text.contains('\n') {
-        "\r"
-    } else {
+    if !source.text.contains("\r\n") {
         return file_plan.edits.clone();
-    };
+    }
     let mut edits = file_plan.edits.clone();
     for e in &mut edits {
-        e.edit.content = e.edit.content.replace("\r\n", "\n").replace('\n', ending);
+        e.edit.content = e.edit.content.replace("\r\n", "\n").replace('\n', "\r\n");
     }
     edits
+}
+
+/// A text of `source` (its old text or a new one) as its file stores it: its encoding, and `\r`
+/// line endings where it had them. `None` when the encoding cannot hold a character of it.
+pub fn store(text: &str, source: &SourceFile) -> Option<Vec<u8>> {
+    if source.cr_endings {
+        encode(&text.replace('\n', "\r"), &source.encoding)
+    } else {
+        encode(text, &source.encoding)
+    }
 }
 
 /// A text as its file stores it, or `None` when the encoding cannot hold a character of it.

@@ -30,6 +30,8 @@ pub struct SourceFile {
     pub display: String,
     pub text: String,
     pub encoding: FileEncoding,
+    /// The file's lines end with a lone `\r`, which `text` holds as `\n` (`source::decode`).
+    pub cr_endings: bool,
     /// Built on first use: only files with something to report need line numbers.
     pub lines: OnceLock<LineIndex>,
     pub facts: FileFacts,
@@ -395,6 +397,7 @@ fn read_source(
         display: display.clone(),
         text: String::new(),
         encoding: FileEncoding::Utf8 { bom: false },
+        cr_endings: false,
         lines: OnceLock::new(),
         facts: FileFacts::default(),
         loads: Vec::new(),
@@ -437,6 +440,7 @@ fn read_source(
     };
     file.text = decoded.text;
     file.encoding = decoded.encoding;
+    file.cr_endings = decoded.cr_endings;
     match crate::python::parse(&file.text) {
         Ok(module) => {
             // A bug in the extraction is a warning on this file, not the end of the scan.

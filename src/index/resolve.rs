@@ -229,6 +229,7 @@ mod tests {
                     display: path.to_string(),
                     text: text.to_string(),
                     encoding: FileEncoding::Utf8 { bom: false },
+                    cr_endings: false,
                     lines: Default::default(),
                     facts: crate::index::extract::extract(module.syntax(), text, false),
                     loads: Vec::new(),

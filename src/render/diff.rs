@@ -13,7 +13,7 @@ pub fn unified(index: &Index, plan: &Plan, color: bool) -> Vec<u8> {
     let mut out = Vec::new();
     for (&file, file_plan) in files {
         let source = &index.files[file];
-        let old = crate::apply::encode(&source.text, &source.encoding);
+        let old = crate::apply::store(&source.text, source);
         let new = crate::apply::planned_bytes(source, file_plan);
         match (old, new) {
             (Some(old), Ok(new)) => bytes_diff(&mut out, &source.display, &old, &new, color),

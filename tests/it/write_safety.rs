@@ -404,6 +404,53 @@ fn the_diff_is_exactly_what_the_fix_writes_whatever_the_encoding_and_line_ending
     assert!(fixed[Path::new("bom.py")].starts_with(b"\xEF\xBB\xBF"));
 }
 
+/// A file whose lines end with a lone `\r` (classic Mac OS) is read in lines, as Python reads
+/// it: its findings have their lines, and a fix that works line by line (here emptying an
+/// `if TYPE_CHECKING:` block, which needs the block's indentation) is made, not refused as a
+/// rewrite that would not parse; `--diff` applied is what `--fix` writes, all in `\r`.
+#[test]
+fn a_file_with_cr_line_endings_is_fixed_line_by_line() {
+    let fixture =
+        crate::support::repo().join("codemods/duplicate-table/fixtures/type_checking_emptied");
+    let copy = |to: &Path| {
+        crate::support::copy_tree(&fixture, to);
+        for (path, bytes) in tree(to) {
+            if path.extension().is_some_and(|e| e == "py") {
+                let cr: Vec<u8> = bytes
+                    .iter()
+                    .map(|&b| if b == b'\n' { b'\r' } else { b })
+                    .collect();
+                std::fs::write(path, cr).unwrap();
+            }
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path());
+    let check = run(dir.path(), &["--color", "never"]);
+    assert!(
+        stdout(&check).starts_with(
+            "app/legacy/posts.py:14:7: DM001 table `posts` is defined again by `Post`"
+        ),
+        "{}",
+        stdout(&check)
+    );
+    let diff = run(dir.path(), &["--diff", "--color", "never"]);
+    assert_eq!(diff.status.code(), Some(1), "{}", stderr(&diff));
+    let patched = tempfile::tempdir().unwrap();
+    copy(patched.path());
+    std::fs::write(patched.path().join("fix.patch"), &diff.stdout).unwrap();
+    git(patched.path(), &["apply", "fix.patch"]);
+    std::fs::remove_file(patched.path().join("fix.patch")).unwrap();
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let fixed = relative(dir.path(), tree(dir.path()));
+    assert_eq!(relative(patched.path(), tree(patched.path())), fixed);
+    let posts = String::from_utf8(fixed[Path::new("app/legacy/posts.py")].clone()).unwrap();
+    assert!(!posts.contains('\n'), "{posts:?}");
+    assert!(posts.contains("if TYPE_CHECKING:\r    pass\r"), "{posts:?}");
+    assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
+}
+
 /// The README's example session, run as written (its `$ ` lines) from the top of a checkout,
 /// with `/tmp/` put elsewhere: it fixes its copy, and the checkout stays as it was.
 #[test]
