@@ -14,6 +14,8 @@ pub enum Entity {
     Table(FileId, usize),
     /// A module-level function whose return value may be a base: index into `functions`.
     Function(FileId, usize),
+    /// A compiled regular expression bound at module level: its pattern.
+    Pattern(String),
     Module(FileId),
     Unknown,
 }
@@ -73,7 +75,11 @@ impl<'a> Resolver<'a> {
                 entity: Entity::Function(file, *i),
                 rest,
             },
-            Binding::Other => unknown,
+            Binding::Pattern(pattern) if rest.is_empty() => Resolved {
+                entity: Entity::Pattern(pattern.to_string()),
+                rest,
+            },
+            Binding::Other | Binding::Pattern(_) => unknown,
             Binding::Alias(target) => {
                 let mut next: Vec<String> = target.split('.').map(str::to_owned).collect();
                 if next[0] == *head {
