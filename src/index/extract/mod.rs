@@ -80,6 +80,8 @@ impl<'t> Collector<'t> {
             let index = self.facts.tables.len();
             self.facts.tables.push(table);
             self.bind(target, Binding::Table(index));
+        } else if let Some(pattern) = compiled_pattern(value) {
+            self.bind(target, Binding::Pattern(pattern));
         } else if let Some((metadata, callee)) = call_decl(value) {
             let index = self.facts.decls.len();
             self.facts.decls.push(Decl {
@@ -92,8 +94,6 @@ impl<'t> Collector<'t> {
             self.bind(target, Binding::Decl(index));
         } else if let Some(path) = dotted(value) {
             self.bind(target, Binding::Alias(path));
-        } else if let Some(pattern) = compiled_pattern(value) {
-            self.bind(target, Binding::Pattern(pattern));
         } else {
             self.bind(target, Binding::Other);
         }
