@@ -106,9 +106,8 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.record_import(stmt),
             Stmt::FunctionDef(func) => {
                 if self.at_module_level() {
-                    let returns = function_returns(&func.body).or_else(|| {
-                        table_name::rule_of_function(func).map(Returned::TableName)
-                    });
+                    let returns = function_returns(&func.body)
+                        .or_else(|| table_name::rule_of_function(func).map(Returned::TableName));
                     let binding = match returns {
                         Some(returns) => {
                             self.facts.functions.push(FunctionFacts {

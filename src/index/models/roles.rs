@@ -5,9 +5,7 @@ use super::{BaseId, BaseInfo, BaseKey, BaseKind, Builder, Inherited, Role};
 use crate::index::facts::*;
 use crate::index::module_map::FileId;
 use crate::index::resolve::Entity;
-use crate::index::table_name::{
-    camel_to_snake, external_rule, NamePart, NameRule, Step, Sub,
-};
+use crate::index::table_name::{camel_to_snake, external_rule, NamePart, NameRule, Step, Sub};
 
 fn not_a_name_helper(callee: &str) -> String {
     format!(
@@ -240,7 +238,12 @@ impl Builder<'_> {
 
     /// A rule with its helper calls and compiled patterns replaced by what they are, each
     /// looked up from the file the rule is written in.
-    fn resolve_rule(&mut self, at: FileId, rule: &NameRule, depth: usize) -> Result<NameRule, String> {
+    fn resolve_rule(
+        &mut self,
+        at: FileId,
+        rule: &NameRule,
+        depth: usize,
+    ) -> Result<NameRule, String> {
         if depth > 8 {
             return Err("its `__tablename__` helpers call each other too deeply".to_owned());
         }
@@ -257,11 +260,15 @@ impl Builder<'_> {
                     match (resolved.entity, resolved.rest.is_empty()) {
                         (Entity::Function(f, i), true) => {
                             match self.facts(f).functions[i].returns.clone() {
-                                Returned::TableName(inner) => self.resolve_rule(f, &inner, depth + 1),
+                                Returned::TableName(inner) => {
+                                    self.resolve_rule(f, &inner, depth + 1)
+                                }
                                 _ => Err(not_a_name_helper(callee)),
                             }
                         }
-                        (Entity::External(path), _) => external_rule(&path).ok_or_else(|| outside(&path)),
+                        (Entity::External(path), _) => {
+                            external_rule(&path).ok_or_else(|| outside(&path))
+                        }
                         _ => Err(not_a_name_helper(callee)),
                     }
                 }
@@ -299,8 +306,10 @@ impl Builder<'_> {
         match self.named_after_table(file, index) {
             Some(table) => table,
             None => {
-                self.unnamed
-                    .insert((file, index), reason.map(|r| format!("its `__tablename__` {r}")));
+                self.unnamed.insert(
+                    (file, index),
+                    reason.map(|r| format!("its `__tablename__` {r}")),
+                );
                 None
             }
         }

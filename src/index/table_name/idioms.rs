@@ -101,9 +101,9 @@ impl Sub {
                 at: Boundary::Flask,
                 text: "_".to_owned(),
             },
-            ("([a-z0-9])([A-Z])" | "([a-z\\d])([A-Z])", "\\1_\\2") => {
-                Sub::PairSplit { lower_or_digit: true }
-            }
+            ("([a-z0-9])([A-Z])" | "([a-z\\d])([A-Z])", "\\1_\\2") => Sub::PairSplit {
+                lower_or_digit: true,
+            },
             ("([a-z])([A-Z])", "\\1_\\2") => Sub::PairSplit {
                 lower_or_digit: false,
             },
@@ -126,7 +126,9 @@ impl Sub {
                     out.push(*c);
                 }
             }
-            Sub::PairSplit { lower_or_digit: digits } => {
+            Sub::PairSplit {
+                lower_or_digit: digits,
+            } => {
                 while i < chars.len() {
                     let first = chars.get(i);
                     let first_ok = if *digits {

@@ -9,11 +9,10 @@ mod idioms;
 
 use std::collections::HashMap;
 
-use crate::python::ast::{self, Expr, InterpolatedStringElement, Stmt};
 use crate::index::facts::Name;
+use crate::python::ast::{self, Expr, InterpolatedStringElement, Stmt};
 use crate::python::{dotted, string_literal};
 pub use idioms::{Split, Sub};
-
 
 /// A table name computed from the class name: a sequence of literal text and the class name
 /// transformed by a sequence of steps.
@@ -49,7 +48,10 @@ pub enum Step {
     /// `helper(name)`: a function called on the name, resolved where the rule is written.
     Call(Name),
     /// `PATTERN.sub(replacement, name)`: a compiled pattern bound elsewhere.
-    CompiledSub { pattern: Name, replacement: String },
+    CompiledSub {
+        pattern: Name,
+        replacement: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,11 +91,13 @@ impl NameRule {
 
     /// The steps that name something defined elsewhere, to be resolved before `apply`.
     pub fn unresolved(&self) -> impl Iterator<Item = &Step> {
-        self.0.iter().flat_map(|part| match part {
-            NamePart::ClassName(steps) => steps.as_slice(),
-            NamePart::Text(_) => &[],
-        })
-        .filter(|s| matches!(s, Step::Call(_) | Step::CompiledSub { .. }))
+        self.0
+            .iter()
+            .flat_map(|part| match part {
+                NamePart::ClassName(steps) => steps.as_slice(),
+                NamePart::Text(_) => &[],
+            })
+            .filter(|s| matches!(s, Step::Call(_) | Step::CompiledSub { .. }))
     }
 
     /// Replaces each step that names something defined elsewhere by what `resolve` says it is:
@@ -206,7 +210,10 @@ fn push_step(mut value: Vec<NamePart>, step: Step) -> Result<Vec<NamePart>, Stri
 /// `re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")`.
 pub fn flask_snake_rule() -> NameRule {
     NameRule(vec![NamePart::ClassName(vec![
-        Step::Sub(Sub::recognise(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1").expect("a known idiom")),
+        Step::Sub(
+            Sub::recognise(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1")
+                .expect("a known idiom"),
+        ),
         Step::Lower,
         Step::Strip {
             chars: "_".to_owned(),
@@ -242,7 +249,10 @@ enum Subject<'a> {
 enum Value {
     Str(Vec<NamePart>),
     /// `re.split(pattern, name)`: the pieces of the transformed name.
-    Pieces { steps: Vec<Step>, split: Split },
+    Pieces {
+        steps: Vec<Step>,
+        split: Split,
+    },
 }
 
 struct Eval<'a> {
@@ -592,13 +602,29 @@ mod tests {
 
     #[test]
     fn common_declared_attr_forms() {
-        assert_eq!(name("def f(cls):\n    return cls.__name__.lower()\n", "InvoiceLine"), "invoiceline");
-        assert_eq!(name("def f(cls):\n    return cls.__name__.lower() + 's'\n", "Invoice"), "invoices");
         assert_eq!(
-            name("def f(cls):\n    return f\"tbl_{cls.__name__.lower()}\"\n", "Invoice"),
+            name(
+                "def f(cls):\n    return cls.__name__.lower()\n",
+                "InvoiceLine"
+            ),
+            "invoiceline"
+        );
+        assert_eq!(
+            name(
+                "def f(cls):\n    return cls.__name__.lower() + 's'\n",
+                "Invoice"
+            ),
+            "invoices"
+        );
+        assert_eq!(
+            name(
+                "def f(cls):\n    return f\"tbl_{cls.__name__.lower()}\"\n",
+                "Invoice"
+            ),
             "tbl_invoice"
         );
-        let resub = "def f(cls):\n    return re.sub(r'(?<!^)(?=[A-Z])', '_', cls.__name__).lower()\n";
+        let resub =
+            "def f(cls):\n    return re.sub(r'(?<!^)(?=[A-Z])', '_', cls.__name__).lower()\n";
         assert_eq!(name(resub, "InvoiceLine"), "invoice_line");
         assert_eq!(name(resub, "HTTPLog"), "h_t_t_p_log");
     }
@@ -611,7 +637,8 @@ mod tests {
             helper.unresolved().collect::<Vec<_>>(),
             [&Step::Call("resolve_table_name".into())]
         );
-        let compiled = rule("def f(cls):\n    return CAMEL.sub('_', cls.__name__).lower()\n").unwrap();
+        let compiled =
+            rule("def f(cls):\n    return CAMEL.sub('_', cls.__name__).lower()\n").unwrap();
         let resolved = compiled
             .resolve(&mut |_| {
                 let sub = Sub::recognise("(?<!^)(?=[A-Z])", "_").unwrap();
@@ -636,9 +663,12 @@ mod tests {
         assert!(rule("def f(cls):\n    return cls.__name__.casefold()\n").is_err());
         assert!(rule("def f(cls):\n    return f\"{cls.__name__!r}\"\n").is_err());
         let unknown = rule("def f(cls):\n    return re.sub('[A-Z]+', '_', cls.__name__)\n");
-        assert!(unknown.unwrap_err().contains("re.sub(\"[A-Z]+\", \"_\", ...)"));
+        assert!(unknown
+            .unwrap_err()
+            .contains("re.sub(\"[A-Z]+\", \"_\", ...)"));
         // A helper with a branch is not a straight idiom.
-        let branchy = "def h(name):\n    if name.isupper():\n        return name\n    return name.lower()\n";
+        let branchy =
+            "def h(name):\n    if name.isupper():\n        return name\n    return name.lower()\n";
         assert!(rule_of_function(&function(branchy)).is_none());
     }
 }
