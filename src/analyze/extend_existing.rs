@@ -158,7 +158,10 @@ fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<Strin
                     .filter(|&&t| t != id)
                     .map(|&t| ctx.at(models.tables[t].file, models.tables[t].offset))
                     .collect();
-                Some(format!("it hides the other definition at {}", others.join(", ")))
+                Some(format!(
+                    "it hides the other definition at {}",
+                    others.join(", ")
+                ))
             }
             None if dual.contains(&def.file) => Some(format!(
                 "it hides that {} is imported under two module names",

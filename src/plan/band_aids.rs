@@ -66,7 +66,8 @@ fn remove_flags(p: &mut Planner) {
         let settled = site.tables.iter().all(|&id| {
             let cluster = ctx.duplicates.iter().position(|c| c.contains(&id));
             let one_definition = cluster.is_none_or(|c| p.fixed_clusters.contains(&c));
-            let one_name = !dual.contains(&tables[id].file) || p.fixed_dual.contains(&tables[id].file);
+            let one_name =
+                !dual.contains(&tables[id].file) || p.fixed_dual.contains(&tables[id].file);
             one_definition && one_name
         });
         if flag.removal.is_empty() && settled {

@@ -17,7 +17,8 @@ fn a_flag_on_a_base_names_every_table_it_covers_and_stays_while_one_has_a_duplic
     let news = model("News", "news");
     let users = model("User", "users");
     // Each copy has a column the other lacks: the fix cannot merge them by itself.
-    let old_users = model("User", "users").replace("title = Column(String(100))", "email = Column(String(100))");
+    let old_users = model("User", "users")
+        .replace("title = Column(String(100))", "email = Column(String(100))");
     let dir = project(&[
         ("app/__init__.py", b""),
         ("app/db.py", DB.as_bytes()),
