@@ -142,7 +142,7 @@ pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
 fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<String> {
     let models = &ctx.index.models;
     let several = site.tables.len() > 1;
-    let mut out = Vec::new();
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     let mut told = Vec::new();
     for &id in &site.tables {
         let def = &models.tables[id];
@@ -170,12 +170,33 @@ fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<Strin
             None => hidden(ctx, id),
         };
         if let Some(why) = why {
-            out.push(if several {
-                format!("on `{}`, {why}", def.name)
-            } else {
-                why
-            });
+            let name = format!("`{}`", def.name);
+            match groups.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, names)) if !names.contains(&name) => names.push(name),
+                Some(_) => {}
+                None => groups.push((why, vec![name])),
+            }
         }
+    }
+    // Tables with one reason share it (four tables of one file run under two names).
+    const SHOWN: usize = 3;
+    let mut out: Vec<String> = groups
+        .iter()
+        .take(SHOWN)
+        .map(|(why, names)| {
+            if several {
+                format!("on {}, {why}", names.join(", "))
+            } else {
+                why.clone()
+            }
+        })
+        .collect();
+    if groups.len() > SHOWN {
+        let more = groups.len() - SHOWN;
+        out.push(format!(
+            "and {more} more reason{}",
+            if more == 1 { "" } else { "s" }
+        ));
     }
     out
 }
