@@ -128,14 +128,17 @@ fn model_like_code_the_index_cannot_place_is_never_silent() {
 
 #[test]
 fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
-    // SQLModel's own repository: `from sqlmodel import SQLModel` is the project's own class, which
-    // the index does not take for a declarative base; `table=True` still says it is a table.
+    // A project class named like SQLModel's, in a package that is not SQLModel: the index does
+    // not take it for a declarative base; `table=True` still says it is a table.
     let own: &[u8] = b"from pydantic import BaseModel\n\nclass SQLModel(BaseModel):\n    pass\n";
-    let hero: &[u8] = b"from sqlmodel import SQLModel\n\nclass Hero(SQLModel, table=True):\n    id: int | None = None\n";
+    let hero = |package: &str| {
+        format!("from {package} import SQLModel\n\nclass Hero(SQLModel, table=True):\n    id: int | None = None\n")
+    };
+    let lookalike = hero("ormlike");
     let dir = project(&[
-        ("sqlmodel/__init__.py", b"from .main import SQLModel\n"),
-        ("sqlmodel/main.py", own),
-        ("docs_src/tutorial001.py", hero),
+        ("ormlike/__init__.py", b"from .main import SQLModel\n"),
+        ("ormlike/main.py", own),
+        ("docs_src/tutorial001.py", lookalike.as_bytes()),
     ]);
     let output = run(dir.path(), &["--color", "never"]);
     assert_eq!(
@@ -144,6 +147,21 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
          table, but none of its bases (`SQLModel`) leads to a declarative base the index knows\n"
     );
     assert!(stdout(&output).contains("1 model-like definition not understood"));
+    // SQLModel's own repository: its package is `sqlmodel`, and `from sqlmodel import SQLModel`
+    // means what it means to every user of the library.
+    let tutorial = hero("sqlmodel");
+    let dir = project(&[
+        ("sqlmodel/__init__.py", b"from .main import SQLModel\n"),
+        ("sqlmodel/main.py", own),
+        ("docs_src/tutorial001.py", tutorial.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--show-tables", "--color", "never"]);
+    assert_eq!(stderr(&output), "");
+    assert!(
+        stdout(&output).starts_with("docs_src/tutorial001.py:3:7: hero  `Hero` (class) on `SQLModel`"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
