@@ -158,7 +158,8 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
     let output = run(dir.path(), &["--show-tables", "--color", "never"]);
     assert_eq!(stderr(&output), "");
     assert!(
-        stdout(&output).starts_with("docs_src/tutorial001.py:3:7: hero  `Hero` (class) on `SQLModel`"),
+        stdout(&output)
+            .starts_with("docs_src/tutorial001.py:3:7: hero  `Hero` (class) on `SQLModel`"),
         "{}",
         stdout(&output)
     );
