@@ -11,6 +11,8 @@ mod exports;
 mod import_list;
 mod imports;
 mod merge;
+mod new_import;
+mod pairs;
 
 pub use duplicates::lost_fields;
 
@@ -211,9 +213,12 @@ pub(crate) struct Planner<'a, 'c> {
     pub held: BTreeMap<usize, String>,
     /// The re-exports of duplicated tables the plan makes.
     pub re_exports: Vec<after::ReExport>,
+    /// Definitions that stop defining their table without becoming a re-export: a Table that
+    /// becomes a kept class's `__table__`, a class mapped onto a kept Table (`pairs`).
+    pub replaced: BTreeSet<ShimKey>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ShimKey {
     Class(FileId, usize),
     Table(FileId, usize),
@@ -390,6 +395,7 @@ fn plan_round(
         added: Vec::new(),
         held: held.clone(),
         re_exports: Vec::new(),
+        replaced: BTreeSet::new(),
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
         planner.names.insert(file, Some(canonical));
@@ -517,6 +523,28 @@ fn tidy_blank_lines(text: &str, file_plan: &mut FilePlan) {
         };
         if !blank_before {
             continue;
+        }
+        // Lines removed up to the end of the file (from `at`, over earlier removals) take the
+        // blank lines above them instead: no file ends with a blank line.
+        if text[end..].trim().is_empty() && at > 0 {
+            let k = (0..=i)
+                .find(|&k| file_plan.edits[k].edit.start as usize == at)
+                .unwrap_or(i);
+            let floor = k
+                .checked_sub(1)
+                .map_or(0, |j| file_plan.edits[j].edit.end as usize);
+            let mut new_start = at;
+            while new_start > floor {
+                let line = text[..new_start - 1].rfind('\n').map_or(0, |k| k + 1);
+                if line < floor || !text[line..new_start].trim().is_empty() {
+                    break;
+                }
+                new_start = line;
+            }
+            if new_start > 0 {
+                file_plan.edits[k].edit.start = new_start as u32;
+                continue;
+            }
         }
         let limit = file_plan
             .edits
