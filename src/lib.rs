@@ -58,7 +58,7 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
                 protected: apply::protected(&index),
                 ..config.plan.clone()
             };
-            let (options, _) = visible(&context, &rules, &options);
+            let (options, _) = visible(&context, &rules, &config.scope, &options);
             let plan = whole_plan(&context, &options);
             suppress::Fixes::new(&index, &plan).attach(&rules, &mut report);
         }
@@ -79,25 +79,37 @@ fn rules(config: &config::Config, index: &index::Index) -> Result<suppress::Rule
     )?)
 }
 
-/// `options`, leaving out of the plan what fixes a finding the user chose not to see (`# noqa`,
-/// `ignore`, ...): what is not reported is not fixed. With the places of those findings, where
-/// the plan must not explain why it left something alone (`quiet`).
+/// `options`, leaving out of the plan what fixes a finding that is not reported: one the user
+/// chose not to see (`# noqa`, `ignore`, ...), or one outside the PATHs given (unless a reported
+/// finding needs the same change, importers outside the PATHs included): what is not reported
+/// is not fixed. With the places of those findings, where the plan must not explain why it left
+/// something alone (`quiet`).
 fn visible(
     context: &analyze::Context,
     rules: &suppress::Rules,
+    scope: &index::Scope,
     options: &plan::PlanOptions,
 ) -> (plan::PlanOptions, Vec<(String, u32)>) {
+    let index = context.index;
     let report = analyze::report(context);
     let first = plan::plan(context, options);
+    let chosen = |f: &report::Finding| rules.hides(index, f);
+    let reported = |f: &report::Finding| f.is_under(&scope.paths, &scope.cwd);
+    let needed = rules.changes_of(index, &report, &first, |f| !chosen(f) && reported(f));
+    let outside = rules.changes_of(index, &report, &first, |f| !chosen(f) && !reported(f));
     let mut options = options.clone();
     options
         .choices
         .leave
-        .extend(rules.hidden_changes(context.index, &report, &first));
+        .extend(rules.changes_of(index, &report, &first, chosen));
+    options
+        .choices
+        .leave
+        .extend(outside.difference(&needed).copied());
     let places = report
         .findings
         .iter()
-        .filter(|f| rules.hides(context.index, f))
+        .filter(|f| chosen(f) || !reported(f))
         .map(|f| (f.path.clone(), f.line))
         .collect();
     (options, places)
@@ -225,7 +237,7 @@ pub fn fix_with(
         protected: apply::protected(&index),
         ..options.clone()
     };
-    let (options, hidden) = visible(&context, &rules, &options);
+    let (options, hidden) = visible(&context, &rules, &config.scope, &options);
     let mut rust = rust::run(
         &index.rust_sources,
         &config.scope.cwd,
@@ -268,6 +280,7 @@ pub fn fix_with(
         rust.add_to(&mut after);
     }
     self::rules(config, &index)?.apply(&index, &mut after);
+    after.retain_under(&config.scope.paths, &config.scope.cwd);
     Ok(Some(FixOutput {
         written: applied.written,
         skipped: plan.skipped,
@@ -362,7 +375,7 @@ pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<Diff
         protected: apply::protected(&index),
         ..options.clone()
     };
-    let (options, hidden) = visible(&context, &rules, &options);
+    let (options, hidden) = visible(&context, &rules, &config.scope, &options);
     let mut plan = whole_plan(&context, &options);
     quiet(&mut plan, &hidden);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;

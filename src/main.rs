@@ -242,14 +242,15 @@ fn interrupted() {
 
 /// What the plan left alone or wants a person to look at, on stderr.
 fn print_messages(warnings: &[Warning], skipped: &[Skipped], notes: &[Skipped]) {
+    use dedupe_models::render::place;
     for w in warnings {
-        eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
+        eprintln!("warning: {}: {}", place(&w.path, w.line), w.message);
     }
     for s in skipped {
-        eprintln!("skipped: {}:{}: {}", s.path, s.line, s.message);
+        eprintln!("skipped: {}: {}", place(&s.path, s.line), s.message);
     }
     for n in notes {
-        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+        eprintln!("note: {}: {}", place(&n.path, n.line), n.message);
     }
 }
 

@@ -200,14 +200,28 @@ impl Report {
     /// covered their whole projects): findings there, duplicates whose canonical definition is
     /// there, and warnings about files there.
     pub fn retain_under(&mut self, paths: &[std::path::PathBuf], cwd: &std::path::Path) {
-        let under = |shown: &str| {
-            let path = cwd.join(shown);
-            paths.iter().any(|p| path.starts_with(p))
-        };
-        self.findings
-            .retain(|f| under(&f.path) || f.canonical.as_ref().is_some_and(|c| under(&c.path)));
-        self.warnings.retain(|w| under(&w.path));
+        self.findings.retain(|f| f.is_under(paths, cwd));
+        self.warnings.retain(|w| under(&w.path, paths, cwd));
         self.summary.findings = self.findings.len();
+    }
+}
+
+/// Whether `shown` (a path as the report shows it, relative to `cwd`) is under one of `paths`.
+fn under(shown: &str, paths: &[std::path::PathBuf], cwd: &std::path::Path) -> bool {
+    let path = cwd.join(shown);
+    paths.iter().any(|p| path.starts_with(p))
+}
+
+impl Finding {
+    /// Whether the PATHs given report this finding: its place, or the definition it keeps, is
+    /// under one of them (a duplicate between a changed file and an unchanged one is reported
+    /// whichever side changed).
+    pub fn is_under(&self, paths: &[std::path::PathBuf], cwd: &std::path::Path) -> bool {
+        under(&self.path, paths, cwd)
+            || self
+                .canonical
+                .as_ref()
+                .is_some_and(|c| under(&c.path, paths, cwd))
     }
 }
 

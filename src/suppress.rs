@@ -94,13 +94,19 @@ impl Rules {
         report.summary.findings = report.findings.len();
     }
 
-    /// The changes of `plan` that fix the findings the user chose not to see: the plan leaves them.
-    pub fn hidden_changes(&self, index: &Index, report: &Report, plan: &Plan) -> BTreeSet<Change> {
+    /// The changes of `plan` that fix the findings of `report` that `which` picks.
+    pub fn changes_of(
+        &self,
+        index: &Index,
+        report: &Report,
+        plan: &Plan,
+        which: impl Fn(&Finding) -> bool,
+    ) -> BTreeSet<Change> {
         let fixes = Fixes::new(index, plan);
         report
             .findings
             .iter()
-            .filter(|f| self.hides(index, f))
+            .filter(|f| which(f))
             .flat_map(|f| fixes.changes(self, f))
             .collect()
     }

@@ -1,16 +1,102 @@
 //! DM004 extend-existing: `extend_existing`, `keep_existing` or `useexisting` on a table, the
 //! band-aid that hides duplicate definitions instead of removing them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Context;
-use crate::index::models::TableId;
+use crate::index::facts::{BandAid, Span};
+use crate::index::models::{Origin, TableId};
+use crate::index::module_map::FileId;
 use crate::report::{Code, Finding};
+
+/// One band-aid as written, and every table it applies to: a flag in the `__table_args__` of an
+/// abstract base or a mixin covers each table that inherits it, and removing it removes it from
+/// all of them.
+pub struct FlagSite<'a> {
+    pub file: FileId,
+    pub flag: &'a BandAid,
+    /// In the order the index lists them; never empty.
+    pub tables: Vec<TableId>,
+    /// The class whose body holds the flag, when it is not the table's own class (`Base`).
+    pub holder: Option<&'a str>,
+}
+
+impl FlagSite<'_> {
+    /// `table `news``, or `` `Base` (path:9), whose tables are `news`, `users` ``.
+    pub fn subject(&self, ctx: &Context) -> String {
+        let tables = &ctx.index.models.tables;
+        let mut names: Vec<String> = Vec::new();
+        for &t in &self.tables {
+            let name = format!("`{}`", tables[t].name);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        match (self.holder, names.as_slice()) {
+            (None, [one]) => format!("table {one}"),
+            (holder, _) => format!(
+                "`{}` ({}), which covers table{} {}",
+                holder.unwrap_or("the class"),
+                ctx.at(self.file, self.flag.span.0),
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            ),
+        }
+    }
+}
+
+/// Every band-aid once, with the tables it covers.
+pub fn flag_sites<'a>(ctx: &Context<'a>) -> Vec<FlagSite<'a>> {
+    let index = ctx.index;
+    let mut sites: BTreeMap<(FileId, Span), FlagSite<'a>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for (id, def) in index.models.tables.iter().enumerate() {
+        for (file, flag) in &def.flags {
+            let key = (*file, flag.span);
+            sites
+                .entry(key)
+                .or_insert_with(|| {
+                    order.push(key);
+                    let holder = holder(ctx, id, *file, flag.span);
+                    FlagSite {
+                        file: *file,
+                        flag,
+                        tables: Vec::new(),
+                        holder,
+                    }
+                })
+                .tables
+                .push(id);
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|key| sites.remove(&key))
+        .collect()
+}
+
+/// The class whose body holds the flag at `span` of `file`, unless it is the table's own class
+/// (or the flag is in a `Table(...)` call).
+fn holder<'a>(ctx: &Context<'a>, table: TableId, file: FileId, span: Span) -> Option<&'a str> {
+    let def = &ctx.index.models.tables[table];
+    let facts = &ctx.index.files[file].facts;
+    let at = facts
+        .classes
+        .iter()
+        .position(|c| c.span.0 <= span.0 && span.1 <= c.span.1)?;
+    let own = file == def.file
+        && match def.origin {
+            Origin::Class(c) => c == at,
+            Origin::Table(t) => facts.tables[t].class == Some(at),
+        };
+    (!own).then_some(facts.classes[at].name.as_str())
+}
 
 /// What a band-aid on a table that the project defines once still hides, if anything: a second
 /// definition in a folder the scan reads aside (a model snapshot in `dbmigrate/` on the live
-/// base), or a module that can run under two names because a folder is both a package and on
-/// `sys.path`. Removing the flag is proven safe only when there is neither.
+/// base), a file that may define it but could not be read, or a module that can run under two
+/// names because a folder is both a package and on `sys.path`. Removing the flag is proven safe
+/// only when there is none of these.
 pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
     let index = ctx.index;
     let def = &index.models.tables[table];
@@ -27,6 +113,23 @@ pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
             aside.join(", ")
         ));
     }
+    // A file the index could not see may define the table a second time: nothing proves the
+    // flag can go (migration folders included, whose warnings are otherwise not reported).
+    let unseen: Vec<&str> = index
+        .unseen_model_files_anywhere()
+        .map(|f| f.display.as_str())
+        .collect();
+    if !unseen.is_empty() {
+        const SHOWN: usize = 3;
+        let more = match unseen.len().saturating_sub(SHOWN) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        return Some(format!(
+            "whether it can go is unknown: {}{more} could not be read or parsed and may define this table again",
+            unseen[..unseen.len().min(SHOWN)].join(", ")
+        ));
+    }
     let (inner, outer) = index.module_map.package_root_names(def.file)?;
     Some(format!(
         "it hides that {} can run under two module names, `{inner}` and `{outer}`: a folder above it is both a package and on sys.path",
@@ -34,46 +137,94 @@ pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
     ))
 }
 
-pub fn findings(ctx: &Context) -> Vec<Finding> {
+/// Why no table of `site` may lose the flag yet, table by table: another definition, a second
+/// module name, something hidden (`hidden`). Empty when every table it covers has one definition.
+fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<String> {
     let models = &ctx.index.models;
+    let several = site.tables.len() > 1;
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut told = Vec::new();
+    for &id in &site.tables {
+        let def = &models.tables[id];
+        let cluster = ctx.duplicates.iter().position(|c| c.contains(&id));
+        if cluster.is_some() && told.contains(&cluster) {
+            continue; // a table defined twice under the flag is told once
+        }
+        told.push(cluster);
+        let why = match cluster.map(|c| &ctx.duplicates[c]) {
+            Some(cluster) => {
+                let others: Vec<String> = cluster
+                    .iter()
+                    .filter(|&&t| t != id)
+                    .map(|&t| ctx.at(models.tables[t].file, models.tables[t].offset))
+                    .collect();
+                Some(format!(
+                    "it hides the other definition at {}",
+                    others.join(", ")
+                ))
+            }
+            None if dual.contains(&def.file) => Some(format!(
+                "it hides that {} is imported under two module names",
+                ctx.index.files[def.file].display
+            )),
+            None => hidden(ctx, id),
+        };
+        if let Some(why) = why {
+            let name = format!("`{}`", def.name);
+            match groups.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, names)) if !names.contains(&name) => names.push(name),
+                Some(_) => {}
+                None => groups.push((why, vec![name])),
+            }
+        }
+    }
+    // Tables with one reason share it (four tables of one file run under two names).
+    const SHOWN: usize = 3;
+    let mut out: Vec<String> = groups
+        .iter()
+        .take(SHOWN)
+        .map(|(why, names)| {
+            if several {
+                format!("on {}, {why}", names.join(", "))
+            } else {
+                why.clone()
+            }
+        })
+        .collect();
+    if groups.len() > SHOWN {
+        let more = groups.len() - SHOWN;
+        out.push(format!(
+            "and {more} more reason{}",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
+pub fn findings(ctx: &Context) -> Vec<Finding> {
     let dual: BTreeSet<usize> = ctx.runtime.dual_loaded().map(|(f, _)| f).collect();
-    let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for (id, def) in models.tables.iter().enumerate() {
-        for (file, flag) in &def.flags {
-            if !seen.insert((*file, flag.span)) {
-                continue;
-            }
-            let cluster = ctx.duplicates.iter().find(|c| c.contains(&id));
-            let why = match cluster {
-                Some(cluster) => {
-                    let others: Vec<String> = cluster
-                        .iter()
-                        .filter(|&&t| t != id)
-                        .map(|&t| ctx.at(models.tables[t].file, models.tables[t].offset))
-                        .collect();
-                    format!("it hides the other definition at {}", others.join(", "))
-                }
-                None if dual.contains(&def.file) => {
-                    format!(
-                        "it hides that {} is imported under two module names",
-                        ctx.index.files[def.file].display
-                    )
-                }
-                None => hidden(ctx, id)
-                    .unwrap_or_else(|| "the table has one definition, so the flag can go".into()),
-            };
-            let message = format!(
-                "`{}` on table `{}` is a band-aid: {why}",
-                flag.flag, def.name
-            );
-            out.push(ctx.table_finding(Code::DM004, id, flag.span.0, message));
-            let last = out.last_mut().unwrap();
-            if *file != def.file {
-                let source = &ctx.index.files[*file];
-                last.path = source.display.clone();
-                (last.line, last.column) = source.line_col(flag.span.0);
-            }
+    for site in flag_sites(ctx) {
+        let reasons = reasons(ctx, &site, &dual);
+        let why = if !reasons.is_empty() {
+            reasons.join("; ")
+        } else if site.tables.len() > 1 {
+            "each of these tables has one definition, so the flag can go".to_owned()
+        } else {
+            "the table has one definition, so the flag can go".to_owned()
+        };
+        let message = format!(
+            "`{}` on {} is a band-aid: {why}",
+            site.flag.flag,
+            site.subject(ctx)
+        );
+        let id = site.tables[0];
+        out.push(ctx.table_finding(Code::DM004, id, site.flag.span.0, message));
+        let last = out.last_mut().unwrap();
+        if site.file != ctx.index.models.tables[id].file {
+            let source = &ctx.index.files[site.file];
+            last.path = source.display.clone();
+            (last.line, last.column) = source.line_col(site.flag.span.0);
         }
     }
     out

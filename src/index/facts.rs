@@ -132,6 +132,8 @@ pub enum Binding {
     Function(usize),
     /// `Base = db.Model`, `Model = Base`: another dotted name.
     Alias(Name),
+    /// `CAMEL_TO_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")`: the pattern, for table name rules.
+    Pattern(Name),
     Other,
 }
 
@@ -156,7 +158,7 @@ impl Decl {
     }
 }
 
-/// A module-level function, kept only when what it returns may be a base.
+/// A module-level function, kept only when what it returns may be a base or a table name.
 #[derive(Debug, Clone)]
 pub struct FunctionFacts {
     pub name: Name,
@@ -178,6 +180,9 @@ pub enum Returned {
     /// A class defined in the function with `@as_declarative(metadata=...)`: a new base on that
     /// metadata (`None`: its own).
     Declarative { metadata: Option<Name> },
+    /// A function of one string that computes a table name from it (`resolve_table_name(name)`):
+    /// its rule, `ClassName` standing for the argument.
+    TableName(NameRule),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,8 +259,9 @@ pub enum TableName {
     },
     /// A `@declared_attr` computed from the class name.
     Rule(NameRule),
-    /// Something we cannot evaluate (a `declared_attr` returning `None` for some classes, ...).
-    Unknown,
+    /// Something we cannot evaluate (a `declared_attr` returning `None` for some classes, ...),
+    /// with the reason where one is known (`uses re.sub(...), which is not ...`).
+    Unknown(Option<String>),
 }
 
 #[derive(Debug, Clone)]

@@ -373,6 +373,12 @@ impl Index {
         file >= self.live_files
     }
 
+    /// Every file, migration folders read aside included, that could not be read or parsed and
+    /// may define models: what the index cannot vouch for (a table defined only there).
+    pub fn unseen_model_files_anywhere(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter().filter(|f| f.hides_models)
+    }
+
     /// Files that could not be read or parsed and may define or import models.
     pub fn unseen_model_files(&self) -> usize {
         self.files[..self.live_files]

@@ -14,6 +14,8 @@ pub enum Entity {
     Table(FileId, usize),
     /// A module-level function whose return value may be a base: index into `functions`.
     Function(FileId, usize),
+    /// A compiled regular expression bound at module level: its pattern.
+    Pattern(String),
     Module(FileId),
     Unknown,
 }
@@ -32,6 +34,44 @@ pub struct Resolver<'a> {
 }
 
 const MAX_DEPTH: usize = 24;
+
+/// The names of the ORM libraries the index knows, by the library's top-level package. When the
+/// project is one of these libraries (SQLModel's own repository, whose tutorials do `from
+/// sqlmodel import SQLModel`), an import of such a name from the library's package resolves to
+/// the library's meaning, not to the class the project's source happens to define for it.
+const LIBRARY_NAMES: &[(&str, &[&str])] = &[
+    (
+        "sqlmodel",
+        &["SQLModel", "MetaData", "Field", "Relationship", "Column"],
+    ),
+    ("flask_sqlalchemy", &["SQLAlchemy", "Model"]),
+    (
+        "sqlalchemy",
+        &[
+            "DeclarativeBase",
+            "DeclarativeBaseNoMeta",
+            "declarative_base",
+            "as_declarative",
+            "declared_attr",
+            "registry",
+            "MetaData",
+            "Table",
+            "Column",
+            "mapped_column",
+            "relationship",
+            "DeferredReflection",
+        ],
+    ),
+];
+
+/// `module.name` when `module` is (inside) a known ORM library and `name` one it is known for.
+fn library_name(module: &str, name: &str) -> Option<String> {
+    let root = module.split('.').next()?;
+    LIBRARY_NAMES
+        .iter()
+        .any(|(library, names)| *library == root && names.contains(&name))
+        .then(|| format!("{module}.{name}"))
+}
 
 impl<'a> Resolver<'a> {
     pub fn resolve(&self, file: FileId, dotted: &str) -> Resolved {
@@ -73,7 +113,11 @@ impl<'a> Resolver<'a> {
                 entity: Entity::Function(file, *i),
                 rest,
             },
-            Binding::Other => unknown,
+            Binding::Pattern(pattern) if rest.is_empty() => Resolved {
+                entity: Entity::Pattern(pattern.to_string()),
+                rest,
+            },
+            Binding::Other | Binding::Pattern(_) => unknown,
             Binding::Alias(target) => {
                 let mut next: Vec<String> = target.split('.').map(str::to_owned).collect();
                 if next[0] == *head {
@@ -110,7 +154,16 @@ impl<'a> Resolver<'a> {
         parts: Vec<String>,
         depth: usize,
     ) -> Resolved {
-        let Some(module_file) = self.map.from_module(file, site) else {
+        let module_file = self.map.from_module(file, site);
+        if let (Some(target), Some(module), 0) = (module_file, &site.module, site.level) {
+            if let Some(path) = self.library_binding(target, module, &parts[0]) {
+                return Resolved {
+                    entity: Entity::External(path),
+                    rest: parts[1..].to_vec(),
+                };
+            }
+        }
+        let Some(module_file) = module_file else {
             if site.level > 0 {
                 return Resolved {
                     entity: Entity::Unknown,
@@ -156,11 +209,30 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// `module.name` as the library's, when the project module `target` is a known ORM library
+    /// (the project is the library) and binds that known name.
+    fn library_binding(&self, target: FileId, module: &str, name: &str) -> Option<String> {
+        let path = library_name(module, name)?;
+        self.facts(target)
+            .bindings
+            .contains_key(name)
+            .then_some(path)
+    }
+
     /// `a.b.c.X`: the longest prefix that is a project module, then `X` inside it.
     fn in_module_path(&self, file: FileId, full: Vec<String>, depth: usize) -> Resolved {
         for split in (1..=full.len()).rev() {
             let module = full[..split].join(".");
             if let Some(target) = self.map.resolve(&module, Some(file)) {
+                if let Some(path) = full
+                    .get(split)
+                    .and_then(|name| self.library_binding(target, &module, name))
+                {
+                    return Resolved {
+                        entity: Entity::External(path),
+                        rest: full[split + 1..].to_vec(),
+                    };
+                }
                 return self.attribute_of_module(target, full[split..].to_vec(), depth);
             }
         }
@@ -280,6 +352,31 @@ mod tests {
             r.resolve(1, "declarative_base").entity,
             Entity::External("sqlalchemy.orm.declarative_base".into())
         );
+    }
+
+    #[test]
+    fn a_project_that_is_an_orm_library_gives_its_names_their_library_meaning() {
+        let (files, map) = project(&[
+            ("sqlmodel/__init__.py", "from .main import SQLModel as SQLModel\n"),
+            ("sqlmodel/main.py", "class SQLModel:\n    pass\n"),
+            (
+                "docs_src/tutorial.py",
+                "from sqlmodel import SQLModel\nimport sqlmodel\nfrom sqlmodel.main import SQLModel as M\n",
+            ),
+        ]);
+        let r = Resolver {
+            files: &files,
+            map: &map,
+        };
+        let external = Entity::External("sqlmodel.SQLModel".into());
+        assert_eq!(r.resolve(2, "SQLModel").entity, external);
+        assert_eq!(r.resolve(2, "sqlmodel.SQLModel").entity, external);
+        assert_eq!(
+            r.resolve(2, "M").entity,
+            Entity::External("sqlmodel.main.SQLModel".into())
+        );
+        // Inside the library, its own relative imports stay the project's classes.
+        assert_eq!(r.resolve(0, "SQLModel").entity, Entity::Class(1, 0));
     }
 
     #[test]

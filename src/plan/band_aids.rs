@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{Change, Planner};
 use crate::analyze::dual_import_path::canonical_names;
-use crate::analyze::extend_existing::hidden;
+use crate::analyze::extend_existing::{flag_sites, hidden};
 
 pub fn plan(p: &mut Planner) {
     remove_flags(p);
@@ -44,60 +44,69 @@ fn remove_flags(p: &mut Planner) {
     let ctx = p.ctx;
     let tables = &ctx.index.models.tables;
     let dual: BTreeSet<usize> = ctx.runtime.dual_loaded().map(|(f, _)| f).collect();
-    let mut done = BTreeSet::new();
-    for (id, def) in tables.iter().enumerate() {
-        for (file, flag) in &def.flags {
-            if !done.insert((*file, flag.span)) || p.file(*file).covers(flag.span) {
-                continue; // gone with its definition, or already planned
-            }
-            let change = Change::BandAid(*file, flag.span);
-            if let Some(why) = p.left_out(change, *file) {
-                let message = format!("`{}` on table `{}` stays: {why}", flag.flag, def.name);
-                p.skip(*file, flag.span.0, message);
-                continue;
-            }
+    for site in flag_sites(ctx) {
+        let (file, flag) = (site.file, site.flag);
+        if p.file(file).covers(flag.span) {
+            continue; // gone with its definition
+        }
+        let subject = site.subject(ctx);
+        let change = Change::BandAid(file, flag.span);
+        if let Some(why) = p.left_out(change, file) {
+            let message = format!("`{}` on {subject} stays: {why}", flag.flag);
+            p.skip(file, flag.span.0, message);
+            continue;
+        }
+        // A flag on a base covers every table that inherits it: it goes only when each of them
+        // has one definition and one module name once the plan is applied.
+        if let Some(why) = site.tables.iter().find_map(|&id| hidden(ctx, id)) {
+            // Removing it would bring back the error it hides: say what has to go first.
+            let then = if why.contains("migration folder") {
+                "remove it by hand once that copy no longer defines the table on this metadata (a migration can use `sa.table()`)"
+            } else {
+                "remove it by hand once that folder is no longer both a package and on sys.path"
+            };
+            let message = format!("`{}` on {subject} stays: {why}; {then}", flag.flag);
+            p.skip(file, flag.span.0, message);
+            continue;
+        }
+        let twice = site.tables.iter().copied().find(|&id| {
             let cluster = ctx.duplicates.iter().position(|c| c.contains(&id));
-            if let Some(why) = hidden(ctx, id) {
-                // Removing it would bring back the error it hides: say what has to go first.
-                let then = if why.contains("migration folder") {
-                    "remove it by hand once that copy no longer defines the table on this metadata (a migration can use `sa.table()`)"
-                } else {
-                    "remove it by hand once that folder is no longer both a package and on sys.path"
-                };
-                let message = format!(
-                    "`{}` on table `{}` stays: {why}; {then}",
-                    flag.flag, def.name
-                );
-                p.skip(*file, flag.span.0, message);
-                continue;
-            }
-            let one_definition = cluster.is_none_or(|c| p.fixed_clusters.contains(&c));
-            let one_name = !dual.contains(&def.file) || p.fixed_dual.contains(&def.file);
-            if !one_definition || !one_name || flag.removal.is_empty() {
-                if flag.removal.is_empty() && one_definition && one_name {
-                    continue; // another band-aid of the same dict takes it with it
-                }
-                let message = if !one_definition {
-                    format!(
-                        "`{}` on table `{}` stays while the table is defined twice; fix the duplicate first (see its skipped line), then run again to remove it",
-                        flag.flag, def.name
-                    )
-                } else {
-                    format!(
-                        "`{}` on table `{}` stays while {} runs under two module names; fix the stray module name first, then run again to remove it",
-                        flag.flag, def.name, ctx.index.files[def.file].display
-                    )
-                };
-                p.skip(*file, flag.span.0, message);
-                continue;
-            }
-            let reason = format!(
+            !cluster.is_none_or(|c| p.fixed_clusters.contains(&c))
+        });
+        let two_names = site.tables.iter().copied().find(|&id| {
+            dual.contains(&tables[id].file) && !p.fixed_dual.contains(&tables[id].file)
+        });
+        let stays = match (twice, two_names) {
+            (Some(id), _) => Some(format!(
+                "`{}` on {subject} stays while table `{}` is defined twice; fix the duplicate first (see its skipped line), then run again to remove it",
+                flag.flag, tables[id].name
+            )),
+            (None, Some(id)) => Some(format!(
+                "`{}` on {subject} stays while {} runs under two module names; fix the stray module name first, then run again to remove it",
+                flag.flag, ctx.index.files[tables[id].file].display
+            )),
+            (None, None) => None,
+        };
+        if let Some(message) = stays {
+            p.skip(file, flag.span.0, message);
+            continue;
+        }
+        if flag.removal.is_empty() {
+            continue; // another band-aid of the same dict takes it with it
+        }
+        let reason = if site.tables.len() == 1 {
+            format!(
                 "remove `{}` from table `{}`: it has one definition now",
-                flag.flag, def.name
-            );
-            for edit in &flag.removal {
-                p.file(*file).add(edit.clone(), change, reason.clone());
-            }
+                flag.flag, tables[site.tables[0]].name
+            )
+        } else {
+            format!(
+                "remove `{}` from {subject}: each has one definition now",
+                flag.flag
+            )
+        };
+        for edit in &flag.removal {
+            p.file(file).add(edit.clone(), change, reason.clone());
         }
     }
 }

@@ -13,4 +13,4 @@ pub use diff::{file_diff, text_diff, unified};
 pub use json::json;
 pub use sarif::sarif;
 pub use tables::{tables_json, tables_text};
-pub use text::{findings, text, warnings};
+pub use text::{findings, place, text, warnings};

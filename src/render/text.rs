@@ -128,15 +128,20 @@ fn summary(report: &Report, style: &Style) -> String {
     out
 }
 
+/// `path:line`, or the path alone for a message about a whole file (line 0): never `path:0`.
+pub fn place(path: &str, line: u32) -> String {
+    if line > 0 {
+        format!("{path}:{line}")
+    } else {
+        path.to_owned()
+    }
+}
+
 pub fn warnings(report: &Report, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
     for w in &report.warnings {
-        let place = if w.line > 0 {
-            format!("{}:{}", w.path, w.line)
-        } else {
-            w.path.clone()
-        };
+        let place = place(&w.path, w.line);
         let _ = writeln!(
             out,
             "{}: {place}: {}",

@@ -128,14 +128,17 @@ fn model_like_code_the_index_cannot_place_is_never_silent() {
 
 #[test]
 fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
-    // SQLModel's own repository: `from sqlmodel import SQLModel` is the project's own class, which
-    // the index does not take for a declarative base; `table=True` still says it is a table.
+    // A project class named like SQLModel's, in a package that is not SQLModel: the index does
+    // not take it for a declarative base; `table=True` still says it is a table.
     let own: &[u8] = b"from pydantic import BaseModel\n\nclass SQLModel(BaseModel):\n    pass\n";
-    let hero: &[u8] = b"from sqlmodel import SQLModel\n\nclass Hero(SQLModel, table=True):\n    id: int | None = None\n";
+    let hero = |package: &str| {
+        format!("from {package} import SQLModel\n\nclass Hero(SQLModel, table=True):\n    id: int | None = None\n")
+    };
+    let lookalike = hero("ormlike");
     let dir = project(&[
-        ("sqlmodel/__init__.py", b"from .main import SQLModel\n"),
-        ("sqlmodel/main.py", own),
-        ("docs_src/tutorial001.py", hero),
+        ("ormlike/__init__.py", b"from .main import SQLModel\n"),
+        ("ormlike/main.py", own),
+        ("docs_src/tutorial001.py", lookalike.as_bytes()),
     ]);
     let output = run(dir.path(), &["--color", "never"]);
     assert_eq!(
@@ -144,6 +147,22 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
          table, but none of its bases (`SQLModel`) leads to a declarative base the index knows\n"
     );
     assert!(stdout(&output).contains("1 model-like definition not understood"));
+    // SQLModel's own repository: its package is `sqlmodel`, and `from sqlmodel import SQLModel`
+    // means what it means to every user of the library.
+    let tutorial = hero("sqlmodel");
+    let dir = project(&[
+        ("sqlmodel/__init__.py", b"from .main import SQLModel\n"),
+        ("sqlmodel/main.py", own),
+        ("docs_src/tutorial001.py", tutorial.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--show-tables", "--color", "never"]);
+    assert_eq!(stderr(&output), "");
+    assert!(
+        stdout(&output)
+            .starts_with("docs_src/tutorial001.py:3:7: hero  `Hero` (class) on `SQLModel`"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
@@ -530,4 +549,67 @@ fn show_tables_lists_every_definition_and_its_base() {
     assert_eq!(tables[1]["base"]["line"], 2);
     let output = run(dir.path(), &["--show-tables", "--fix", "--yes"]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn the_fix_with_paths_covers_only_the_findings_they_report() {
+    // Two unrelated duplicates; the PATH names one. Its fix rewrites the importer outside the
+    // PATH that the fix needs (app/service.py), and leaves the other duplicate alone.
+    let db = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n";
+    let model = |class: &str, table: &str| {
+        format!("from sqlalchemy import Column, Integer\n\nfrom app.db import Base\n\n\nclass {class}(Base):\n    __tablename__ = \"{table}\"\n    id = Column(Integer, primary_key=True)\n")
+    };
+    // The copies in app/ have one more column: they are the canonical definitions.
+    let canonical =
+        |class: &str, table: &str| model(class, table) + "    number = Column(Integer)\n";
+    let (user, old_user) = (canonical("User", "users"), model("User", "users"));
+    let (order, old_order) = (canonical("Order", "orders"), model("Order", "orders"));
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", db.as_bytes()),
+        ("app/users.py", user.as_bytes()),
+        ("app/orders.py", order.as_bytes()),
+        ("app/legacy/__init__.py", b""),
+        ("app/legacy/users.py", old_user.as_bytes()),
+        ("app/legacy/orders.py", old_order.as_bytes()),
+        (
+            "app/service.py",
+            b"from app.legacy.orders import Order\nfrom app.legacy.users import User\n\nMODELS = [Order, User]\n",
+        ),
+    ]);
+    let output = run(
+        dir.path(),
+        &["--diff", "--color", "never", "app/legacy/users.py"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let diff = stdout(&output);
+    assert!(diff.contains("+++ b/app/legacy/users.py\n"), "{diff}");
+    assert!(
+        diff.contains("-from app.legacy.users import User\n+from app.users import User\n"),
+        "{diff}"
+    );
+    assert!(!diff.contains("+++ b/app/legacy/orders.py"), "{diff}");
+    assert!(!diff.contains("-from app.legacy.orders"), "{diff}");
+    assert!(!stderr(&output).contains("Order"), "{}", stderr(&output));
+
+    let output = run(
+        dir.path(),
+        &["--fix", "--yes", "--allow-no-vcs", "app/legacy/users.py"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "Fixed 2 files.\n", "{}", stderr(&output));
+    let read = |path: &str| std::fs::read_to_string(dir.path().join(path)).unwrap();
+    assert_eq!(read("app/legacy/orders.py"), old_order);
+    assert_eq!(
+        read("app/service.py"),
+        "from app.legacy.orders import Order\nfrom app.users import User\n\nMODELS = [Order, User]\n"
+    );
+    // The other duplicate is still there for a run over the whole project.
+    let output = run(dir.path(), &["--color", "never"]);
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("app/legacy/orders.py:6:7: DM001 table `orders`"),
+        "{text}"
+    );
+    assert!(text.ends_with("1 finding.\n"), "{text}");
 }

@@ -2,6 +2,7 @@
 //! own test suites under real SQLAlchemy, and a scan of real-world code.
 
 mod apply;
+mod band_aids;
 mod canonical;
 mod cargo_fixtures;
 mod cli;

@@ -109,10 +109,10 @@ impl Collector<'_> {
                 }
                 Stmt::FunctionDef(func) if is_declared_attr(func) => match func.name.as_str() {
                     "__tablename__" => {
-                        facts.tablename = Some(
-                            table_name::rule_from_body(&func.body)
-                                .map_or(TableName::Unknown, TableName::Rule),
-                        );
+                        facts.tablename = Some(match table_name::rule_from_body(&func.body) {
+                            Ok(rule) => TableName::Rule(rule),
+                            Err(reason) => TableName::Unknown(Some(reason)),
+                        });
                     }
                     "__table_args__" => {
                         let returned = match func.body.as_slice() {
@@ -157,7 +157,7 @@ impl Collector<'_> {
                         span,
                     },
                     None if matches!(value, Expr::NoneLiteral(_)) => return,
-                    None => TableName::Unknown,
+                    None => TableName::Unknown(None),
                 });
                 return;
             }

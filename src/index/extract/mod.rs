@@ -11,6 +11,7 @@ mod tables;
 use ruff_python_ast::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
 
 use super::facts::*;
+use super::table_name;
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{callee_name, dotted, keyword, offset, string_literal, Ranged};
 use bases::{call_decl, decl_kind, function_returns};
@@ -85,6 +86,8 @@ impl<'t> Collector<'t> {
             let index = self.facts.tables.len();
             self.facts.tables.push(table);
             self.bind(target, Binding::Table(index));
+        } else if let Some(pattern) = compiled_pattern(value) {
+            self.bind(target, Binding::Pattern(pattern));
         } else if let Some((metadata, callee)) = call_decl(value) {
             let index = self.facts.decls.len();
             self.facts.decls.push(Decl {
@@ -109,7 +112,9 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.record_import(stmt),
             Stmt::FunctionDef(func) => {
                 if self.at_module_level() {
-                    let binding = match function_returns(&func.body) {
+                    let returns = function_returns(&func.body)
+                        .or_else(|| table_name::rule_of_function(func).map(Returned::TableName));
+                    let binding = match returns {
                         Some(returns) => {
                             self.facts.functions.push(FunctionFacts {
                                 name: func.name.as_str().into(),
@@ -356,6 +361,17 @@ fn silences_duplicates(expr: &Expr) -> bool {
             || t.contains("already defined for this MetaData")
             || t.contains("This declarative base already")
     })
+}
+
+/// `re.compile("pattern")` without flags: the pattern.
+fn compiled_pattern(value: &Expr) -> Option<Name> {
+    let Expr::Call(call) = value else { return None };
+    let [pattern] = &call.arguments.args[..] else {
+        return None;
+    };
+    (dotted(&call.func).as_deref() == Some("re.compile") && call.arguments.keywords.is_empty())
+        .then(|| string_literal(pattern))
+        .flatten()
 }
 
 fn is_type_checking(test: &Expr) -> bool {

@@ -157,6 +157,7 @@ impl Builder<'_> {
                     built: true,
                     metadata: metadata.map(|m| (f, m)),
                 },
+                Returned::TableName(_) => CallTarget::Nothing,
                 Returned::SubclassOf(name) | Returned::Name(name) => {
                     let target = self.resolver.resolve(f, &name);
                     match target.entity {

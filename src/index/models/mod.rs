@@ -187,7 +187,8 @@ enum Role {
 /// What a class takes from itself and its non-mapped parents (mixins, abstract bases).
 #[derive(Default)]
 struct Inherited {
-    tablename: Option<TableName>,
+    /// With the file it is written in, where a rule's helpers are looked up.
+    tablename: Option<(FileId, TableName)>,
     table_args: Option<(FileId, TableArgs)>,
     bind_key: Option<String>,
     columns: Vec<Column>,
@@ -205,7 +206,8 @@ struct Builder<'a> {
     /// Classes some other class derives from: mixins and bases, never reported as not understood.
     parents: HashSet<(FileId, usize)>,
     /// Mapped classes whose `__tablename__` (own or inherited) cannot be evaluated.
-    unnamed: HashSet<(FileId, usize)>,
+    /// With the reason, where one is known.
+    unnamed: HashMap<(FileId, usize), Option<String>>,
     models: Models,
 }
 
@@ -226,7 +228,7 @@ impl Models {
             roles: HashMap::new(),
             calls: HashMap::new(),
             parents: HashSet::new(),
-            unnamed: HashSet::new(),
+            unnamed: HashMap::new(),
             models: Models::default(),
         };
         for (file, source) in files.iter().enumerate() {

@@ -58,14 +58,14 @@ impl Builder<'_> {
                             })
                         })
                     }
-                    Some(Role::Mapped { table: None, .. })
-                        if self.unnamed.contains(&(file, index)) =>
-                    {
-                        Some(
-                            "its `__tablename__` (its own or inherited) is computed in a way the \
-                             index cannot evaluate"
-                                .to_owned(),
-                        )
+                    Some(Role::Mapped { table: None, .. }) => {
+                        self.unnamed.get(&(file, index)).map(|reason| {
+                            reason.clone().unwrap_or_else(|| {
+                                "its `__tablename__` (its own or inherited) is computed in a way \
+                                 the index cannot evaluate"
+                                    .to_owned()
+                            })
+                        })
                     }
                     _ => None,
                 };
@@ -121,7 +121,11 @@ impl Builder<'_> {
                         None => continue,
                     }
                 }
-                Entity::Decl(..) | Entity::Function(..) | Entity::Table(..) | Entity::Module(_) => {
+                Entity::Decl(..)
+                | Entity::Function(..)
+                | Entity::Table(..)
+                | Entity::Pattern(_)
+                | Entity::Module(_) => {
                     format!("base `{base}` could not be resolved to a declarative base")
                 }
             };

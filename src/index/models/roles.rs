@@ -5,7 +5,15 @@ use super::{BaseId, BaseInfo, BaseKey, BaseKind, Builder, Inherited, Role};
 use crate::index::facts::*;
 use crate::index::module_map::FileId;
 use crate::index::resolve::Entity;
-use crate::index::table_name::camel_to_snake;
+use crate::index::table_name::{camel_to_snake, external_rule, NamePart, NameRule, Step, Sub};
+
+fn not_a_name_helper(callee: &str) -> String {
+    format!(
+        "its `__tablename__` calls `{callee}`, which is not a project function the index can \
+         evaluate (it reads functions of one parameter made of `re.sub`/`re.split` camel-to-snake \
+         idioms, `.lower()`, joins and concatenation)"
+    )
+}
 
 impl Builder<'_> {
     pub(super) fn role(&mut self, file: FileId, index: usize) -> Role {
@@ -75,7 +83,11 @@ impl Builder<'_> {
                     Role::SqlModelFields => sqlmodel = true,
                     Role::Plain | Role::InProgress => {}
                 },
-                Entity::Table(..) | Entity::Function(..) | Entity::Module(_) | Entity::Unknown => {}
+                Entity::Table(..)
+                | Entity::Function(..)
+                | Entity::Pattern(_)
+                | Entity::Module(_)
+                | Entity::Unknown => {}
             }
         }
         for decorator in &class.decorators {
@@ -158,14 +170,15 @@ impl Builder<'_> {
                 Some(TableName::Literal { value, .. }) => {
                     (!flask || own_pk).then(|| value.to_string())
                 }
-                Some(TableName::Rule(rule)) => (!flask || own_pk).then(|| rule.apply(&class.name)),
-                Some(TableName::Unknown) => match self.named_after_table(file, index) {
-                    Some(table) => table,
-                    None => {
-                        self.unnamed.insert((file, index));
-                        None
-                    }
-                },
+                Some(TableName::Rule(rule)) if !flask || own_pk => {
+                    let rule = rule.clone();
+                    self.named_by_rule(file, file, index, &rule)
+                }
+                Some(TableName::Rule(_)) => None,
+                Some(TableName::Unknown(reason)) => {
+                    let reason = reason.clone();
+                    self.named_otherwise(file, index, reason)
+                }
                 None => (flask && own_pk).then(|| camel_to_snake(&class.name)),
             },
             None => {
@@ -178,15 +191,13 @@ impl Builder<'_> {
                     None
                 } else {
                     match inherited.tablename {
-                        Some(TableName::Literal { value, .. }) => Some(value.to_string()),
-                        Some(TableName::Rule(rule)) => Some(rule.apply(&class.name)),
-                        Some(TableName::Unknown) => match self.named_after_table(file, index) {
-                            Some(table) => table,
-                            None => {
-                                self.unnamed.insert((file, index));
-                                None
-                            }
-                        },
+                        Some((_, TableName::Literal { value, .. })) => Some(value.to_string()),
+                        Some((at, TableName::Rule(rule))) => {
+                            self.named_by_rule(at, file, index, &rule)
+                        }
+                        Some((_, TableName::Unknown(reason))) => {
+                            self.named_otherwise(file, index, reason)
+                        }
                         None if flask => Some(camel_to_snake(&class.name)),
                         None if sqlmodel => Some(class.name.to_lowercase().to_string()),
                         None => None,
@@ -198,6 +209,109 @@ impl Builder<'_> {
             registry,
             table,
             flask,
+        }
+    }
+
+    /// The table a `declared_attr` rule written in `at` names for the class; `None`, with the
+    /// class listed as not understood, when the rule calls what the index cannot evaluate.
+    fn named_by_rule(
+        &mut self,
+        at: FileId,
+        file: FileId,
+        index: usize,
+        rule: &NameRule,
+    ) -> Option<String> {
+        let resolved = self.resolve_rule(at, rule, 0);
+        let class_name = self.facts(file).classes[index].name.clone();
+        match resolved.map(|r| r.apply(&class_name)) {
+            Ok(Some(table)) => Some(table),
+            Ok(None) => {
+                self.unnamed.insert((file, index), None);
+                None
+            }
+            Err(reason) => {
+                self.unnamed.insert((file, index), Some(reason));
+                None
+            }
+        }
+    }
+
+    /// A rule with its helper calls and compiled patterns replaced by what they are, each
+    /// looked up from the file the rule is written in.
+    fn resolve_rule(
+        &mut self,
+        at: FileId,
+        rule: &NameRule,
+        depth: usize,
+    ) -> Result<NameRule, String> {
+        if depth > 8 {
+            return Err("its `__tablename__` helpers call each other too deeply".to_owned());
+        }
+        let mut lookup = |step: &Step| -> Result<NameRule, String> {
+            match step {
+                Step::Call(callee) => {
+                    let resolved = self.resolver.resolve(at, callee);
+                    let outside = |path: &str| {
+                        format!(
+                            "its `__tablename__` calls `{callee}` (`{path}`, from outside the \
+                             project), whose result the index does not know"
+                        )
+                    };
+                    match (resolved.entity, resolved.rest.is_empty()) {
+                        (Entity::Function(f, i), true) => {
+                            match self.facts(f).functions[i].returns.clone() {
+                                Returned::TableName(inner) => {
+                                    self.resolve_rule(f, &inner, depth + 1)
+                                }
+                                _ => Err(not_a_name_helper(callee)),
+                            }
+                        }
+                        (Entity::External(path), _) => {
+                            external_rule(&path).ok_or_else(|| outside(&path))
+                        }
+                        _ => Err(not_a_name_helper(callee)),
+                    }
+                }
+                Step::CompiledSub {
+                    pattern,
+                    replacement,
+                } => match self.resolver.resolve(at, pattern).entity {
+                    Entity::Pattern(text) => match Sub::recognise(&text, replacement) {
+                        Some(sub) => Ok(NameRule(vec![NamePart::ClassName(vec![Step::Sub(sub)])])),
+                        None => Err(format!(
+                            "its `__tablename__` uses `{pattern}.sub({replacement:?}, ...)` with \
+                             `{pattern} = re.compile({text:?})`, which is not a camel-to-snake \
+                             idiom the index evaluates"
+                        )),
+                    },
+                    _ => Err(format!(
+                        "its `__tablename__` uses `{pattern}.sub(...)`, and `{pattern}` is not a \
+                         compiled pattern the index could find"
+                    )),
+                },
+                _ => Ok(NameRule(vec![NamePart::ClassName(vec![step.clone()])])),
+            }
+        };
+        rule.resolve(&mut lookup)
+    }
+
+    /// A `__tablename__` the index could not evaluate: the table of `__tablename__ =
+    /// user_table.name`, or nothing, with the class listed as not understood.
+    fn named_otherwise(
+        &mut self,
+        file: FileId,
+        index: usize,
+        reason: Option<String>,
+    ) -> Option<String> {
+        match self.named_after_table(file, index) {
+            Some(table) => table,
+            None => {
+                self.unnamed.insert(
+                    (file, index),
+                    reason.map(|r| format!("its `__tablename__` {r}")),
+                );
+                None
+            }
         }
     }
 
@@ -230,7 +344,7 @@ impl Builder<'_> {
             seen.push((f, c));
             let class = &self.facts(f).classes[c];
             if out.tablename.is_none() {
-                out.tablename = class.tablename.clone();
+                out.tablename = class.tablename.clone().map(|t| (f, t));
             }
             if out.table_args.is_none() {
                 out.table_args = class.table_args.clone().map(|a| (f, a));
