@@ -242,7 +242,8 @@ fn generated_projects_keep_importing_after_the_fix() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(50);
     let scratch = tempfile::tempdir().unwrap();
-    // `DEDUPE_PROPERTY_DIR` keeps the projects there, to look at a failure.
+    // `DEDUPE_PROPERTY_DIR` keeps the projects there, to look at a failure, and an untouched copy
+    // of each under `before/`.
     let base = match std::env::var_os("DEDUPE_PROPERTY_DIR") {
         Some(dir) => {
             std::fs::create_dir_all(&dir).unwrap();
@@ -252,7 +253,11 @@ fn generated_projects_keep_importing_after_the_fix() {
     };
     let roots: Vec<PathBuf> = (0..count).map(|i| base.join(format!("p{i}"))).collect();
     for (i, root) in roots.iter().enumerate() {
-        write(root, &generate(i as u64));
+        let project = generate(i as u64);
+        write(root, &project);
+        if std::env::var_os("DEDUPE_PROPERTY_DIR").is_some() {
+            write(&base.join("before").join(format!("p{i}")), &project);
+        }
     }
     let before = import_check(&roots);
     let ruff_before = ruff_findings(&roots);
