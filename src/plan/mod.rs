@@ -9,8 +9,10 @@ mod dual_paths;
 mod duplicates;
 mod exports;
 mod import_list;
+mod import_order;
 mod imports;
 mod merge;
+mod placement;
 
 pub use duplicates::lost_fields;
 
@@ -211,6 +213,8 @@ pub(crate) struct Planner<'a, 'c> {
     pub held: BTreeMap<usize, String>,
     /// The re-exports of duplicated tables the plan makes.
     pub re_exports: Vec<after::ReExport>,
+    /// Names importers now take from a canonical module, placed last (`placement`).
+    pub new_imports: BTreeMap<FileId, Vec<placement::NewImport>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -390,6 +394,7 @@ fn plan_round(
         added: Vec::new(),
         held: held.clone(),
         re_exports: Vec::new(),
+        new_imports: BTreeMap::new(),
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
         planner.names.insert(file, Some(canonical));
@@ -401,6 +406,7 @@ fn plan_round(
     band_aids::plan(&mut planner);
     class_names::plan(&mut planner);
     imports::remove_unused(&mut planner);
+    placement::place(&mut planner);
     for (&file, file_plan) in planner.plan.files.iter_mut() {
         fill_emptied_blocks(&ctx.index.files[file].text, file_plan);
         tidy_blank_lines(&ctx.index.files[file].text, file_plan);
@@ -523,6 +529,7 @@ fn tidy_blank_lines(text: &str, file_plan: &mut FilePlan) {
             .get(i + 1)
             .map_or(text.len(), |next| next.edit.start as usize);
         let mut new_end = end;
+        let mut after = 0;
         while new_end < limit {
             let line_end = text[new_end..]
                 .find('\n')
@@ -531,8 +538,28 @@ fn tidy_blank_lines(text: &str, file_plan: &mut FilePlan) {
                 break;
             }
             new_end = line_end;
+            after += 1;
         }
-        file_plan.edits[i].edit.end = new_end as u32;
+        // Of the blank lines on both sides, the longer run stays (two before a `def` that
+        // followed the removed code, not the one that separated it from the imports).
+        let floor = i
+            .checked_sub(1)
+            .map_or(0, |j| file_plan.edits[j].edit.end as usize);
+        let mut new_start = start;
+        let mut before = 0;
+        while new_start > floor.max(1) {
+            let line = text[..new_start - 1].rfind('\n').map_or(0, |k| k + 1);
+            if line < floor || !text[line..new_start].trim().is_empty() {
+                break;
+            }
+            new_start = line;
+            before += 1;
+        }
+        if start > 0 && new_start > 0 && after > before {
+            file_plan.edits[i].edit.start = new_start as u32;
+        } else {
+            file_plan.edits[i].edit.end = new_end as u32;
+        }
     }
     // A re-export that replaces a class right below the imports (or right below another such
     // re-export) joins them, as isort would have it.

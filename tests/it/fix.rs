@@ -15,20 +15,39 @@ use crate::support::{
 const RUFF_CODES: &str = "E9,F401,F403,F405,F811,F821,F823,I001";
 
 /// `ruff check --select RUFF_CODES` as a count per `path: CODE message`, without line numbers
-/// (the fix moves lines): a fixture may have findings before, and the fix must add none.
+/// (the fix moves lines): a fixture may have findings before, and the fix must add none. Each
+/// file is checked from its project's folder (the nearest with a pyproject.toml), as a developer
+/// runs ruff there: that is where isort looks for first-party packages.
 fn ruff_findings(dir: &std::path::Path) -> BTreeMap<String, usize> {
+    let mut projects: Vec<std::path::PathBuf> = tree(dir)
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| path.ends_with("pyproject.toml"))
+        .map(|path| path.parent().unwrap().to_path_buf())
+        .collect();
+    projects.push(dir.to_path_buf());
+    let project_of = |file: &std::path::Path| {
+        projects
+            .iter()
+            .filter(|p| file.starts_with(p))
+            .max_by_key(|p| p.as_os_str().len())
+            .cloned()
+    };
     let mut counts = BTreeMap::new();
-    for d in ruff(dir, RUFF_CODES, &[".".into()]) {
-        let finding = format!(
-            "{}: {} {}",
-            d["filename"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches(dir.to_str().unwrap()),
-            d["code"].as_str().unwrap_or(""),
-            d["message"].as_str().unwrap_or("")
-        );
-        *counts.entry(finding).or_default() += 1;
+    for project in &projects {
+        for d in ruff(project, RUFF_CODES, &[".".into()]) {
+            let file = std::path::PathBuf::from(d["filename"].as_str().unwrap());
+            if project_of(&file).as_ref() != Some(project) {
+                continue;
+            }
+            let finding = format!(
+                "{}: {} {}",
+                file.strip_prefix(dir).unwrap_or(&file).display(),
+                d["code"].as_str().unwrap_or(""),
+                d["message"].as_str().unwrap_or("")
+            );
+            *counts.entry(finding).or_default() += 1;
+        }
     }
     counts
 }
