@@ -336,6 +336,39 @@ pub fn remove_unused(p: &mut Planner) {
                 exports.get(&file).is_some_and(|e| e.takes(bound))
             });
             let file_plan = p.file(file);
+            // A `# noqa: F401` that would push a one-line statement past 88 columns: written as
+            // isort would, a name a line, the comment on each name kept for other modules.
+            let line_start = text[..site.stmt.0 as usize].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[site.stmt.1 as usize..]
+                .find('\n')
+                .map_or(text.len(), |i| site.stmt.1 as usize + i);
+            let line = text[line_start..line_end].trim_end_matches('\r');
+            let indent = super::placement::own_lines(text, site);
+            if let (false, Some(indent)) = (kept.is_empty(), indent) {
+                let long = line.chars().count() + "  # noqa: F401".len() > 88;
+                if long && site.is_from && !line.contains(['#', '\n', '(', '\\']) {
+                    let members: Vec<Member> = site
+                        .names
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !unused.contains(i))
+                        .map(|(i, n)| Member {
+                            comment: kept.contains(&i).then(|| "noqa: F401".to_owned()),
+                            ..Member::new(&n.name, n.asname.as_deref())
+                        })
+                        .collect();
+                    let module = site.module.as_ref().map(|m| m.to_string());
+                    let written =
+                        format_from(&indent, site.level, module.as_deref(), &members, None, true);
+                    let edit = TextEdit {
+                        start: site.stmt.0,
+                        end: site.stmt.1,
+                        content: written[indent.len()..].to_owned(),
+                    };
+                    file_plan.add(edit, Change::Cleanup, "keep the import: other modules take it from here");
+                    continue;
+                }
+            }
             if !unused.is_empty() && unused.len() == site.names.len() {
                 file_plan.add(remove_statement(text, site.stmt), Change::Cleanup, reason);
                 continue;

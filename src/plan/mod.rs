@@ -409,6 +409,7 @@ fn plan_round(
     placement::place(&mut planner);
     for (&file, file_plan) in planner.plan.files.iter_mut() {
         fill_emptied_blocks(&ctx.index.files[file].text, file_plan);
+        drop_stale_comments(&ctx.index.files[file].text, file_plan);
         tidy_blank_lines(&ctx.index.files[file].text, file_plan);
     }
     for &file in &options.choices.frozen {
@@ -488,6 +489,54 @@ fn fill_emptied_blocks(text: &str, file_plan: &mut FilePlan) {
     }
 }
 
+/// A comment that stands right above removed code, as a paragraph of its own with it (a blank
+/// line or the start of the file above, a blank line below), described that code: it goes too.
+/// Imports are left out: a comment above one often heads the ones below it.
+fn drop_stale_comments(text: &str, file_plan: &mut FilePlan) {
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let blank = |from: usize| {
+        let end = text[from..].find('\n').map_or(text.len(), |i| from + i);
+        text[from..end].trim().is_empty()
+    };
+    for i in 0..file_plan.edits.len() {
+        let edit = &file_plan.edits[i].edit;
+        let (start, end) = (edit.start as usize, edit.end as usize);
+        let removed = text[start..end].trim_start();
+        if !edit.content.is_empty()
+            || start == end
+            || line_start(start) != start
+            || !text[..end].ends_with('\n')
+            || removed.starts_with("from ")
+            || removed.starts_with("import ")
+            || removed.starts_with('#')
+        {
+            continue;
+        }
+        let floor = i
+            .checked_sub(1)
+            .map_or(0, |j| file_plan.edits[j].edit.end as usize);
+        let indent = &text[start..start + (text[start..].len() - text[start..].trim_start_matches([' ', '\t']).len())];
+        let mut first = start;
+        while first > floor {
+            let above = line_start(first - 1);
+            let line = &text[above..first];
+            if above < floor || !line.starts_with(indent) || !line.trim_start().starts_with('#') {
+                break;
+            }
+            first = above;
+        }
+        let next = file_plan
+            .edits
+            .get(i + 1)
+            .map_or(usize::MAX, |e| e.edit.start as usize);
+        let paragraph_above = first == 0 || first == floor || blank(line_start(first - 1));
+        let paragraph_below = end >= text.len() || end == next || blank(end);
+        if first < start && paragraph_above && paragraph_below {
+            file_plan.edits[i].edit.start = first as u32;
+        }
+    }
+}
+
 /// Whole lines the plan removes where a blank line (or the start of the file) comes before
 /// them take the blank lines after them too: no file starts with blank lines, and no removal
 /// leaves a run of them.
@@ -555,7 +604,9 @@ fn tidy_blank_lines(text: &str, file_plan: &mut FilePlan) {
             new_start = line;
             before += 1;
         }
-        if start > 0 && new_start > 0 && after > before {
+        // At the end of the file no blank line stays either.
+        let at_end = new_end == text.len() && before > 0;
+        if start > 0 && new_start > 0 && before > 0 && (after > before || at_end) {
             file_plan.edits[i].edit.start = new_start as u32;
         } else {
             file_plan.edits[i].edit.end = new_end as u32;

@@ -39,6 +39,8 @@ struct Stmt {
 
 /// New names for one block.
 struct Wanted {
+    /// The comment lines above the statement the names came from, when that one goes whole.
+    comments: Option<usize>,
     level: u32,
     module: Option<String>,
     members: Vec<Member>,
@@ -198,6 +200,7 @@ fn place_in(p: &mut Planner, file: FileId) {
             Some(&block) => {
                 anchors.push(n.clone());
                 wanted.entry(block).or_default().push(Wanted {
+                    comments: Some(n.site),
                     level: n.level,
                     module: n.module,
                     members: n.members,
@@ -209,7 +212,7 @@ fn place_in(p: &mut Planner, file: FileId) {
         }
     }
     // Re-exports of module-level definitions move up into the nearest module-level block above.
-    let remaining = remaining_code(text, &fp, imports);
+    let remaining = without_strings(&remaining_code(text, &fp, imports));
     let mut shims: BTreeMap<usize, Vec<(usize, u32, u32)>> = BTreeMap::new();
     for i in 0..fp.edits.len() {
         let Some((level, module, mut member)) = re_export(text, &fp.edits[i]) else {
@@ -259,6 +262,7 @@ fn place_in(p: &mut Planner, file: FileId) {
         ));
         let e = &fp.edits[i];
         wanted.entry(block).or_default().push(Wanted {
+            comments: None,
             level,
             module,
             members: vec![member],
@@ -463,10 +467,11 @@ fn rewrite_block(
                 && s.end <= e.edit.end as usize
         })
     };
+    // An edit inside the statement's lines (a removal next to them is not).
     let touched = |s: &Stmt| {
         fp.edits
             .iter()
-            .any(|e| (e.edit.start as usize) <= s.lines.1 && s.start <= e.edit.end as usize)
+            .any(|e| (e.edit.start as usize) < s.lines.1 && s.start < e.edit.end as usize)
     };
     let (change, reason) = (items[0].change, items[0].reason.clone());
     // Names that join a statement of their module, and new statements, one per module.
@@ -501,6 +506,7 @@ fn rewrite_block(
                 }
                 Some(_) => {}
                 None => fresh.push(Wanted {
+                    comments: w.comments,
                     level: w.level,
                     module: w.module.clone(),
                     members: vec![member],
@@ -587,7 +593,13 @@ fn rewrite_block(
             module: g.module.clone(),
             first: g.members.first().cloned(),
         };
-        out.push((section, key, format!("{statement}\n")));
+        // The comment over a statement whose names all moved is about them: it moves along.
+        let comments = g
+            .comments
+            .and_then(|site| stmts.iter().find(|s| s.site == site))
+            .filter(|s| gone(s))
+            .map_or("", |s| &text[s.lines.0..line_start(text, s.start)]);
+        out.push((section, key, format!("{comments}{statement}\n")));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| stmt_order(&a.1, &b.1)));
     let mut content = String::new();
@@ -677,4 +689,31 @@ pub fn remaining_code(text: &str, fp: &FilePlan, imports: &[ImportSite]) -> Stri
     }
     remaining.push_str(&text[at..]);
     without_comments(&remaining)
+}
+
+/// The text with what string literals hold blanked out: a name in `relationship("User")` is no
+/// use of an imported `User` for pyflakes.
+fn without_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            (Some(_), '\n') => out.push('\n'),
+            (Some(_), _) => {}
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (None, c) => out.push(c),
+        }
+    }
+    out
 }
