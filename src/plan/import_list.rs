@@ -242,8 +242,15 @@ mod tests {
                 let module = crate::python::parse(&out)
                     .unwrap_or_else(|_| panic!("{shape:?} without {remove:?}: {out:?}"));
                 let facts = crate::index::extract::extract(module.syntax(), &out, false);
-                let left: Vec<&str> = facts.imports[0].names.iter().map(|n| n.name.as_str()).collect();
-                let wanted: Vec<&str> = (0..3).filter(|i| !remove.contains(i)).map(|i| names[i]).collect();
+                let left: Vec<&str> = facts.imports[0]
+                    .names
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect();
+                let wanted: Vec<&str> = (0..3)
+                    .filter(|i| !remove.contains(i))
+                    .map(|i| names[i])
+                    .collect();
                 assert_eq!(left, wanted, "{shape:?} without {remove:?}: {out:?}");
                 assert!(!out.contains("\n\n") || shape.contains("\n\n"), "{out:?}");
             }

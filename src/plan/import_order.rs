@@ -236,24 +236,56 @@ mod tests {
         keys.sort_by(stmt_order);
         let order: Vec<String> = keys
             .iter()
-            .map(|k| format!("{}{}", ".".repeat(k.level as usize), k.module.as_deref().unwrap_or("")))
+            .map(|k| {
+                format!(
+                    "{}{}",
+                    ".".repeat(k.level as usize),
+                    k.module.as_deref().unwrap_or("")
+                )
+            })
             .collect();
-        assert_eq!(order, ["app", "..p1.models", ".", ".models", "app.a.models", "app.db"]);
+        assert_eq!(
+            order,
+            [
+                "app",
+                "..p1.models",
+                ".",
+                ".models",
+                "app.a.models",
+                "app.db"
+            ]
+        );
     }
 
     #[test]
     fn wrapped_when_a_name_has_a_comment_or_the_line_is_long() {
         let mut user = Member::new("User", None);
         assert_eq!(
-            format_from("", 0, Some("app.models"), &[user.clone()], Some("noqa: F401"), false),
+            format_from(
+                "",
+                0,
+                Some("app.models"),
+                &[user.clone()],
+                Some("noqa: F401"),
+                false
+            ),
             "from app.models import User  # noqa: F401"
         );
         user.comment = Some("the model".into());
         assert_eq!(
-            format_from("    ", 1, Some("models"), &[Member::new("Base", None), user], None, false),
+            format_from(
+                "    ",
+                1,
+                Some("models"),
+                &[Member::new("Base", None), user],
+                None,
+                false
+            ),
             "    from .models import (\n        Base,\n        User,  # the model\n    )"
         );
-        let long: Vec<Member> = (0..12).map(|i| Member::new(&format!("Name{i}"), None)).collect();
+        let long: Vec<Member> = (0..12)
+            .map(|i| Member::new(&format!("Name{i}"), None))
+            .collect();
         assert!(format_from("", 0, Some("m"), &long, None, false).starts_with("from m import (\n"));
     }
 }

@@ -145,7 +145,11 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
                 .unwrap_or_else(|| m.to_owned());
             let module = written.trim_start_matches('.');
             let level = (written.len() - module.len()) as u32;
-            (level, (!module.is_empty()).then(|| module.to_owned()), members)
+            (
+                level,
+                (!module.is_empty()).then(|| module.to_owned()),
+                members,
+            )
         })
         .collect();
     let reason = format!(
@@ -338,7 +342,9 @@ pub fn remove_unused(p: &mut Planner) {
             let file_plan = p.file(file);
             // A `# noqa: F401` that would push a one-line statement past 88 columns: written as
             // isort would, a name a line, the comment on each name kept for other modules.
-            let line_start = text[..site.stmt.0 as usize].rfind('\n').map_or(0, |i| i + 1);
+            let line_start = text[..site.stmt.0 as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
             let line_end = text[site.stmt.1 as usize..]
                 .find('\n')
                 .map_or(text.len(), |i| site.stmt.1 as usize + i);
@@ -365,7 +371,11 @@ pub fn remove_unused(p: &mut Planner) {
                         end: site.stmt.1,
                         content: written[indent.len()..].to_owned(),
                     };
-                    file_plan.add(edit, Change::Cleanup, "keep the import: other modules take it from here");
+                    file_plan.add(
+                        edit,
+                        Change::Cleanup,
+                        "keep the import: other modules take it from here",
+                    );
                     continue;
                 }
             }

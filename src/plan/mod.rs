@@ -515,7 +515,8 @@ fn drop_stale_comments(text: &str, file_plan: &mut FilePlan) {
         let floor = i
             .checked_sub(1)
             .map_or(0, |j| file_plan.edits[j].edit.end as usize);
-        let indent = &text[start..start + (text[start..].len() - text[start..].trim_start_matches([' ', '\t']).len())];
+        let indent = &text[start
+            ..start + (text[start..].len() - text[start..].trim_start_matches([' ', '\t']).len())];
         let mut first = start;
         while first > floor {
             let above = line_start(first - 1);

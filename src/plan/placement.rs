@@ -89,7 +89,11 @@ fn blocks(text: &str, imports: &[ImportSite]) -> Vec<Vec<Stmt>> {
         });
         // Comment lines right above the statement belong to it (ruff moves them with it).
         let mut first = line_start(text, start);
-        let floor = if joins { previous.as_ref().map_or(0, |p| line_end(text, p.0)) } else { 0 };
+        let floor = if joins {
+            previous.as_ref().map_or(0, |p| line_end(text, p.0))
+        } else {
+            0
+        };
         while first > floor {
             let above = line_start(text, first - 1);
             if !text[above..first].trim_start().starts_with('#') {
@@ -485,7 +489,10 @@ fn rewrite_block(
                     && site.is_from
                     && site.level == w.level
                     && module_of(site) == w.module
-                    && site.names.iter().all(|n| n.asname.is_none() && n.name != "*")
+                    && site
+                        .names
+                        .iter()
+                        .all(|n| n.asname.is_none() && n.name != "*")
                     && !gone(s)
                     && !touched(s)
                     && !text[s.start..line_end(text, s.end)].contains('#')
@@ -623,7 +630,14 @@ fn rewrite_block(
 fn in_front(text: &str, imports: &[ImportSite], fp: &mut FilePlan, n: &NewImport) {
     let site = &imports[n.site];
     let indent = own_lines(text, site).unwrap_or_default();
-    let statement = format_from(&indent, n.level, n.module.as_deref(), &n.members, None, false);
+    let statement = format_from(
+        &indent,
+        n.level,
+        n.module.as_deref(),
+        &n.members,
+        None,
+        false,
+    );
     let at = line_start(text, site.stmt.0 as usize);
     if let Some(e) = fp.edits.iter_mut().find(|e| {
         e.edit.content.is_empty() && e.edit.start as usize == at && site.stmt.1 <= e.edit.end

@@ -20,8 +20,7 @@ const RUFF_CODES: &str = "E9,F401,F403,F405,F811,F821,F823,I001";
 /// runs ruff there: that is where isort looks for first-party packages.
 fn ruff_findings(dir: &std::path::Path) -> BTreeMap<String, usize> {
     let mut projects: Vec<std::path::PathBuf> = tree(dir)
-        .into_iter()
-        .map(|(path, _)| path)
+        .into_keys()
         .filter(|path| path.ends_with("pyproject.toml"))
         .map(|path| path.parent().unwrap().to_path_buf())
         .collect();

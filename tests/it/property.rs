@@ -66,7 +66,8 @@ fn generate(seed: u64) -> Project {
     let mut defines: Vec<Vec<(usize, bool, bool)>> = vec![Vec::new(); modules];
     // Copies written as a `Table(...)` of the same table (a Table/class pair).
     let mut table_copies: Vec<Vec<usize>> = vec![Vec::new(); modules];
-    let mut canonical_of = vec![0; tables];
+    // The module that holds each table's canonical class.
+    let mut canonical_of = BTreeMap::new();
     for t in 0..tables {
         let copies = (2 + rng.below(3)).min(modules);
         let mut chosen: Vec<usize> = (0..modules).collect();
@@ -82,7 +83,7 @@ fn generate(seed: u64) -> Project {
             let lossy = k > 0 && rng.chance(15);
             defines[m].push((t, k == 0, lossy));
             if k == 0 {
-                canonical_of[t] = m;
+                canonical_of.insert(t, m);
             }
         }
     }
@@ -102,11 +103,17 @@ fn generate(seed: u64) -> Project {
         let mut text = String::new();
         let typed = defines[m].iter().any(|d| d.1);
         // A second declarative base: a module of copies with a `Base` of its own.
-        let own_base = !typed
-            && !(defines[m].is_empty() && table_copies[m].is_empty())
-            && rng.chance(15);
-        let table = if table_copies[m].is_empty() { "" } else { ", Table" };
-        let _ = writeln!(text, "from sqlalchemy import Boolean, Column, Integer, String{table}");
+        let own_base =
+            !typed && (!defines[m].is_empty() || !table_copies[m].is_empty()) && rng.chance(15);
+        let table = if table_copies[m].is_empty() {
+            ""
+        } else {
+            ", Table"
+        };
+        let _ = writeln!(
+            text,
+            "from sqlalchemy import Boolean, Column, Integer, String{table}"
+        );
         if typed {
             text.push_str("from sqlalchemy.orm import Mapped, mapped_column\n");
         }
@@ -201,7 +208,7 @@ fn generate(seed: u64) -> Project {
         let (t, _, _) = defines[m][rng.below(defines[m].len())];
         let class = TABLES[t].0;
         let module = format!("app.p{m}.models");
-        let canonical = canonical_of[t];
+        let canonical = canonical_of[&t];
         let text = match rng.below(12) {
             0 => format!("from {module} import {class}\n\n\ndef get():\n    return {class}\n"),
             1 => format!("from {module} import {class} as Model\n\n\ndef get():\n    return Model\n"),
