@@ -29,6 +29,9 @@ pub struct Walked {
     pub errors: Vec<(PathBuf, String)>,
     /// `.rs` files, `Cargo.toml` and `diesel.toml`: the Rust front-end's input.
     pub rust: Vec<PathBuf>,
+    /// The `.py` files in `files` that are symbolic links: each may be a second path to another
+    /// file of the project (`real_files`).
+    pub symlinks: Vec<PathBuf>,
 }
 
 const PROJECT_MARKERS: &[&str] = &[
@@ -46,6 +49,7 @@ pub fn walk(paths: &[PathBuf], exclude: &Exclude, exclude_base: &Path) -> Walked
         aside: Vec::new(),
         errors: Vec::new(),
         rust: Vec::new(),
+        symlinks: Vec::new(),
     };
     for root in paths {
         if root.is_file() {
@@ -112,6 +116,9 @@ pub fn walk(paths: &[PathBuf], exclude: &Exclude, exclude_base: &Path) -> Walked
                     walked.aside.push(path.to_path_buf());
                 } else {
                     walked.files.push(path.to_path_buf());
+                    if entry.path_is_symlink() {
+                        walked.symlinks.push(path.to_path_buf());
+                    }
                 }
             } else if !in_migrations
                 && (path.extension().is_some_and(|e| e == "rs")
@@ -132,6 +139,55 @@ pub fn walk(paths: &[PathBuf], exclude: &Exclude, exclude_base: &Path) -> Walked
     walked.rust.sort();
     walked.rust.dedup();
     walked
+}
+
+/// Each file once: a symbolic link to a file that `files` also holds (or that another link
+/// reaches first) is taken out of `files`, and returned as `(link, kept path)`. Python loads the
+/// file under each path's module name, so the links stay module names of the kept file; but a
+/// fix must plan and write the file once, under its real path.
+pub fn real_files(files: &mut Vec<PathBuf>, symlinks: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
+    if symlinks.is_empty() {
+        return Vec::new();
+    }
+    let links: std::collections::HashSet<&PathBuf> = symlinks.iter().collect();
+    let reals: std::collections::HashMap<&PathBuf, PathBuf> = symlinks
+        .iter()
+        .filter_map(|link| Some((link, std::fs::canonicalize(link).ok()?)))
+        .collect();
+    // Only a file with the link target's name can be it: those are resolved, no others.
+    let wanted: std::collections::HashSet<&std::ffi::OsStr> =
+        reals.values().filter_map(|real| real.file_name()).collect();
+    let mut by_real: std::collections::BTreeMap<PathBuf, Vec<&PathBuf>> = Default::default();
+    for file in files.iter() {
+        let real = match reals.get(file) {
+            Some(real) => real.clone(),
+            None if file.file_name().is_some_and(|n| wanted.contains(n)) => {
+                match std::fs::canonicalize(file) {
+                    Ok(real) => real,
+                    Err(_) => continue,
+                }
+            }
+            None => continue,
+        };
+        by_real.entry(real).or_default().push(file);
+    }
+    let mut aliases = Vec::new();
+    for paths in by_real.into_values().filter(|p| p.len() > 1) {
+        // The path that is no link, else the first link (sorted, so the same every run).
+        let kept = paths
+            .iter()
+            .find(|p| !links.contains(**p))
+            .unwrap_or(&paths[0]);
+        for &path in &paths {
+            if path != *kept {
+                aliases.push((path.clone(), (*kept).clone()));
+            }
+        }
+    }
+    let gone: std::collections::HashSet<PathBuf> =
+        aliases.iter().map(|(alias, _)| alias.clone()).collect();
+    files.retain(|f| !gone.contains(f));
+    aliases
 }
 
 /// What went wrong in the walk, said once: the folder or file it happened to, and why.

@@ -44,7 +44,9 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
                     .count();
                 let root =
                     root_of(file, name).map_or(0, |r| root_use.get(&r).copied().unwrap_or(0));
+                // A symbolic link's name last: the file is known by its real path.
                 (
+                    !map.via_link(file, name),
                     own,
                     root,
                     std::cmp::Reverse(name.len()),
@@ -133,8 +135,13 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
             let import = &ctx.index.files[importer].facts.imports[site];
             let written = written_module(ctx, importer, site, &stray);
             let fixed = format!("{canonical}{}", &written[stray.len()..]);
+            let link = if ctx.index.module_map.via_link(file, &stray) {
+                " (through a symbolic link)"
+            } else {
+                ""
+            };
             let message = format!(
-                "import `{fixed}` instead of `{written}`: under this name {} runs a second time, and a module run twice defines its tables twice",
+                "import `{fixed}` instead of `{written}`: under this name {}{link} runs a second time, and a module run twice defines its tables twice",
                 ctx.index.files[file].display
             );
             let mut finding = ctx.finding(Code::DM002, importer, import.stmt.0, message);

@@ -161,6 +161,7 @@ impl Index {
         let mut aside = Vec::new();
         let mut project_dirs = scan_roots.clone();
         let mut rust_sources = Vec::new();
+        let mut symlinks = Vec::new();
         let mut warnings = Vec::new();
         for (dir, project) in &settings {
             let exclude = project.exclude_set(dir, &scope.exclude)?;
@@ -177,6 +178,7 @@ impl Index {
             files.extend(walked.files);
             aside.extend(walked.aside);
             rust_sources.extend(walked.rust);
+            symlinks.extend(walked.symlinks);
             project_dirs.extend(walked.project_dirs);
             for (path, message) in walked.errors {
                 warnings.push(Warning {
@@ -188,6 +190,7 @@ impl Index {
         }
         files.sort();
         files.dedup();
+        let aliases = crate::walk::real_files(&mut files, &symlinks);
         // Migration folders are read aside: after the project's files, never reported on.
         aside.sort();
         aside.dedup();
@@ -224,6 +227,7 @@ impl Index {
         // while the file's facts are fresh.
         let declared = roots::declared(&settings);
         let mut module_map = ModuleMap::new(files, declared.clone());
+        module_map.add_aliases(&aliases);
         if let Some(progress) = &scope.progress {
             progress.start(module_map.file_count());
         }
@@ -264,6 +268,7 @@ impl Index {
                 kind: module_map::RootKind::Inferred,
             });
             module_map = ModuleMap::new(paths, declared.into_iter().chain(more).collect());
+            module_map.add_aliases(&aliases);
             index_files
                 .par_iter_mut()
                 .enumerate()

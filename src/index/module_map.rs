@@ -33,6 +33,9 @@ pub struct ModuleName {
     pub name: String,
     /// Index into `ModuleMap::roots`.
     pub root: usize,
+    /// The name comes from a symbolic link to the file (`ModuleMap::add_aliases`), not from
+    /// the file's own path.
+    pub via_link: bool,
 }
 
 #[derive(Debug)]
@@ -155,6 +158,7 @@ fn names_under(path: &Path, roots: &[PathBuf], kinds: &[RootKind]) -> Vec<Module
         names.push(ModuleName {
             name: parts.join("."),
             root,
+            via_link: false,
         });
     }
     names
@@ -219,20 +223,46 @@ impl ModuleMap {
             .par_iter()
             .map(|path| names_under(path, &map.roots, &map.kinds))
             .collect();
-        for (file, names) in map.names.iter().enumerate() {
+        let names = std::mem::take(&mut map.names);
+        for (file, names) in names.iter().enumerate() {
             for name in names {
-                let modules = &mut map.modules;
-                let id = *map.by_name.entry(name.name.clone()).or_insert_with(|| {
-                    modules.push(Module {
-                        name: name.name.as_str().into(),
-                        files: Vec::new(),
-                    });
-                    (modules.len() - 1) as ModuleId
-                });
-                modules[id as usize].files.push((file, name.root));
+                map.modules_add(name, file);
             }
         }
+        map.names = names;
         map
+    }
+
+    /// Records that `name` gives `file`.
+    fn modules_add(&mut self, name: &ModuleName, file: FileId) {
+        let modules = &mut self.modules;
+        let id = *self.by_name.entry(name.name.clone()).or_insert_with(|| {
+            modules.push(Module {
+                name: name.name.as_str().into(),
+                files: Vec::new(),
+            });
+            (modules.len() - 1) as ModuleId
+        });
+        modules[id as usize].files.push((file, name.root));
+    }
+
+    /// Second paths of project files (a symbolic link `models_alias.py` to `models.py`, from
+    /// `walk::real_files`): each link's module names become names of the file it is, because
+    /// Python loads the one file under each of them. The file keeps its one id and real path.
+    pub fn add_aliases(&mut self, aliases: &[(PathBuf, PathBuf)]) {
+        for (alias, kept) in aliases {
+            let Some(&file) = self.by_path.get(kept) else {
+                continue;
+            };
+            self.by_path.insert(alias.clone(), file);
+            for mut name in names_under(alias, &self.roots, &self.kinds) {
+                name.via_link = true;
+                if !self.names[file].iter().any(|n| n.name == name.name) {
+                    self.modules_add(&name, file);
+                    self.names[file].push(name);
+                }
+            }
+        }
     }
 
     /// The import roots, deepest first: the order to put them on `sys.path`.
@@ -255,6 +285,13 @@ impl ModuleMap {
     /// Every name the file can be imported as, deepest root first.
     pub fn names(&self, file: FileId) -> &[ModuleName] {
         &self.names[file]
+    }
+
+    /// Whether `name` is the file's only through a symbolic link to it.
+    pub fn via_link(&self, file: FileId, name: &str) -> bool {
+        self.names[file]
+            .iter()
+            .any(|n| n.name == name && n.via_link)
     }
 
     /// The name pytest's `prepend` import mode gives a test module: its path from the first

@@ -246,8 +246,10 @@ mod tests {
         .unwrap();
         let scope = scope(project.clone(), &project);
         let index = Index::build(&scope).unwrap();
+        // The link inside the project is a second name of inside.py, not a file of its own.
+        assert!(!index.files.iter().any(|f| f.display == "app/linked.py"));
         let mut plan = Plan::default();
-        for name in ["app/linked.py", "app/out.py"] {
+        for name in ["app/inside.py", "app/out.py"] {
             let file = index.files.iter().position(|f| f.display == name).unwrap();
             let mut file_plan = crate::plan::FilePlan::default();
             file_plan.edits.push(crate::plan::PlannedEdit {
@@ -265,8 +267,8 @@ mod tests {
         scratch.write(&index, &plan).unwrap();
         let read = |p: &Path| std::fs::read_to_string(p).unwrap();
         let changed = original.replace("x = 1", "x = 2");
-        // Through the link inside the copy, as apply writes through it in the project.
         assert_eq!(read(&scratch.map(&project.join("app/inside.py"))), changed);
+        assert_eq!(read(&scratch.map(&project.join("app/linked.py"))), changed);
         assert_eq!(read(&scratch.map(&project.join("app/out.py"))), changed);
         assert!(
             !std::fs::symlink_metadata(scratch.map(&project.join("app/out.py")))

@@ -10,25 +10,21 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{copy_tree, fixture_dirs, fixture_name, fixture_toml, repo, run, stderr};
+use crate::support::{
+    copy_tree, fixture_dirs, fixture_name, fixture_toml, outcome, repo, run, stderr,
+};
 
 fn cargo(dir: &Path, args: &[&str]) -> (bool, String) {
     // One job: the other tests (some of them timed) run beside this one.
-    let output = Command::new(env!("CARGO"))
-        .args(args)
-        .env("CARGO_BUILD_JOBS", "1")
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", repo().join("target/rust-fixtures"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_MAKEFLAGS")
-        .output()
-        .expect("cargo runs");
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), printed)
+    outcome(
+        Command::new(env!("CARGO"))
+            .args(args)
+            .env("CARGO_BUILD_JOBS", "1")
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", repo().join("target/rust-fixtures"))
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_MAKEFLAGS"),
+    )
 }
 
 #[test]

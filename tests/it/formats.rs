@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::sample::{duplicated_with, USER_B_BAND_AID};
-use crate::support::{repo, run, stderr, stdout};
+use crate::support::{outcome, repo, run, stderr, stdout};
 use crate::tools;
 
 fn duplicated() -> tempfile::TempDir {
@@ -15,18 +15,12 @@ fn duplicated() -> tempfile::TempDir {
 
 /// Runs a Python snippet with the tools virtualenv; returns (success, what it printed).
 fn python(code: &str, args: &[&Path]) -> (bool, String) {
-    let output = Command::new(tools::bin().join("python"))
-        .arg("-c")
-        .arg(code)
-        .args(args)
-        .output()
-        .expect("python runs");
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), printed)
+    outcome(
+        Command::new(tools::bin().join("python"))
+            .arg("-c")
+            .arg(code)
+            .args(args),
+    )
 }
 
 #[test]

@@ -1,8 +1,10 @@
 //! Fuzzing the whole command: real fixture projects (real duplicates) with some of their Python
 //! files mutated (lines deleted, duplicated or cut short, random or invalid UTF-8 bytes, tabs and
-//! spaces swapped, deep nesting, NUL and CR), through the check, `--format json`, `--diff` and
-//! `--fix --yes`. Never a panic, a hang or an exit outside 0, 1, 2; the JSON report is JSON; and
-//! every file the fix writes still parses.
+//! spaces swapped, deep nesting, NUL and CR, CRLF or CR-only line endings, a UTF-8 BOM, a
+//! latin-1 coding line with latin-1 text), through the check, `--format json`, `--diff` and
+//! `--fix --yes`. Never a panic, a hang or an exit outside 0, 1, 2; the JSON report is JSON;
+//! every file the fix writes still parses; and `git apply` of the `--diff` output gives exactly
+//! the tree `--fix` writes.
 //!
 //! `DEDUPE_MODELS_FUZZ_CASES` sets the number of cases (default 120, 480 runs of the binary);
 //! `DEDUPE_MODELS_FUZZ_SEED` the first seed, to replay a failure; `DEDUPE_MODELS_FUZZ_BIN` the
@@ -39,7 +41,7 @@ fn mutate(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
         lines.push(Vec::new());
     }
     let at = rng.below(lines.len());
-    match rng.below(10) {
+    match rng.below(14) {
         0 => drop(lines.remove(at)),
         1 => {
             let line = lines[at].clone();
@@ -79,12 +81,42 @@ fn mutate(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
             );
         }
         8 => lines[at].insert(0, [0u8, b'\r', 0x1b][rng.below(3)]),
+        9 => return line_endings(bytes, b"\r\n"),
+        10 => return line_endings(bytes, b"\r"),
+        11 => return [&b"\xef\xbb\xbf"[..], bytes].concat(),
+        12 => {
+            // PEP 263: the coding line on line 1 or 2, then text only latin-1 can decode.
+            let coding = [
+                &b"# -*- coding: latin-1 -*-\n"[..],
+                b"# vim: set fileencoding=iso-8859-1 :\n",
+            ];
+            lines.insert(at, b"# caf\xe9 \xb5 \xff\n".to_vec());
+            lines.insert(rng.below(2).min(lines.len()), coding[rng.below(2)].to_vec());
+        }
         _ => {
             let cut = rng.below(bytes.len() + 1);
             return bytes[..cut].to_vec();
         }
     }
     lines.concat()
+}
+
+/// The file with every line ending (`\r\n`, `\r` or `\n`) made `ending`.
+fn line_endings(bytes: &[u8], ending: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 20);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                out.extend_from_slice(ending);
+                i += 1;
+            }
+            b'\r' | b'\n' => out.extend_from_slice(ending),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Runs the binary; a run past `limit` is a hang.
@@ -111,6 +143,42 @@ fn run_bounded(dir: &Path, args: &[&str], limit: Duration) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// `git apply` of the `--diff` output on `patched` (the tree before the fix) gives the tree
+/// `--fix` wrote in `fixed`, byte for byte.
+fn same_as_the_patch(case: &str, patch: &[u8], fixed: &Path, patched: &Path) {
+    if !patch.is_empty() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), patch).unwrap();
+        let applied = Command::new("git")
+            .args(["apply", "--whitespace=nowarn"])
+            .arg(file.path())
+            .current_dir(patched)
+            .output()
+            .expect("git runs");
+        assert!(
+            applied.status.success(),
+            "{case}: git apply refused the --diff output: {}",
+            String::from_utf8_lossy(&applied.stderr)
+        );
+    }
+    let relative = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        tree(dir)
+            .into_iter()
+            .map(|(p, b)| (p.strip_prefix(dir).unwrap().to_path_buf(), b))
+            .collect()
+    };
+    let (fixed, patched) = (relative(fixed), relative(patched));
+    if fixed != patched {
+        let differ: Vec<String> = fixed
+            .iter()
+            .zip(&patched)
+            .filter(|(a, b)| a != b)
+            .map(|(a, _)| a.0.display().to_string())
+            .collect();
+        panic!("{case}: the --diff output applied is not what --fix wrote: {differ:?}");
+    }
+}
+
 fn python_files(dir: &Path) -> Vec<PathBuf> {
     tree(dir)
         .into_keys()
@@ -134,6 +202,7 @@ fn mutated_projects_never_crash_hang_or_write_what_does_not_parse() {
         .collect();
     let limit = Duration::from_secs(60);
     let mut counts = [0usize; 3];
+    let mut compared = 0;
     for seed in first..first + cases {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let work = tempfile::tempdir().unwrap();
@@ -146,6 +215,7 @@ fn mutated_projects_never_crash_hang_or_write_what_does_not_parse() {
             std::fs::write(file, mutate(&bytes, &mut rng)).unwrap();
         }
         let case = format!("seed {seed} ({})", dir.display());
+        let mut diff = None;
         for args in [
             &["--color", "never"][..],
             &["--format", "json"],
@@ -162,8 +232,13 @@ fn mutated_projects_never_crash_hang_or_write_what_does_not_parse() {
                 serde_json::from_slice::<serde_json::Value>(&output.stdout)
                     .unwrap_or_else(|e| panic!("{case}: the JSON report is not JSON: {e}"));
             }
+            if args[0] == "--diff" {
+                diff = Some(output);
+            }
         }
         let before = tree(dir);
+        let patched = tempfile::tempdir().unwrap();
+        copy_tree(dir, patched.path());
         let output = run_bounded(dir, &["--fix", "--yes", "--allow-no-vcs"], limit);
         let code = output.status.code();
         let err = String::from_utf8_lossy(&output.stderr);
@@ -172,6 +247,11 @@ fn mutated_projects_never_crash_hang_or_write_what_does_not_parse() {
             "{case}: --fix exited {code:?}:\n{err}"
         );
         counts[code.unwrap() as usize] += 1;
+        let diff = diff.expect("the --diff run");
+        if code != Some(2) && diff.status.code() != Some(2) {
+            same_as_the_patch(&case, &diff.stdout, dir, patched.path());
+            compared += 1;
+        }
         if (seed - first + 1).is_multiple_of(500) {
             eprintln!("fuzz: {} cases so far: {counts:?}", seed - first + 1);
         }
@@ -195,7 +275,7 @@ fn mutated_projects_never_crash_hang_or_write_what_does_not_parse() {
         }
     }
     eprintln!(
-        "fuzz: {cases} cases from seed {first}; --fix exited 0: {}, 1: {}, 2: {}",
+        "fuzz: {cases} cases from seed {first}; --fix exited 0: {}, 1: {}, 2: {}; --diff applied and compared with --fix: {compared}",
         counts[0], counts[1], counts[2]
     );
 }

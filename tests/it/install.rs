@@ -9,16 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::sample::{duplicated, DB, MAIN, USER_A, USER_B};
-use crate::support::project;
+use crate::support::{printed as text, project};
 use crate::tools::{self, clean_tree, git, wheel_target};
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// Environment for a build of the wheel: the shared target directory and the quick profile
 /// (maturin's PEP 517 backend reads `MATURIN_PEP517_ARGS`, for the builds pip and pre-commit run).

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::support::repo;
+use crate::support::{outcome, repo};
 
 /// The virtualenv's python; panics with the reason when it cannot be made (no silent skip).
 pub fn python() -> PathBuf {
@@ -30,18 +30,12 @@ fn create() -> PathBuf {
 
 /// Runs the project's own pytest suite in `cwd`: whether it passed, and what it printed.
 pub fn pytest(cwd: &std::path::Path) -> (bool, String) {
-    let output = Command::new(python())
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"])
-        .current_dir(cwd)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("pytest runs");
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), printed)
+    outcome(
+        Command::new(python())
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"])
+            .current_dir(cwd)
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+    )
 }
 
 /// `ruff check --select <select>` over `paths`, run in `cwd`: its diagnostics as JSON values.

@@ -28,6 +28,23 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("utf-8 output")
 }
 
+/// Both streams of a finished command, stdout first: what a person would have seen.
+pub fn printed(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Runs `command` to the end: whether it succeeded, and what it printed.
+pub fn outcome(command: &mut Command) -> (bool, String) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} does not run: {e}"));
+    (output.status.success(), printed(&output))
+}
+
 /// Every `codemods/<kind>/fixtures/<case>/` directory, sorted.
 pub fn fixture_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();

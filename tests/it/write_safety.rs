@@ -12,7 +12,7 @@ use dedupe_models::analyze::Context;
 use dedupe_models::apply::{apply, ApplyError};
 use dedupe_models::index::Index;
 
-use crate::apply::{duplicated, git, ANYWHERE, MAIN};
+use crate::apply::{duplicated, git, ANYWHERE, USER_B};
 use crate::support::{config, run, stderr, stdout, tree};
 
 /// The binary on `dir` with the debug build's fault injection (`DEDUPE_MODELS_FAULT`).
@@ -340,7 +340,6 @@ fn a_second_fix_while_one_writes_refuses() {
     drop(held);
     let output = run(dir.path(), &["--fix", "--yes"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let _ = MAIN;
 }
 
 #[test]
@@ -509,30 +508,90 @@ fn a_full_file_system_leaves_every_file_as_it_was() {
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
 }
 
-#[test]
-fn a_file_under_two_paths_is_never_planned_twice() {
+/// `app/b_alias.py` is a symbolic link to `app/b.py`, which defines `users` again (the canonical
+/// is in `app/a.py`) and `posts` (only there). Python loads the file once per name, so `main.py`
+/// fails with `Table 'users' is already defined` and, were `users` fixed alone, with `posts`
+/// defined twice through the link.
+fn linked_project() -> tempfile::TempDir {
     let dir = duplicated();
-    // app/b_alias.py is app/b.py: Python loads it twice, the fix must write it once.
+    std::fs::write(
+        dir.path().join("app/b.py"),
+        format!(
+            "{USER_B}
+
+class Post(Base):\n    __tablename__ = 'posts'\n    id = Column(Integer, primary_key=True)\n"
+        ),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("b.py", dir.path().join("app/b_alias.py")).unwrap();
     std::fs::write(
         dir.path().join("main.py"),
-        format!("{MAIN}from app.b_alias import User as Again\n"),
+        "import app.a\nimport app.b_alias as linked\nfrom app.b import Post, helper\n\
+         from app.b_alias import User as Again, Post as Same\n\n\
+         assert Again is app.a.User and Same is Post and linked.Post is Post\nprint('ok')\n",
     )
     .unwrap();
-    let before = tree(dir.path());
-    let diff = run(dir.path(), &["--diff"]);
-    assert!(!stdout(&diff).contains("b.py"), "{}", stdout(&diff));
-    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    dir
+}
+
+fn run_main(dir: &Path) -> Output {
+    std::process::Command::new(crate::python::python())
+        .arg("main.py")
+        .current_dir(dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_file_under_two_paths_is_fixed_once_and_imported_by_one_name() {
+    let dir = linked_project();
+    let before = run_main(dir.path());
     assert!(
-        stderr(&output).contains("skipped: app/b.py:5: table `users` is not fixed: app/b_alias.py is app/b.py under another name; the fix writes that file once, under its real path"),
+        stderr(&before).contains("Table 'users' is already defined"),
         "{}",
-        stderr(&output)
+        stderr(&before)
+    );
+    let check = run(dir.path(), &["--color", "never"]);
+    assert!(
+        stdout(&check).contains("main.py:2:1: DM002 import `app.b` instead of `app.b_alias`: under this name app/b.py (through a symbolic link) runs a second time"),
+        "{}",
+        stdout(&check)
+    );
+    // The patch `--diff` prints, applied to a copy, is what `--fix` writes.
+    let diff = run(dir.path(), &["--diff", "--color", "never"]);
+    assert_eq!(diff.status.code(), Some(1), "{}", stderr(&diff));
+    assert!(!stdout(&diff).contains("b_alias.py\n"), "{}", stdout(&diff));
+    let copy = linked_project();
+    std::fs::write(copy.path().join("fix.patch"), &diff.stdout).unwrap();
+    git(copy.path(), &["apply", "fix.patch"]);
+    std::fs::remove_file(copy.path().join("fix.patch")).unwrap();
+
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "Fixed 2 files.\n", "{}", stderr(&output));
+    assert_eq!(
+        relative(dir.path(), tree(dir.path())),
+        relative(copy.path(), tree(copy.path()))
+    );
+    // The file is rewritten in place (the link stays a link), and every import of it uses one name.
+    let link = dir.path().join("app/b_alias.py");
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("b.py"));
+    let b = std::fs::read_to_string(dir.path().join("app/b.py")).unwrap();
+    assert!(
+        b.contains("from app.a import User  # noqa: F401\n") && b.contains("class Post(Base)"),
+        "{b}"
     );
     assert_eq!(
-        stdout(&output),
-        "No file was changed. 2 findings remain; run dedupe-models to see them.\n"
+        std::fs::read_to_string(dir.path().join("main.py")).unwrap(),
+        "import app.a\nimport app.b as linked\nfrom app.b import Post, helper\n\
+         from app.a import User as Again\nfrom app.b import Post as Same\n\n\
+         assert Again is app.a.User and Same is Post and linked.Post is Post\nprint('ok')\n"
     );
-    assert_eq!(tree(dir.path()), before);
+    let after = run_main(dir.path());
+    assert_eq!(stdout(&after), "ok\n", "{}", stderr(&after));
+    let again = run(dir.path(), &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
 }
 
 #[test]
