@@ -161,7 +161,7 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
             .join(", ")
     );
     let remove: Vec<usize> = moved.iter().map(|(n, _, _)| *n).collect();
-    let Some(indent) = super::placement::own_lines(text, site) else {
+    let Some(indent) = super::import_block::own_lines(text, site) else {
         // A statement that shares its line with other code is rewritten where it stands.
         let written: Vec<String> = statements
             .iter()
@@ -349,7 +349,7 @@ pub fn remove_unused(p: &mut Planner) {
                 .find('\n')
                 .map_or(text.len(), |i| site.stmt.1 as usize + i);
             let line = text[line_start..line_end].trim_end_matches('\r');
-            let indent = super::placement::own_lines(text, site);
+            let indent = super::import_block::own_lines(text, site);
             if let (false, Some(indent)) = (kept.is_empty(), indent) {
                 let long = line.chars().count() + "  # noqa: F401".len() > 88;
                 if long && site.is_from && !line.contains(['#', '\n', '(', '\\']) {
