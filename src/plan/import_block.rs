@@ -401,7 +401,7 @@ mod tests {
     fn an_insertion_at_the_end_belongs_to_what_follows() {
         let text = "from a import B, C\nx = 1\n";
         let fp = FilePlan {
-            edits: vec![edit(14, 17, ""), edit(19, 19, "import d\n")],
+            edits: vec![edit(15, 18, ""), edit(19, 19, "import d\n")],
             frozen: false,
         };
         assert_eq!(edited(text, &fp, (0, 19)), "from a import B\n");
