@@ -168,6 +168,23 @@ impl<'a> Fixes<'a> {
                 }
             }
         }
+        // A definition rewritten inside (a class mapped onto a kept Table keeps its `class`
+        // line): its finding, on that line, owns the edits within it.
+        for def in &index.models.tables {
+            let Some(file_plan) = plan.files.get(&def.file) else {
+                continue;
+            };
+            let line = index.files[def.file].line_col(def.offset).0;
+            for planned in &file_plan.edits {
+                let inside = def.span.0 <= planned.edit.start && planned.edit.end <= def.span.1;
+                if inside && matches!(planned.change, Change::Table(_)) {
+                    by_line
+                        .entry((def.file, line))
+                        .or_default()
+                        .insert(planned.change);
+                }
+            }
+        }
         Fixes {
             index,
             plan,

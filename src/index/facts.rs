@@ -225,6 +225,8 @@ pub struct ClassFacts {
     pub looks_like_model: bool,
     /// `__tablename__ = user_table.name`: the expression naming the `Table` (`user_table`).
     pub tablename_of: Option<Name>,
+    /// The class body's own `__tablename__ = ...` statement, whatever its value.
+    pub tablename_stmt: Option<Span>,
 }
 
 /// A model-like class or `Table("name", ...)` call inside a function.

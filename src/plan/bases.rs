@@ -44,10 +44,13 @@ pub fn plan(p: &mut Planner) {
                 && models.tables.iter().any(|o| {
                     o.metadata == secondary.primary && o.name == t.name && o.schema == t.schema
                 })
-                && !p.shimmed.contains_key(&match t.origin {
-                    Origin::Class(c) => ShimKey::Class(t.file, c),
-                    Origin::Table(i) => ShimKey::Table(t.file, i),
-                })
+                && !{
+                    let key = match t.origin {
+                        Origin::Class(c) => ShimKey::Class(t.file, c),
+                        Origin::Table(i) => ShimKey::Table(t.file, i),
+                    };
+                    p.shimmed.contains_key(&key) || p.replaced.contains(&key)
+                }
         });
         if let Some((_, table)) = clash {
             p.skip(file, info.offset, format!("base `{}` is not unified: its table `{}` would then be defined twice on one MetaData", info.name, table.name));

@@ -1,7 +1,7 @@
 //! DM001: each non-canonical definition becomes a re-export of the canonical one, under its own
 //! name, so every old import path keeps working.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Change, DroppedColumn, Lossy, Planner, ShimKey};
 use crate::index::facts::TextEdit;
@@ -45,9 +45,24 @@ pub fn plan(p: &mut Planner) {
             continue;
         };
         let mut problems = Vec::new();
+        // A Table and a class of one table: neither can be a re-export of the other.
+        let mut pairs = BTreeMap::new();
         for &t in &cluster[1..] {
             let dup = &tables[t];
-            if matches!(dup.origin, Origin::Class(_))
+            let pair = super::pairs::is_pair(p, dup, canonical);
+            if pair {
+                let fix = if matches!(dup.origin, Origin::Class(_)) {
+                    super::pairs::class_onto_table(p, dup, canonical, &module)
+                } else {
+                    super::pairs::table_of_class(p, dup, canonical, &module)
+                };
+                match fix {
+                    Ok(fix) => {
+                        pairs.insert(t, fix);
+                    }
+                    Err(why) => problems.push(why),
+                }
+            } else if matches!(dup.origin, Origin::Class(_))
                 != matches!(canonical.origin, Origin::Class(_))
             {
                 problems.push(format!(
@@ -75,13 +90,20 @@ pub fn plan(p: &mut Planner) {
                 ));
             }
             if !lost.is_empty() && lossy.is_none() {
+                // Advise `--merge-columns` only where it would do the merge.
+                let what = match super::merge::merge(p, dup, canonical, &mut BTreeSet::new()) {
+                    Ok(_) => format!(
+                        "pass --merge-columns to copy them into `{}`, or add them by hand",
+                        canonical.symbol
+                    ),
+                    Err(why) => format!("add them by hand (--merge-columns cannot: {why})"),
+                };
                 problems.push(format!(
-                    "`{}` at {} has {} that `{}` lacks; pass --merge-columns to copy them into `{}`, or add them by hand",
+                    "`{}` at {} has {} that `{}` lacks; {what}",
                     dup.symbol,
                     ctx.at(dup.file, dup.offset),
                     lost.join(", "),
                     canonical.symbol,
-                    canonical.symbol
                 ));
             }
         }
@@ -165,6 +187,33 @@ pub fn plan(p: &mut Planner) {
                 );
                 p.note(dup.file, dup.offset, message);
             }
+            if let Some(fix) = pairs.remove(&t) {
+                let reason = match dup.origin {
+                    Origin::Class(_) => format!(
+                        "map `{}` onto `{}` from {module}: the one definition of table `{}`",
+                        dup.symbol, canonical.symbol, dup.name
+                    ),
+                    Origin::Table(_) => format!(
+                        "`{}` becomes the table of `{}` from {module}: the one definition of table `{}`",
+                        dup.symbol, canonical.symbol, dup.name
+                    ),
+                };
+                for (edit, removes) in fix.edits {
+                    if p.file(dup.file).add(edit, change, reason.clone()) {
+                        p.removed.entry(dup.file).or_default().extend(removes);
+                    }
+                }
+                p.replaced.insert(shim_key(dup));
+                if fix.imports_canonical {
+                    p.added.push((dup.file, canonical.file));
+                    p.re_exports.push(super::after::ReExport {
+                        cluster: cluster_index,
+                        dup: dup.file,
+                        canonical: canonical.file,
+                    });
+                }
+                continue;
+            }
             let alias = if dup.symbol == canonical.symbol {
                 String::new()
             } else {
@@ -192,17 +241,20 @@ pub fn plan(p: &mut Planner) {
                     dup: dup.file,
                     canonical: canonical.file,
                 });
-                let key = match dup.origin {
-                    Origin::Class(c) => ShimKey::Class(dup.file, c),
-                    Origin::Table(i) => ShimKey::Table(dup.file, i),
-                };
                 p.shimmed.insert(
-                    key,
+                    shim_key(dup),
                     (module.clone(), canonical.symbol.clone(), cluster_index),
                 );
             }
         }
         p.fixed_clusters.insert(cluster_index);
+    }
+}
+
+fn shim_key(def: &TableDef) -> ShimKey {
+    match def.origin {
+        Origin::Class(c) => ShimKey::Class(def.file, c),
+        Origin::Table(i) => ShimKey::Table(def.file, i),
     }
 }
 
@@ -220,6 +272,10 @@ pub fn lost<'d>(
     canonical: &TableDef,
 ) -> (Vec<&'d Column>, Vec<&'d Relationship>) {
     let columns: BTreeSet<&str> = canonical.columns.iter().map(|c| c.name.as_str()).collect();
+    // A class mapped onto a kept Table keeps its relationships (`super::pairs`).
+    let onto_table = matches!(dup.origin, Origin::Class(_))
+        && matches!(canonical.origin, Origin::Table(_))
+        && canonical.relationships.is_empty();
     let relationships: BTreeSet<&str> = canonical
         .relationships
         .iter()
@@ -232,7 +288,7 @@ pub fn lost<'d>(
             .collect(),
         dup.relationships
             .iter()
-            .filter(|r| !relationships.contains(r.attr.as_str()))
+            .filter(|r| !onto_table && !relationships.contains(r.attr.as_str()))
             .collect(),
     )
 }

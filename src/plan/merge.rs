@@ -1,7 +1,7 @@
 //! `--merge-columns`: the column and relationship statements only a duplicate has are copied
 //! into the canonical class, with the imports they need, before the duplicate is re-exported.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{indentation, Planner};
 use crate::index::facts::{Binding, Span, TextEdit};
@@ -49,10 +49,20 @@ pub fn merge(
     canonical: &TableDef,
     already: &mut BTreeSet<String>,
 ) -> Result<Vec<TextEdit>, String> {
-    let ctx = p.ctx;
-    let (Origin::Class(_), Origin::Class(_)) = (dup.origin, canonical.origin) else {
-        return Err("merging columns into or from a `Table(...)` is not supported".into());
-    };
+    // Into a class (from a class, or a bare Table's `Column("name", ...)` as `name = ...`), or
+    // into a bare Table (a class's `name = Column(...)` as `Column("name", ...)`).
+    let from_table = super::pairs::bare_table(p, dup).is_some();
+    let into_table = super::pairs::bare_table(p, canonical).is_some();
+    match (dup.origin, canonical.origin) {
+        (Origin::Class(_), Origin::Class(_)) => {}
+        (Origin::Table(_), Origin::Class(_)) if from_table => {}
+        (Origin::Class(_), Origin::Table(_)) if into_table => {}
+        _ => {
+            return Err(
+                "merging columns into or from a class's `__table__` is not supported".into(),
+            )
+        }
+    }
     let inside = |span: Span, def: &TableDef| def.span.0 <= span.0 && span.1 <= def.span.1;
     let (lost_columns, lost_relationships) = super::duplicates::lost(dup, canonical);
     let mut statements: Vec<(String, Span)> = Vec::new();
@@ -82,6 +92,26 @@ pub fn merge(
     if statements.is_empty() {
         return Ok(Vec::new());
     }
+    let (mut edits, merged_text) = if into_table {
+        into_table_call(p, dup, canonical, &statements)?
+    } else {
+        into_class(p, dup, canonical, &statements, from_table)?
+    };
+    edits.extend(imports(p, dup, canonical, &merged_text)?);
+    Ok(edits)
+}
+
+/// The statements as class attributes after the canonical class's last own column or
+/// relationship; a bare Table's `Column("name", ...)` becomes `name = Column("name", ...)`.
+fn into_class(
+    p: &Planner,
+    dup: &TableDef,
+    canonical: &TableDef,
+    statements: &[(String, Span)],
+    from_table: bool,
+) -> Result<(Vec<TextEdit>, String), String> {
+    let ctx = p.ctx;
+    let inside = |span: Span, def: &TableDef| def.span.0 <= span.0 && span.1 <= def.span.1;
     let dup_text = p.text(dup.file);
     let canonical_text = p.text(canonical.file);
     // After the canonical's last own column or relationship.
@@ -107,10 +137,21 @@ pub fn merge(
         dup.symbol, ctx.index.files[dup.file].display
     );
     let mut merged_text = String::new();
-    for (_, span) in &statements {
+    for (name, span) in statements {
         let (dup_indent, _) = indentation(dup_text, span.0);
         let statement = &dup_text[span.0 as usize..span.1 as usize];
-        merged_text.push_str(statement);
+        let statement = if from_table {
+            if !super::pairs::is_identifier(name) || KEYWORDS.contains(&name.as_str()) {
+                return Err(format!(
+                    "column `{name}` of `{}` is not a Python name",
+                    dup.symbol
+                ));
+            }
+            format!("{name} = {statement}")
+        } else {
+            statement.to_owned()
+        };
+        merged_text.push_str(&statement);
         merged_text.push('\n');
         for (n, line) in statement.lines().enumerate() {
             let line = if n == 0 {
@@ -123,18 +164,131 @@ pub fn merge(
             block.push('\n');
         }
     }
-    let mut edits = vec![TextEdit {
+    let edits = vec![TextEdit {
         start: line_end as u32,
         end: line_end as u32,
         content: block,
     }];
+    Ok((edits, merged_text))
+}
 
-    // The imports the copied lines need.
+/// The statements as `Column("name", ...)` arguments of the canonical `Table(...)`, after its
+/// last column.
+fn into_table_call(
+    p: &Planner,
+    dup: &TableDef,
+    canonical: &TableDef,
+    statements: &[(String, Span)],
+) -> Result<(Vec<TextEdit>, String), String> {
+    let ctx = p.ctx;
+    let dup_text = p.text(dup.file);
+    let canonical_text = p.text(canonical.file);
+    let last = canonical
+        .columns
+        .iter()
+        .map(|c| c.span)
+        .max_by_key(|s| s.1)
+        .ok_or_else(|| format!("`{}` has no column to merge after", canonical.symbol))?;
+    // `Column(...),` ending its line: the merged columns take lines of their own below it.
+    let rest = &canonical_text[last.1 as usize..];
+    let line_rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let own_lines = line_rest.trim_start().starts_with(',')
+        && line_rest.trim_start()[1..]
+            .trim_start()
+            .chars()
+            .next()
+            .is_none_or(|c| c == '#');
+    let (target_indent, _) = indentation(canonical_text, last.0);
+    let mut columns = Vec::new();
+    let mut merged_text = String::new();
+    for (name, span) in statements {
+        let statement = &dup_text[span.0 as usize..span.1 as usize];
+        merged_text.push_str(statement);
+        merged_text.push('\n');
+        let not_a_column = || {
+            format!(
+                "column `{name}` of `{}` is not a `Column(...)`; add it to `{}` by hand",
+                dup.symbol, canonical.symbol
+            )
+        };
+        let value = statement
+            .split_once('=')
+            .map(|(_, v)| v.trim_start())
+            .ok_or_else(not_a_column)?;
+        let paren = value.find('(').ok_or_else(not_a_column)?;
+        let callee = value[..paren].trim();
+        if callee != "Column" && !callee.ends_with(".Column") {
+            return Err(not_a_column());
+        }
+        let args = value[paren + 1..].trim_start();
+        let named = args.starts_with(['"', '\'']);
+        let column = match (named, args.starts_with(')')) {
+            (true, _) => value.to_owned(),
+            (false, true) => format!("{}(\"{name}\"{}", &value[..paren], &value[paren + 1..]),
+            (false, false) => format!("{}(\"{name}\", {}", &value[..paren], &value[paren + 1..]),
+        };
+        let (dup_indent, _) = indentation(dup_text, span.0);
+        let column: Vec<String> = column
+            .lines()
+            .enumerate()
+            .map(|(n, line)| match n {
+                0 => line.to_owned(),
+                _ => format!(
+                    "{target_indent}{}",
+                    line.strip_prefix(dup_indent.as_str()).unwrap_or(line)
+                ),
+            })
+            .collect();
+        columns.push(column.join("\n"));
+    }
+    let edit = if own_lines {
+        let at = last.1 as usize + rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let mut block = format!(
+            "{target_indent}# merged from `{}` in {} by dedupe-models\n",
+            dup.symbol, ctx.index.files[dup.file].display
+        );
+        for column in &columns {
+            block.push_str(&format!("{target_indent}{column},\n"));
+        }
+        TextEdit {
+            start: at as u32,
+            end: at as u32,
+            content: block,
+        }
+    } else {
+        TextEdit {
+            start: last.1,
+            end: last.1,
+            content: columns.iter().map(|c| format!(", {c}")).collect(),
+        }
+    };
+    Ok((vec![edit], merged_text))
+}
+
+/// Python's keywords, which no column attribute can be named.
+const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+/// The imports the copied lines need in the canonical's module, from the duplicate's imports.
+fn imports(
+    p: &mut Planner,
+    dup: &TableDef,
+    canonical: &TableDef,
+    merged_text: &str,
+) -> Result<Vec<TextEdit>, String> {
+    let ctx = p.ctx;
+    let canonical_text = p.text(canonical.file);
+    let mut edits = Vec::new();
     let dup_facts = &ctx.index.files[dup.file].facts;
     let canonical_facts = &ctx.index.files[canonical.file].facts;
     let dup_module = p.module_name(dup.file);
     let mut imports = Vec::new();
-    for word in identifiers(&merged_text) {
+    let mut from_names: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for word in identifiers(merged_text) {
         if canonical_facts.bindings.contains_key(word) {
             continue;
         }
@@ -159,12 +313,11 @@ pub fn merge(
                 let Some(module) = module else {
                     return Err(format!("cannot tell where `{word}` is imported from"));
                 };
-                let alias = if name == word {
-                    String::new()
+                if name == word {
+                    from_names.entry(module).or_default().push(word);
                 } else {
-                    format!(" as {word}")
-                };
-                imports.push(format!("from {module} import {name}{alias}"));
+                    imports.push(format!("from {module} import {name} as {word}"));
+                }
             }
             Binding::Module(module) => {
                 let head = module.split('.').next().unwrap_or(module);
@@ -201,7 +354,29 @@ pub fn merge(
             content,
         });
     }
-    Ok(edits)
+    for (module, names) in from_names {
+        edits.extend(super::new_import::from_import(
+            p,
+            canonical.file,
+            &module,
+            &names,
+            0,
+        ));
+    }
+    // Insertions at one place are one edit (the plan takes no two edits at one point).
+    edits.sort_by_key(|e| (e.start, e.end));
+    let mut joined: Vec<TextEdit> = Vec::new();
+    for edit in edits {
+        match joined.last_mut() {
+            Some(last)
+                if last.start == edit.start && last.end == last.start && edit.end == edit.start =>
+            {
+                last.content.push_str(&edit.content)
+            }
+            _ => joined.push(edit),
+        }
+    }
+    Ok(joined)
 }
 
 #[cfg(test)]

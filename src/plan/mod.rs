@@ -13,6 +13,8 @@ mod import_list;
 mod import_order;
 mod imports;
 mod merge;
+mod new_import;
+mod pairs;
 mod placement;
 mod tidy;
 
@@ -217,9 +219,12 @@ pub(crate) struct Planner<'a, 'c> {
     pub re_exports: Vec<after::ReExport>,
     /// Names importers now take from a canonical module, placed last (`placement`).
     pub new_imports: BTreeMap<FileId, Vec<placement::NewImport>>,
+    /// Definitions that stop defining their table without becoming a re-export: a Table that
+    /// becomes a kept class's `__table__`, a class mapped onto a kept Table (`pairs`).
+    pub replaced: BTreeSet<ShimKey>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ShimKey {
     Class(FileId, usize),
     Table(FileId, usize),
@@ -397,6 +402,7 @@ fn plan_round(
         held: held.clone(),
         re_exports: Vec::new(),
         new_imports: BTreeMap::new(),
+        replaced: BTreeSet::new(),
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
         planner.names.insert(file, Some(canonical));

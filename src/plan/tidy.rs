@@ -149,6 +149,28 @@ pub fn tidy_blank_lines(text: &str, file_plan: &mut FilePlan) {
         if !blank_before {
             continue;
         }
+        // Lines removed up to the end of the file (from `at`, over earlier removals) take the
+        // blank lines above them instead: no file ends with a blank line.
+        if text[end..].trim().is_empty() && at > 0 {
+            let k = (0..=i)
+                .find(|&k| file_plan.edits[k].edit.start as usize == at)
+                .unwrap_or(i);
+            let floor = k
+                .checked_sub(1)
+                .map_or(0, |j| file_plan.edits[j].edit.end as usize);
+            let mut new_start = at;
+            while new_start > floor {
+                let line = text[..new_start - 1].rfind('\n').map_or(0, |k| k + 1);
+                if line < floor || !text[line..new_start].trim().is_empty() {
+                    break;
+                }
+                new_start = line;
+            }
+            if new_start > 0 {
+                file_plan.edits[k].edit.start = new_start as u32;
+                continue;
+            }
+        }
         let limit = file_plan
             .edits
             .get(i + 1)

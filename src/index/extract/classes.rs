@@ -43,6 +43,7 @@ impl Collector<'_> {
             in_tests: self.in_tests,
             looks_like_model: looks_like_model(class),
             tablename_of: None,
+            tablename_stmt: None,
         };
         let class_index = self.facts.classes.len();
         for stmt in &class.body {
@@ -140,6 +141,7 @@ impl Collector<'_> {
     ) {
         match name {
             "__tablename__" => {
+                facts.tablename_stmt = Some(span);
                 // `__tablename__ = user_table.name`: the name of a `Table` bound elsewhere.
                 if let Expr::Attribute(attr) = value {
                     if attr.attr.as_str() == "name" {
