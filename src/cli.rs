@@ -125,15 +125,16 @@ pub struct Args {
     #[arg(long, value_name = "PATH", requires = "verify")]
     pub python: Option<PathBuf>,
 
-    /// With --verify: stop a run of the Python side after this many seconds (1 to 86400, a day)
+    /// With --verify: stop a run of the Python side, or one `cargo check` of the Rust side,
+    /// after this many seconds (1 to 86400, a day) [default: 60 for Python, 600 for cargo check,
+    /// whose first run may compile the dependencies]
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = 60,
         requires = "verify",
         value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
-    pub verify_timeout: u64,
+    pub verify_timeout: Option<u64>,
 
     /// When to colour the text report: `auto` colours only on a terminal and never when NO_COLOR is set
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
@@ -286,7 +287,8 @@ impl Args {
         };
         let verify = self.verify.then(|| crate::verify::Settings {
             python: self.python.map(|p| normalize(&cwd.join(p))),
-            timeout: std::time::Duration::from_secs(self.verify_timeout),
+            timeout: std::time::Duration::from_secs(self.verify_timeout.unwrap_or(60)),
+            cargo_timeout: std::time::Duration::from_secs(self.verify_timeout.unwrap_or(600)),
         });
         for (codes, flag) in [
             (self.select.as_deref().unwrap_or_default(), "select"),

@@ -12,7 +12,9 @@ use dialoguer::{Confirm, Select};
 use crate::analyze::{compare, scored, Context};
 use crate::index::module_map::FileId;
 use crate::plan::{self, apply_edits, lost_fields, Change, Lossy, Plan, PlanOptions};
-use crate::render::file_diff;
+use crate::render::{file_diff, text_diff};
+use crate::rust::{RustRun, TableId};
+use crate::Accepted;
 
 const REVIEW_HELP: &str = "\
 y - apply this file's changes
@@ -22,12 +24,14 @@ q - quit; nothing is written
 ? - show this help";
 
 /// Runs the session on `term`; `None` when the person quits (nothing may be written then).
+/// `rust` is the Rust side of the project, whose duplicates are offered one by one.
 pub fn session(
     ctx: &Context,
     options: &PlanOptions,
+    rust: Option<&RustRun>,
     term: &Term,
     color: bool,
-) -> io::Result<Option<Plan>> {
+) -> io::Result<Option<Accepted>> {
     let theme: Box<dyn Theme> = if color {
         Box::new(ColorfulTheme::default())
     } else {
@@ -36,6 +40,8 @@ pub fn session(
     let mut session = Session {
         ctx,
         options: options.clone(),
+        rust,
+        rust_left: BTreeSet::new(),
         term,
         theme,
         color,
@@ -44,6 +50,9 @@ pub fn session(
         return Ok(None);
     }
     session.choose_changes()?;
+    if !session.choose_rust()? {
+        return Ok(None);
+    }
     let Some(plan) = session.review()? else {
         return Ok(None);
     };
@@ -53,6 +62,9 @@ pub fn session(
 struct Session<'s, 'a> {
     ctx: &'s Context<'a>,
     options: PlanOptions,
+    rust: Option<&'s RustRun>,
+    /// The Rust duplicates the person chose to leave.
+    rust_left: BTreeSet<TableId>,
     term: &'s Term,
     theme: Box<dyn Theme>,
     color: bool,
@@ -250,6 +262,57 @@ impl Session<'_, '_> {
         Ok(())
     }
 
+    /// Step 2b: each Rust duplicate with the diff of its fix, fixed or left. `false` when the
+    /// person quits.
+    fn choose_rust(&mut self) -> io::Result<bool> {
+        let Some(rust) = self.rust else {
+            return Ok(true);
+        };
+        let offers = rust.offers();
+        for (n, offer) in offers.iter().enumerate() {
+            let finding = &offer.finding;
+            self.say("")?;
+            self.say(format!(
+                "{} Rust {}:{}: {} ({} of {})",
+                style("DM001").bold(),
+                finding.path,
+                finding.line,
+                finding.table.as_ref().map_or_else(
+                    || "duplicate".to_owned(),
+                    |t| format!("table `{}` declared again", t.table)
+                ),
+                n + 1,
+                offers.len()
+            ))?;
+            for note in &finding.notes {
+                self.say(format!("  {note}"))?;
+            }
+            if let Some(why) = &offer.left {
+                self.say(format!("  not fixed: {why}"))?;
+                continue;
+            }
+            let mut reasons = BTreeSet::new();
+            for file in &offer.files {
+                for edit in &file.edits {
+                    if reasons.insert(&edit.reason) {
+                        self.say(format!("  - {}", edit.reason))?;
+                    }
+                }
+            }
+            for file in &offer.files {
+                let diff = text_diff(&file.display, &file.original, &file.new_text(), self.color);
+                self.term.write_str(&diff)?;
+            }
+            let items = ["fix it".to_owned(), "leave it as it is".to_owned()];
+            match self.select("Fix this duplicate?", &items)? {
+                None => return Ok(false),
+                Some(0) => {}
+                Some(_) => drop(self.rust_left.insert(offer.table)),
+            }
+        }
+        Ok(true)
+    }
+
     /// Step 3: the diff file by file. `None` when the person quits.
     fn review(&mut self) -> io::Result<Option<Plan>> {
         let ctx = self.ctx;
@@ -351,10 +414,17 @@ impl Session<'_, '_> {
     }
 
     /// Step 4: what will be written, and one confirmation.
-    fn confirm(&self, plan: Plan) -> io::Result<Option<Plan>> {
-        if plan.files.is_empty() {
-            return Ok(Some(plan));
+    fn confirm(&self, plan: Plan) -> io::Result<Option<Accepted>> {
+        let rust = self.rust.map(|r| r.plan_leaving(&self.rust_left));
+        let rust_files = rust.as_ref().map_or(0, |r| r.files.len());
+        let accepted = Accepted {
+            plan,
+            rust_left: self.rust_left.clone(),
+        };
+        if accepted.plan.files.is_empty() && rust_files == 0 {
+            return Ok(Some(accepted));
         }
+        let plan = &accepted.plan;
         let tables: BTreeSet<Change> = plan
             .files
             .values()
@@ -362,32 +432,44 @@ impl Session<'_, '_> {
             .filter(|c| matches!(c, Change::Table(_)))
             .collect();
         let (mut added, mut removed) = (0, 0);
-        for (&file, file_plan) in &plan.files {
-            let old = &self.ctx.index.files[file].text;
-            let new = apply_edits(old, &file_plan.edits);
-            for change in
-                similar::TextDiff::from_lines(old.as_str(), new.as_str()).iter_all_changes()
-            {
+        let mut count = |old: &str, new: &str| {
+            for change in similar::TextDiff::from_lines(old, new).iter_all_changes() {
                 match change.tag() {
                     similar::ChangeTag::Insert => added += 1,
                     similar::ChangeTag::Delete => removed += 1,
                     similar::ChangeTag::Equal => {}
                 }
             }
+        };
+        for (&file, file_plan) in &plan.files {
+            let old = &self.ctx.index.files[file].text;
+            count(old, &apply_edits(old, &file_plan.edits));
         }
+        for file in rust.iter().flat_map(|r| r.files.values()) {
+            count(&file.original, &file.new_text());
+        }
+        // Each Rust duplicate fixed is a table declared once more.
+        let rust_tables = self.rust.map_or(0, |r| {
+            r.findings
+                .iter()
+                .filter(|f| f.code == crate::report::Code::DM001)
+                .count()
+                .saturating_sub(self.rust_left.len())
+        });
+        let rust_tables = if rust_files == 0 { 0 } else { rust_tables };
+        let files = plan.files.len() + rust_files;
+        let tables = tables.len() + rust_tables;
         self.say("")?;
         self.say(format!(
-            "Ready: {} {}, {} duplicated {}, +{added} -{removed} lines.",
-            plan.files.len(),
-            plural(plan.files.len(), "file"),
-            tables.len(),
-            plural(tables.len(), "table"),
+            "Ready: {files} {}, {tables} duplicated {}, +{added} -{removed} lines.",
+            plural(files, "file"),
+            plural(tables, "table"),
         ))?;
         let yes = Confirm::with_theme(&*self.theme)
             .with_prompt("Write these changes?")
             .interact_on(self.term)
             .map_err(io_error)?;
-        Ok(yes.then_some(plan))
+        Ok(yes.then_some(accepted))
     }
 }
 

@@ -33,13 +33,26 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
     let report = {
         let context = analyze::Context::new(&index);
         let mut report = analyze::report(&context);
-        if let Some(settings) = &config.verify {
+        // A Rust workspace without Python models needs no Python for `--verify`: the Rust
+        // side is verified when it is fixed (`cargo check` of the fixed copy).
+        let python_models = !(index.models.tables.is_empty()
+            && index.models.bases.is_empty()
+            && !index.rust_sources.is_empty());
+        if let Some(settings) = config.verify.as_ref().filter(|_| python_models) {
             verify::check(&context, &config.scope, settings)?.add_to(&mut report);
         }
-        if let Some(rust) = rust::run(&index.rust_sources, &config.scope.cwd, false) {
+        let rust = rust::run(
+            &index.rust_sources,
+            &config.scope.cwd,
+            config.plan.merge_columns,
+        );
+        if let Some(rust) = &rust {
             rust.add_to(&mut report);
         }
         if config.format == config::Format::Json {
+            if let Some(rust) = &rust {
+                rust.attach_fixes(&mut report.findings);
+            }
             // The plan `--diff` would print, so that each finding's fix is what the diff shows.
             let options = plan::PlanOptions {
                 protected: apply::protected(&index),
@@ -147,6 +160,9 @@ pub enum Error {
     /// `--verify` found the fixed copy worse; nothing was written.
     #[error("{}", .0.refusal())]
     Worse(Box<verify::Verdict>),
+    /// `--verify` found that `cargo check` of the fixed copy has new errors; nothing was written.
+    #[error("{}", .0.refusal())]
+    RustWorse(Box<verify::CargoVerdict>),
 }
 
 /// What `--fix --yes` did.
@@ -159,6 +175,8 @@ pub struct FixOutput {
     pub remaining: usize,
     /// With `--verify`: how the fix fared under Python.
     pub verdict: Option<verify::Verdict>,
+    /// With `--verify`: how the Rust fix fared under `cargo check`.
+    pub rust_verdict: Option<verify::CargoVerdict>,
 }
 
 /// Plans the fix, applies all of it, all or nothing, then checks again (`--fix --yes`).
@@ -167,33 +185,36 @@ pub fn fix(
     options: &plan::PlanOptions,
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
-    let plan = |context: &analyze::Context, options: &plan::PlanOptions| {
-        Ok(Some(whole_plan(context, options)))
-    };
-    Ok(fix_inner(config, options, safety, plan, true)?.expect("the whole plan is always accepted"))
+    let plan =
+        |context: &analyze::Context, options: &plan::PlanOptions, _: Option<&rust::RustRun>| {
+            Ok(Some(Accepted {
+                plan: whole_plan(context, options),
+                rust_left: Default::default(),
+            }))
+        };
+    Ok(fix_with(config, options, safety, plan)?.expect("the whole plan is always accepted"))
 }
 
-/// Plans the fix and lets `choose` decide what of it to write (the interactive `--fix`: a plan
-/// made with the person's choices, or `None` to write nothing); applies that, all or nothing,
-/// then checks again.
+/// What a person accepted in the interactive `--fix`.
+pub struct Accepted {
+    /// The Python plan made with their choices.
+    pub plan: plan::Plan,
+    /// The Rust duplicates they chose to leave as they are.
+    pub rust_left: std::collections::BTreeSet<rust::TableId>,
+}
+
+/// Plans the fix and lets `choose` decide what of it to write (the interactive `--fix`: the
+/// Python plan made with the person's choices and the Rust duplicates they left, or `None` to
+/// write nothing); applies that, all or nothing, then checks again.
 pub fn fix_with(
     config: &config::Config,
     options: &plan::PlanOptions,
     safety: apply::Safety,
-    choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
-) -> Result<Option<FixOutput>, Error> {
-    fix_inner(config, options, safety, choose, false)
-}
-
-/// `--fix`: the Python plan `choose` accepted and, with `rust_too` (`--yes`), the whole Rust
-/// plan; the interactive session does not ask about Rust changes yet, so it leaves them out and
-/// says so.
-fn fix_inner(
-    config: &config::Config,
-    options: &plan::PlanOptions,
-    safety: apply::Safety,
-    choose: impl FnOnce(&analyze::Context, &plan::PlanOptions) -> std::io::Result<Option<plan::Plan>>,
-    rust_too: bool,
+    choose: impl FnOnce(
+        &analyze::Context,
+        &plan::PlanOptions,
+        Option<&rust::RustRun>,
+    ) -> std::io::Result<Option<Accepted>>,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
     analyze::check_pins(&index, &config.scope.cwd).map_err(Error::Pin)?;
@@ -205,36 +226,39 @@ fn fix_inner(
         ..options.clone()
     };
     let (options, hidden) = visible(&context, &rules, &options);
-    let Some(mut plan) = choose(&context, &options)? else {
-        return Ok(None);
-    };
-    quiet(&mut plan, &hidden);
-    let rust = rust::run(
+    let mut rust = rust::run(
         &index.rust_sources,
         &config.scope.cwd,
         options.merge_columns,
     );
-    let mut rewrites = Vec::new();
+    let Some(accepted) = choose(&context, &options, rust.as_ref())? else {
+        return Ok(None);
+    };
+    let mut plan = accepted.plan;
+    quiet(&mut plan, &hidden);
+    let mut rust_fix = rust::RustFix::default();
     let mut warnings = index.warnings.clone();
-    if let Some(rust) = &rust {
+    if let Some(rust) = &mut rust {
         warnings.extend(rust.warnings.iter().cloned());
-        if rust_too {
-            rewrites = rust.rewrites().map_err(Error::Unparsable)?;
-            plan.skipped.extend(rust.plan.skipped.iter().cloned());
-            plan.notes.extend(rust.plan.notes.iter().cloned());
-        } else if !rust.plan.files.is_empty() {
-            plan.skipped.push(plan::Skipped {
-                path: ".".into(),
-                line: 0,
-                message: format!(
-                    "the interactive session does not cover Rust yet: {} Rust file{} left unchanged; see them with --diff, apply them with --fix --yes",
-                    rust.plan.files.len(),
-                    if rust.plan.files.len() == 1 { "" } else { "s" }
-                ),
-            });
+        if !accepted.rust_left.is_empty() {
+            rust.plan = rust.plan_leaving(&accepted.rust_left);
         }
+        rust_fix = rust.fix().map_err(Error::Unparsable)?;
+        // For the tests of `--verify` (debug builds): a Rust rewrite that no longer compiles.
+        if apply::fault("rust-break").is_err() {
+            if let Some(r) = rust_fix
+                .rewrites
+                .iter_mut()
+                .find(|r| r.display.ends_with(".rs"))
+            {
+                r.new
+                    .push_str("\nconst BROKEN_BY_A_TEST: u32 = \"not a number\";\n");
+            }
+        }
+        plan.skipped.extend(rust.plan.skipped.iter().cloned());
+        plan.notes.extend(rust.plan.notes.iter().cloned());
     }
-    let applied = apply_plan_with(config, &index, &plan, &rewrites, safety)?;
+    let applied = apply_plan_with(config, &index, &plan, &rust_fix, safety)?;
     drop(context);
     let rust_sources = index.rust_sources.clone();
     release(index);
@@ -251,6 +275,7 @@ fn fix_inner(
         warnings,
         remaining: after.findings.len(),
         verdict: applied.verdict,
+        rust_verdict: applied.rust_verdict,
     }))
 }
 
@@ -271,6 +296,7 @@ fn whole_plan(context: &analyze::Context, options: &plan::PlanOptions) -> plan::
 pub struct Applied {
     pub written: usize,
     pub verdict: Option<verify::Verdict>,
+    pub rust_verdict: Option<verify::CargoVerdict>,
 }
 
 /// Applies a plan (the whole automatic one, or what a person accepted), all or nothing. With
@@ -282,36 +308,48 @@ pub fn apply_plan(
     plan: &plan::Plan,
     safety: apply::Safety,
 ) -> Result<Applied, Error> {
-    apply_plan_with(config, index, plan, &[], safety)
+    apply_plan_with(config, index, plan, &rust::RustFix::default(), safety)
 }
 
 /// `apply_plan` with the Rust front-end's rewrites written in the same all-or-nothing step.
-/// `--verify` checks the Python side only.
-fn apply_plan_with(
+/// With `--verify`, the Python plan is tried under the project's Python and the Rust rewrites
+/// under `cargo check`, each on a copy of the project, each only when it changes something.
+pub fn apply_plan_with(
     config: &config::Config,
     index: &index::Index,
     plan: &plan::Plan,
-    rewrites: &[apply::Rewrite],
+    rust: &rust::RustFix,
     safety: apply::Safety,
 ) -> Result<Applied, Error> {
+    let rewrites = &rust.rewrites;
+    let mut applied = Applied {
+        written: 0,
+        verdict: None,
+        rust_verdict: None,
+    };
     if plan.files.is_empty() && rewrites.is_empty() {
-        return Ok(Applied {
-            written: 0,
-            verdict: None,
-        });
+        return Ok(applied);
     }
-    let mut verdict = None;
     if let Some(settings) = &config.verify {
         // The quick refusals first: a rewrite that does not parse, files git cannot give back.
-        apply::preflight(index, plan, safety)?;
-        let judged = verify::gate(&config.scope, index, plan, settings)?;
-        if !judged.worse.is_empty() {
-            return Err(Error::Worse(Box::new(judged)));
+        apply::preflight_with(index, plan, rewrites, safety)?;
+        if !plan.files.is_empty() {
+            let judged = verify::gate(&config.scope, index, plan, settings)?;
+            if !judged.worse.is_empty() {
+                return Err(Error::Worse(Box::new(judged)));
+            }
+            applied.verdict = Some(judged);
         }
-        verdict = Some(judged);
+        if !rewrites.is_empty() {
+            let judged = verify::cargo_gate(&config.scope, rewrites, &rust.workspaces, settings)?;
+            if !judged.worse.is_empty() {
+                return Err(Error::RustWorse(Box::new(judged)));
+            }
+            applied.rust_verdict = Some(judged);
+        }
     }
-    let written = apply::apply_with(index, plan, rewrites, safety)?;
-    Ok(Applied { written, verdict })
+    applied.written = apply::apply_with(index, plan, rewrites, safety)?;
+    Ok(applied)
 }
 
 /// Plans the fix and renders it as a unified diff; writes nothing.

@@ -14,6 +14,7 @@ use dedupe_models::interactive;
 use dedupe_models::plan::{PlanOptions, Skipped};
 use dedupe_models::progress::{self, Progress, ProgressLine};
 use dedupe_models::render;
+use dedupe_models::rust::RustRun;
 use dialoguer::console::Term;
 
 /// The parser allocates every node of a syntax tree on its own and the tree is freed right after
@@ -93,9 +94,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("--fix needs a terminal to ask questions; pass --yes to apply the whole plan without questions, or --diff to preview it");
             }
             let term = Term::stderr();
-            let choose = |ctx: &Context, options: &PlanOptions| {
+            let choose = |ctx: &Context, options: &PlanOptions, rust: Option<&RustRun>| {
                 drop(line.take());
-                interactive::session(ctx, options, &term, config.color)
+                interactive::session(ctx, options, rust, &term, config.color)
             };
             match dedupe_models::fix_with(&config, &config.plan, safety, choose) {
                 // The terminal reads Ctrl-C as a key, and raises SIGINT too: one of them wins.
@@ -119,6 +120,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             print_messages(&output.warnings, &output.skipped, &output.notes);
         }
         if let Some(verdict) = &output.verdict {
+            write_stdout(&format!("{}\n", verdict.summary()))?;
+        }
+        if let Some(verdict) = &output.rust_verdict {
             write_stdout(&format!("{}\n", verdict.summary()))?;
         }
         let files = if output.written == 1 { "file" } else { "files" };

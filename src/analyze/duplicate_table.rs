@@ -99,6 +99,16 @@ fn order(ctx: &Context, group: Vec<TableId>) -> Vec<TableId> {
         .into_iter()
         .map(|i| candidates[i].0)
         .collect();
+    // A Table mapped imperatively onto a plain class is kept with that class: a declarative
+    // copy can become a re-export of the class, while the mapping cannot become a declarative
+    // class without rewriting the domain model.
+    if let Some(at) = ordered
+        .iter()
+        .position(|&t| ctx.index.models.tables[t].imperative.is_some())
+    {
+        let kept = ordered.remove(at);
+        ordered.insert(0, kept);
+    }
     if let Some(chosen) = configured(ctx, &ordered) {
         ordered.retain(|&t| t != chosen);
         ordered.insert(0, chosen);
@@ -287,8 +297,14 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
             .map(|(i, &t)| {
                 let def = &ctx.index.models.tables[t];
                 let role = if i == 0 { "keep     " } else { "duplicate" };
+                let mapped = def.imperative.as_ref().map_or(String::new(), |imp| {
+                    format!(
+                        " (mapped onto `{}` by {}: kept with its class)",
+                        imp.name, ctx.index.files[imp.file].display
+                    )
+                });
                 format!(
-                    "{role} {} `{}` on {}, {}",
+                    "{role} {} `{}`{mapped} on {}, {}",
                     ctx.at(def.file, def.offset),
                     def.symbol,
                     ctx.base_name(def.registry),

@@ -66,6 +66,12 @@ pub struct Safety {
     pub allow_no_vcs: bool,
 }
 
+/// Fault injection for the tests, in debug builds only (`DEDUPE_MODELS_FAULT`, see
+/// `store::fault`); always `Ok` in release builds.
+pub fn fault(step: &str) -> std::io::Result<()> {
+    store::fault(step)
+}
+
 /// A whole file's new text planned outside the Python index (the Rust front-end's rewrites of
 /// `.rs` files and Cargo manifests: UTF-8, no BOM, kept line endings are the planner's job).
 #[derive(Debug, Clone)]
@@ -104,7 +110,7 @@ pub fn preflight(index: &Index, plan: &Plan, safety: Safety) -> Result<(), Apply
 }
 
 /// `preflight` for the plan and the other front-ends' rewrites together.
-fn preflight_with(
+pub fn preflight_with(
     index: &Index,
     plan: &Plan,
     rewrites: &[Rewrite],

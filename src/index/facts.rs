@@ -27,6 +27,8 @@ pub struct FileFacts {
     /// Module-level `warnings.filterwarnings(...)` statements that silence SQLAlchemy's
     /// duplicate-class and duplicate-table warnings: band-aids too.
     pub warning_filters: Vec<Span>,
+    /// Module-level imperative mappings of a plain class onto a `Table`.
+    pub imperative_maps: Vec<ImperativeMap>,
 }
 
 impl FileFacts {
@@ -49,6 +51,7 @@ impl FileFacts {
         self.nested_models.shrink_to_fit();
         self.create_alls.shrink_to_fit();
         self.warning_filters.shrink_to_fit();
+        self.imperative_maps.shrink_to_fit();
     }
 }
 
@@ -342,6 +345,18 @@ pub struct TableCall {
     /// The class whose `__table__` this is.
     pub class: Option<usize>,
     pub in_tests: bool,
+}
+
+/// `registry.map_imperatively(User, users, properties={...})` or the classic `mapper(User,
+/// users, ...)`: a plain class (often a dataclass) mapped onto a `Table` defined apart.
+#[derive(Debug, Clone)]
+pub struct ImperativeMap {
+    /// The mapped class and the table, as written (`User`, `tables.users`).
+    pub class: Name,
+    pub table: Name,
+    pub stmt: Span,
+    /// The `relationship(...)` values of `properties=`, keyed by their attribute name.
+    pub relationships: Vec<Relationship>,
 }
 
 /// `X.create_all(engine)`: which metadata, on what, and in which function.

@@ -49,7 +49,9 @@ pub fn plan(p: &mut Planner) {
         let mut all_fixed = true;
         for name in &stray {
             let (stray_prefix, canonical_prefix) = prefixes(name, &canonical);
-            for &(importer, site_index) in &names[name] {
+            let mut sites = names[name].clone();
+            sites.extend(type_checking_sites(ctx, file, name));
+            for (importer, site_index) in sites {
                 let text = p.text(importer);
                 let site = &ctx.index.files[importer].facts.imports[site_index];
                 let target = if site.is_from {
@@ -97,6 +99,33 @@ pub fn plan(p: &mut Planner) {
     }
     p.fixed_dual
         .extend(unfixed.into_iter().filter(|(_, u)| !u).map(|(f, _)| f));
+}
+
+/// The `if TYPE_CHECKING:` imports of `file` under the stray name `name`: they load nothing at
+/// run time, but type checkers would see two modules.
+fn type_checking_sites(
+    ctx: &crate::analyze::Context,
+    file: FileId,
+    name: &str,
+) -> Vec<(FileId, usize)> {
+    let index = ctx.index;
+    let mut out = Vec::new();
+    for (importer, source) in index.files.iter().enumerate() {
+        for (site_index, site) in source.facts.imports.iter().enumerate() {
+            if !site.type_checking || site.level > 0 {
+                continue;
+            }
+            let names_it = if site.is_from {
+                site.module.as_deref() == Some(name)
+            } else {
+                site.names.iter().any(|n| n.name == name)
+            };
+            if names_it && index.module_map.resolve(name, Some(importer)) == Some(file) {
+                out.push((importer, site_index));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

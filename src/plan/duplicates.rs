@@ -45,6 +45,18 @@ pub fn plan(p: &mut Planner) {
             continue;
         };
         let mut problems = Vec::new();
+        // A Table mapped imperatively: its class copies re-export the mapped class from the
+        // module that maps it (importing that module maps the class).
+        let mapped = canonical
+            .imperative
+            .as_ref()
+            .map(|imp| (imp.file, p.module_name(imp.file), imp.name.clone()));
+        if let Some((file, None, _)) = &mapped {
+            problems.push(format!(
+                "{} has no importable module name",
+                ctx.index.files[*file].display
+            ));
+        }
         // A Table and a class of one table: neither can be a re-export of the other.
         let mut pairs = BTreeMap::new();
         for &t in &cluster[1..] {
@@ -64,6 +76,7 @@ pub fn plan(p: &mut Planner) {
                 }
             } else if matches!(dup.origin, Origin::Class(_))
                 != matches!(canonical.origin, Origin::Class(_))
+                && !(mapped.is_some() && matches!(dup.origin, Origin::Class(_)))
             {
                 problems.push(format!(
                     "`{}` is a {} and the canonical `{}` a {}",
@@ -214,19 +227,22 @@ pub fn plan(p: &mut Planner) {
                 }
                 continue;
             }
-            let alias = if dup.symbol == canonical.symbol {
+            let (source, module, symbol) = match (&mapped, dup.origin) {
+                (Some((file, Some(module), name)), Origin::Class(_)) => {
+                    (*file, module.clone(), name.clone())
+                }
+                _ => (canonical.file, module.clone(), canonical.symbol.clone()),
+            };
+            let alias = if dup.symbol == symbol {
                 String::new()
             } else {
                 format!(" as {}", dup.symbol)
             };
             // A re-export for the module's importers: linters must not call it unused.
-            let content = format!(
-                "from {module} import {}{alias}  # noqa: F401",
-                canonical.symbol
-            );
+            let content = format!("from {module} import {symbol}{alias}  # noqa: F401");
             let reason = format!(
-                "re-export `{}` from {module}: the one definition of table `{}`",
-                canonical.symbol, dup.name
+                "re-export `{symbol}` from {module}: the one definition of table `{}`",
+                dup.name
             );
             let edit = TextEdit {
                 start: dup.span.0,
@@ -235,16 +251,14 @@ pub fn plan(p: &mut Planner) {
             };
             if p.file(dup.file).add(edit, change, reason) {
                 p.removed.entry(dup.file).or_default().push(dup.span);
-                p.added.push((dup.file, canonical.file));
+                p.added.push((dup.file, source));
                 p.re_exports.push(super::after::ReExport {
                     cluster: cluster_index,
                     dup: dup.file,
-                    canonical: canonical.file,
+                    canonical: source,
                 });
-                p.shimmed.insert(
-                    shim_key(dup),
-                    (module.clone(), canonical.symbol.clone(), cluster_index),
-                );
+                p.shimmed
+                    .insert(shim_key(dup), (module, symbol, cluster_index));
             }
         }
         p.fixed_clusters.insert(cluster_index);
@@ -275,6 +289,7 @@ pub fn lost<'d>(
     // A class mapped onto a kept Table keeps its relationships (`super::pairs`).
     let onto_table = matches!(dup.origin, Origin::Class(_))
         && matches!(canonical.origin, Origin::Table(_))
+        && canonical.imperative.is_none()
         && canonical.relationships.is_empty();
     let relationships: BTreeSet<&str> = canonical
         .relationships

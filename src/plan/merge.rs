@@ -65,6 +65,12 @@ pub fn merge(
     }
     let inside = |span: Span, def: &TableDef| def.span.0 <= span.0 && span.1 <= def.span.1;
     let (lost_columns, lost_relationships) = super::duplicates::lost(dup, canonical);
+    if let (true, Some(r)) = (into_table, lost_relationships.first()) {
+        return Err(format!(
+            "relationship `{}` of `{}` has no place in a `Table(...)`; add it to the mapping by hand",
+            r.attr, dup.symbol
+        ));
+    }
     let mut statements: Vec<(String, Span)> = Vec::new();
     for column in lost_columns {
         if !inside(column.span, dup) {

@@ -21,9 +21,11 @@ pub fn bare_table<'a>(p: &Planner<'a, '_>, def: &TableDef) -> Option<&'a TableCa
     }
 }
 
-/// Whether one of the two is a bare Table and the other a mapped class.
+/// Whether one of the two is a bare Table and the other a mapped class (a Table mapped onto a
+/// class imperatively stands for that class: its declarative copies re-export the class).
 pub fn is_pair(p: &Planner, dup: &TableDef, canonical: &TableDef) -> bool {
-    bare_table(p, dup).is_some() != bare_table(p, canonical).is_some()
+    canonical.imperative.is_none()
+        && bare_table(p, dup).is_some() != bare_table(p, canonical).is_some()
         && [dup, canonical]
             .iter()
             .any(|d| matches!(d.origin, Origin::Class(_)))

@@ -93,6 +93,9 @@ impl<'a> Analysis<'a> {
                     if a.generated && b.generated && a.file != b.file {
                         continue; // two databases, each with its own generated schema
                     }
+                    if index.files[a.file].in_migrations || index.files[b.file].in_migrations {
+                        continue; // a snapshot of the table as one migration saw it
+                    }
                     let (Some(ca), Some(cb)) = (krate(defs[i]), krate(defs[j])) else {
                         continue;
                     };
@@ -350,22 +353,29 @@ impl<'a> Analysis<'a> {
             {
                 continue;
             }
+            let heads = path_heads(&file.text);
             let mut nests: Vec<&Vec<String>> = file.facts.uses.iter().map(|u| &u.nest).collect();
             nests.sort();
             nests.dedup();
             for nest in nests {
                 let mut here = module.clone();
                 here.1.extend(nest.iter().cloned());
-                for &name in &names {
+                // Table names used as names of their own here (`table_name = users`,
+                // `users::table`): only those are looked up in the globs, the costly part.
+                let mut used: Vec<&str> = file
+                    .facts
+                    .table_refs
+                    .iter()
+                    .filter(|r| &r.nest == nest)
+                    .filter_map(|r| r.path.first().map(String::as_str))
+                    .chain(heads.iter().copied())
+                    .filter(|n| names.binary_search(n).is_ok())
+                    .collect();
+                used.sort();
+                used.dedup();
+                for name in used {
                     let found = self.resolver.glob_tables(&here, name);
                     if found.len() < 2 {
-                        continue;
-                    }
-                    // Used as a name of its own here (`table_name = users`, `users::table`).
-                    let used = file.facts.table_refs.iter().any(|r| {
-                        &r.nest == nest && r.path.first().map(String::as_str) == Some(name)
-                    }) || crate::plan::mentions(&file.text, &format!("{name}::"));
-                    if !used {
                         continue;
                     }
                     let Some(site) = file
@@ -413,5 +423,50 @@ impl<'a> Analysis<'a> {
             }
         }
         out
+    }
+}
+
+/// The names `text` starts a path with (`users` of `users::table`, not of
+/// `schema::users::table`): such a name is looked up in the module's own scope, globs included.
+fn path_heads(text: &str) -> std::collections::HashSet<&str> {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80;
+    let mut out = std::collections::HashSet::new();
+    for (at, _) in text.match_indices("::") {
+        let start = text[..at]
+            .bytes()
+            .rev()
+            .take_while(|&b| is_ident(b))
+            .count();
+        let from = at - start;
+        if start > 0 && (from == 0 || bytes[from - 1] != b':') {
+            out.insert(&text[from..at]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_told_by_their_folder_or_their_generated_name() {
+        use std::path::Path;
+        let migration = |p: &str| super::super::in_migrations(Path::new(p));
+        assert!(migration("migration/src/m20220101_000001_create_table.rs"));
+        assert!(migration("m20230109_000001_seed_cake_table.rs"));
+        assert!(migration("db/migrations/lib.rs"));
+        assert!(!migration("src/entities/migration_log.rs"));
+        assert!(!migration("src/m2022_users.rs"));
+        assert!(!migration("src/models.rs"));
+    }
+
+    #[test]
+    fn a_path_head_is_a_name_followed_by_two_colons_and_not_preceded_by_a_path() {
+        let heads = |text| super::path_heads(text).contains("orders");
+        assert!(heads("let q = orders::table;"));
+        assert!(heads("orders::id.eq(1)"));
+        assert!(!heads("schema::orders::table"));
+        assert!(!heads("my_orders::table"));
+        assert!(!heads("let orders = 1;"));
     }
 }

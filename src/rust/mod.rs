@@ -6,8 +6,10 @@
 pub mod analyze;
 pub mod facts;
 pub mod manifest;
+mod offers;
 pub mod plan;
 pub mod resolve;
+mod run;
 mod syntax;
 mod table_macro;
 
@@ -21,6 +23,9 @@ use crate::paths::display_path;
 use crate::source::LineIndex;
 use facts::{Column, FileFacts};
 use manifest::Package;
+
+pub use offers::Offer;
+pub use run::{run, RustFix, RustRun};
 
 pub type FileId = usize;
 pub type TableId = usize;
@@ -36,6 +41,9 @@ pub struct RustFile {
     /// The modules this file is, one per crate that compiles it (usually one).
     pub modules: Vec<ModPath>,
     pub in_tests: bool,
+    /// A migration (`mYYYYMMDD_HHMMSS_*.rs`, or under `migration/` or `migrations/`): the
+    /// entities it declares are snapshots of tables at that migration, never duplicates.
+    pub in_migrations: bool,
     pub parsed: bool,
     lines: std::sync::OnceLock<LineIndex>,
 }
@@ -440,6 +448,32 @@ impl RustIndex {
     }
 }
 
+/// Whether a file is a database migration: under a `migration` (SeaORM's migration crate) or
+/// `migrations` folder, or named as `sea-orm-cli migrate generate` names one
+/// (`m20220101_000001_create_table.rs`).
+fn in_migrations(relative: &Path) -> bool {
+    let folder = relative
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .any(|c| matches!(c.as_os_str().to_str(), Some("migration" | "migrations")));
+    let stem = relative
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        stem.get(range)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let named = stem.first() == Some(&b'm')
+        && digits(1..9)
+        && stem.get(9) == Some(&b'_')
+        && digits(10..16)
+        && stem.get(16) == Some(&b'_');
+    folder || named
+}
+
 fn read(path: &Path, cwd: &Path) -> (RustFile, Option<Warning>) {
     let display = display_path(path, cwd);
     let relative = path.strip_prefix(cwd).unwrap_or(path);
@@ -456,6 +490,7 @@ fn read(path: &Path, cwd: &Path) -> (RustFile, Option<Warning>) {
         facts: FileFacts::default(),
         modules: Vec::new(),
         in_tests,
+        in_migrations: in_migrations(relative),
         parsed: false,
         lines: Default::default(),
     };
@@ -490,99 +525,4 @@ fn read(path: &Path, cwd: &Path) -> (RustFile, Option<Warning>) {
         message: format!("could not parse: {message}"),
     });
     (file, warning)
-}
-
-/// The Rust side of a run: what the check reports and what the fix rewrites.
-pub struct RustRun {
-    pub findings: Vec<crate::report::Finding>,
-    pub warnings: Vec<Warning>,
-    pub files: usize,
-    pub tables: usize,
-    pub plan: plan::RustPlan,
-}
-
-/// Indexes, checks and plans the Rust sources the walk found; `None` when there are none, so
-/// that a Python-only run pays nothing.
-pub fn run(sources: &[PathBuf], cwd: &Path, merge_columns: bool) -> Option<RustRun> {
-    if !sources
-        .iter()
-        .any(|p| p.extension().is_some_and(|e| e == "rs"))
-    {
-        return None;
-    }
-    let index = RustIndex::build(sources, cwd);
-    let analysis = analyze::Analysis::new(&index);
-    let findings = analysis.findings();
-    let plan = plan::plan(&analysis, merge_columns);
-    let mut keys: Vec<_> = index
-        .tables
-        .iter()
-        .map(|t| (t.orm, t.schema.clone(), t.name.clone()))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    Some(RustRun {
-        findings,
-        warnings: index.warnings.clone(),
-        files: index.files.len(),
-        tables: keys.len(),
-        plan,
-    })
-}
-
-impl RustRun {
-    /// Adds the Rust findings, warnings and counts to a report.
-    pub fn add_to(&self, report: &mut crate::report::Report) {
-        report.findings.extend(self.findings.iter().cloned());
-        crate::analyze::sort(&mut report.findings);
-        report
-            .warnings
-            .extend(self.warnings.iter().map(|w| crate::report::WarningOut {
-                path: w.path.clone(),
-                line: w.line,
-                message: w.message.clone(),
-            }));
-        report.summary.files += self.files;
-        report.summary.tables += self.tables;
-        report.summary.findings = report.findings.len();
-    }
-
-    /// The rewrites for `apply`, each checked by parsing its result.
-    pub fn rewrites(&self) -> Result<Vec<crate::apply::Rewrite>, String> {
-        let mut out = Vec::new();
-        for file in self.plan.files.values() {
-            let new = file.new_text();
-            if file.path.extension().is_some_and(|e| e == "rs") {
-                if let (_, Some((offset, message))) = syntax::parse(&new) {
-                    let line = LineIndex::new(&new).line_col(&new, offset).0;
-                    return Err(format!(
-                        "the rewrite of {} would not parse ({message} at line {line}); nothing was changed. This is a bug in dedupe-models: please report it",
-                        file.display
-                    ));
-                }
-            } else if let Err(err) = new.parse::<toml::Table>() {
-                return Err(format!(
-                    "the rewrite of {} would not be valid TOML ({}); nothing was changed. This is a bug in dedupe-models: please report it",
-                    file.display,
-                    err.message()
-                ));
-            }
-            out.push(crate::apply::Rewrite {
-                path: file.path.clone(),
-                display: file.display.clone(),
-                original: file.original.clone(),
-                new,
-            });
-        }
-        Ok(out)
-    }
-
-    /// The Rust part of `--diff`.
-    pub fn diff(&self, color: bool) -> String {
-        self.plan
-            .files
-            .values()
-            .map(|f| crate::render::text_diff(&f.display, &f.original, &f.new_text(), color))
-            .collect()
-    }
 }

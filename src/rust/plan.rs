@@ -17,6 +17,9 @@ pub struct Edit {
     pub span: Span,
     pub content: String,
     pub reason: String,
+    /// The duplicates whose fix makes this edit (several share one re-export line of a
+    /// `table!` call, a dependency, an `allow_tables_to_appear_in_same_query!`).
+    pub tables: Vec<TableId>,
 }
 
 /// One file the Rust fix rewrites.
@@ -60,6 +63,16 @@ struct Planner<'a, 'b> {
 }
 
 pub fn plan(analysis: &Analysis, merge_columns: bool) -> RustPlan {
+    plan_leaving(analysis, merge_columns, &BTreeSet::new())
+}
+
+/// The plan with the duplicates in `leave` left as they are (a person's choice, or the fix of
+/// one finding alone).
+pub fn plan_leaving(
+    analysis: &Analysis,
+    merge_columns: bool,
+    leave: &BTreeSet<TableId>,
+) -> RustPlan {
     let mut planner = Planner {
         analysis,
         index: analysis.index,
@@ -70,6 +83,10 @@ pub fn plan(analysis: &Analysis, merge_columns: bool) -> RustPlan {
     for cluster in &analysis.duplicates {
         let keep = cluster[0];
         for &dup in &cluster[1..] {
+            if leave.contains(&dup) {
+                planner.skip_table(dup, "left unchanged: you chose so".into());
+                continue;
+            }
             if let Err(why) = planner.check(dup, keep) {
                 planner.skip_table(dup, why);
             }
@@ -265,13 +282,27 @@ impl Planner<'_, '_> {
             })
     }
 
-    fn add(&mut self, file: super::FileId, span: Span, content: String, reason: String) {
+    fn add(
+        &mut self,
+        file: super::FileId,
+        span: Span,
+        content: String,
+        reason: String,
+        tables: &[TableId],
+    ) {
         let plan = self.file_plan(file);
-        if plan
+        if let Some(same) = plan
             .edits
-            .iter()
-            .any(|e| span.0 < e.span.1 && e.span.0 < span.1 || (span == e.span))
+            .iter_mut()
+            .find(|e| span.0 < e.span.1 && e.span.0 < span.1 || (span == e.span))
         {
+            if same.span == span && same.content == content {
+                for &t in tables {
+                    if !same.tables.contains(&t) {
+                        same.tables.push(t);
+                    }
+                }
+            }
             return;
         }
         let at = plan.edits.partition_point(|e| e.span <= span);
@@ -281,12 +312,13 @@ impl Planner<'_, '_> {
                 span,
                 content,
                 reason,
+                tables: tables.to_vec(),
             },
         );
     }
 
     /// Adds `name = { path = ".." }` to the package's `[dependencies]` once.
-    fn add_dependency(&mut self, from_package: usize, target: usize) {
+    fn add_dependency(&mut self, from_package: usize, target: usize, dup: TableId) {
         let index = self.index;
         let package = &index.packages[from_package];
         let target = &index.packages[target];
@@ -305,7 +337,10 @@ impl Planner<'_, '_> {
                 original: text.clone(),
                 edits: Vec::new(),
             });
-        if plan.edits.iter().any(|e| e.content == line) {
+        if let Some(same) = plan.edits.iter_mut().find(|e| e.content.ends_with(&line)) {
+            if !same.tables.contains(&dup) {
+                same.tables.push(dup);
+            }
             return;
         }
         let (at, content) = match text.find("[dependencies]\n") {
@@ -322,6 +357,7 @@ impl Planner<'_, '_> {
                 span: (at, at),
                 content,
                 reason,
+                tables: vec![dup],
             },
         );
     }
@@ -336,7 +372,7 @@ impl Planner<'_, '_> {
         );
         let (path, dependency) = self.path_to(&dm, &km).expect("checked");
         if let Some(dependency) = dependency {
-            self.add_dependency(index.package_of(&dm), dependency);
+            self.add_dependency(index.package_of(&dm), dependency, dup);
         }
         path
     }
@@ -376,18 +412,18 @@ impl Planner<'_, '_> {
             if dups.len() == table.tables_in_call {
                 let indent = indentation(&source.text, call.0);
                 let content = lines.join(&format!("\n{indent}"));
-                self.add(file, call, content, reason);
+                self.add(file, call, content, reason, &dups);
             } else {
                 // Only some tables of the call: take their declarations out of it and put the
                 // re-exports after it.
                 for &dup in &dups {
                     let decl = source.facts.tables[index.tables[dup].fact].decl;
                     let span = whole_lines(&source.text, decl);
-                    self.add(file, span, String::new(), reason.clone());
+                    self.add(file, span, String::new(), reason.clone(), &[dup]);
                 }
                 let indent = indentation(&source.text, call.0);
                 let content = format!("\n{indent}{}", lines.join(&format!("\n{indent}")));
-                self.add(file, (call.1, call.1), content, reason);
+                self.add(file, (call.1, call.1), content, reason, &dups);
             }
         }
         self.macro_entries();
@@ -396,14 +432,14 @@ impl Planner<'_, '_> {
     fn macro_entries(&mut self) {
         let index = self.index;
         let replaced = self.replaced.clone();
-        let replaced_names = |file: super::FileId, nest: &[String]| -> BTreeSet<String> {
+        // The replaced tables of a module of `file`, by their Rust names.
+        let replaced_names = |file: super::FileId, nest: &[String]| -> BTreeMap<String, TableId> {
             replaced
                 .keys()
-                .map(|&t| &index.tables[t])
-                .filter(|t| t.orm == Orm::Diesel && t.file == file)
-                .map(|t| &index.files[file].facts.tables[t.fact])
-                .filter(|t| t.nest == nest)
-                .map(|t| t.rust_name.clone())
+                .filter(|&&t| index.tables[t].orm == Orm::Diesel && index.tables[t].file == file)
+                .map(|&t| (&index.files[file].facts.tables[index.tables[t].fact], t))
+                .filter(|(f, _)| f.nest == nest)
+                .map(|(f, t)| (f.rust_name.clone(), t))
                 .collect()
         };
         let files: BTreeSet<super::FileId> = self
@@ -416,7 +452,7 @@ impl Planner<'_, '_> {
             for j in &source.facts.joinables {
                 let names = replaced_names(file, &j.nest);
                 // `check` made sure the canonical has the same `joinable!`.
-                if names.contains(&j.child) {
+                if let Some(&dup) = names.get(&j.child) {
                     let span = whole_lines(&source.text, with_semicolon(&source.text, j.call));
                     self.add(
                         file,
@@ -426,6 +462,7 @@ impl Planner<'_, '_> {
                             "`joinable!({} -> {})` is declared with the canonical table",
                             j.child, j.parent
                         ),
+                        &[dup],
                     );
                 }
             }
@@ -434,8 +471,9 @@ impl Planner<'_, '_> {
                 let gone: Vec<&(String, Span)> = allow
                     .names
                     .iter()
-                    .filter(|(n, _)| names.contains(n))
+                    .filter(|(n, _)| names.contains_key(n))
                     .collect();
+                let dups: Vec<TableId> = gone.iter().map(|(n, _)| names[n]).collect();
                 if gone.len() < 2 {
                     continue; // a re-exported table beside local ones is still this crate's to allow
                 }
@@ -446,6 +484,7 @@ impl Planner<'_, '_> {
                         span,
                         String::new(),
                         "`allow_tables_to_appear_in_same_query!` of re-exported tables: the canonical schema declares them".into(),
+                        &dups,
                     );
                     continue;
                 }
@@ -458,6 +497,7 @@ impl Planner<'_, '_> {
                         (span.0, end),
                         String::new(),
                         format!("`{name}` is re-exported: its pairs are the canonical schema's"),
+                        &[names[name]],
                     );
                 }
                 self.plan.notes.push(Skipped {
@@ -506,6 +546,7 @@ impl Planner<'_, '_> {
                 "columns only the duplicate at {} had",
                 index.at(d.file, d.offset)
             ),
+            &[dup],
         );
         self.plan.notes.push(Skipped {
             path: keep_file.display.clone(),
@@ -543,6 +584,7 @@ impl Planner<'_, '_> {
                     index.module_name(&km),
                     index.tables[dup].name
                 ),
+                &[dup],
             );
         }
     }
@@ -583,7 +625,7 @@ impl Planner<'_, '_> {
                             .iter()
                             .filter(|l| l.spans.first() == leaf.spans.first())
                             .count();
-                        edits.push((id, span, path, index.tables[dup].name.clone(), sharing));
+                        edits.push((id, span, path, dup, sharing));
                     }
                 }
             }
@@ -603,11 +645,11 @@ impl Planner<'_, '_> {
                 }
                 let (dup, _) = resolver.table(&abs).expect("literal");
                 if let Some(path) = self.canonical_path(&here, dup) {
-                    edits.push((id, attr.value, path, index.tables[dup].name.clone(), 1));
+                    edits.push((id, attr.value, path, dup, 1));
                 }
             }
         }
-        for (file, span, path, table, sharing) in edits.clone() {
+        for (file, span, path, dup, sharing) in edits.clone() {
             let same = edits
                 .iter()
                 .filter(|(f, s, p, _, _)| *f == file && *s == span && *p == path)
@@ -628,7 +670,11 @@ impl Planner<'_, '_> {
                 file,
                 span,
                 path,
-                format!("name the canonical definition of table `{table}`"),
+                format!(
+                    "name the canonical definition of table `{}`",
+                    index.tables[dup].name
+                ),
+                &[dup],
             );
         }
     }

@@ -51,7 +51,32 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        // A glob of something the index does not hold (`diesel::prelude::*`, which `absolute`
+        // can only read as a child of the module) leads nowhere; followed, it would send every
+        // look-up of a name in that module through itself again, longer each time.
+        let mut globs = std::mem::take(&mut resolver.globs);
+        for targets in globs.values_mut() {
+            targets.retain(|t| resolver.known(t));
+        }
+        resolver.globs = globs;
         resolver
+    }
+
+    /// Whether a glob's target is one the index can follow: a module, a path through a table
+    /// (`users::dsl`), or a name its parent module binds with `use` (a re-export).
+    fn known(&self, target: &ModPath) -> bool {
+        if self.index.modules.contains_key(target) {
+            return true;
+        }
+        (1..=target.1.len()).any(|len| {
+            let prefix = (target.0, target.1[..len].to_vec());
+            self.tables.contains_key(&prefix)
+                || !self.index.modules.contains_key(&prefix)
+                    && self
+                        .bindings
+                        .get(&(target.0, target.1[..len - 1].to_vec()))
+                        .is_some_and(|b| b.iter().any(|(n, _)| *n == target.1[len - 1]))
+        })
     }
 
     /// The absolute form of a path written in module `here` (no re-exports followed).

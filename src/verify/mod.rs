@@ -6,6 +6,7 @@
 //! those imports, and is killed after a timeout. `check` turns what it saw into findings; `gate`
 //! runs it on a copy of the project before and after the fix and says what got worse.
 
+mod cargo;
 mod findings;
 mod gate;
 mod interpreter;
@@ -14,6 +15,7 @@ mod probe;
 mod request;
 mod scratch;
 
+pub use cargo::{gate as cargo_gate, CargoVerdict};
 pub use live::stop_all;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +38,8 @@ pub struct Settings {
     pub python: Option<PathBuf>,
     /// How long one run of the probe may take.
     pub timeout: Duration,
+    /// How long one `cargo check` of the Rust side may take.
+    pub cargo_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +59,10 @@ pub enum VerifyError {
         doing: String,
         output: String,
     },
+    #[error("`cargo check` of {workspace} did not finish within {seconds} s (the first check of a workspace compiles its dependencies); pass --verify-timeout to wait longer")]
+    CargoTimeout { seconds: u64, workspace: String },
+    #[error("{0}")]
+    Cargo(String),
     #[error("cannot copy the project for --verify: {path}: {message}; nothing was changed")]
     Copy { path: String, message: String },
     #[error("{0}")]
@@ -173,14 +181,18 @@ pub struct Verdict {
     pub not_imported: usize,
 }
 
+/// `none`, `1 error`, `3 errors`: a count of errors in a verdict.
+fn errors(n: usize) -> String {
+    match n {
+        0 => "none".to_owned(),
+        1 => "1 error".to_owned(),
+        n => format!("{n} errors"),
+    }
+}
+
 impl Verdict {
     /// One line for people when the fix passed.
     pub fn summary(&self) -> String {
-        let errors = |n: usize| match n {
-            0 => "none".to_owned(),
-            1 => "1 error".to_owned(),
-            n => format!("{n} errors"),
-        };
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         let mut line = format!(
             "Verified the fix with {} (Python {}, SQLAlchemy {}): {} before, {} after; {} table{}, none lost",

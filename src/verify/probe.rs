@@ -237,7 +237,7 @@ pub fn run(
 }
 
 /// Reads a pipe to its end; with `progress`, sets it once the probe reports its first step.
-fn reader<R: Read + Send + 'static>(
+pub(super) fn reader<R: Read + Send + 'static>(
     pipe: Option<R>,
     progress: Option<Arc<AtomicBool>>,
 ) -> std::thread::JoinHandle<Vec<u8>> {
@@ -273,7 +273,7 @@ fn reader<R: Read + Send + 'static>(
 /// Whether the probe has ended; on Unix without reaping it, so that its process group (and
 /// pid) stay its own until `kill_group` has run.
 #[cfg(unix)]
-fn exited(child: &mut Child) -> bool {
+pub(super) fn exited(child: &mut Child) -> bool {
     let pid = child.id() as libc::id_t;
     // SAFETY: waitid(2) with WNOWAIT only inspects our own child; `info` is plain data.
     unsafe {
@@ -284,12 +284,12 @@ fn exited(child: &mut Child) -> bool {
 }
 
 #[cfg(not(unix))]
-fn exited(child: &mut Child) -> bool {
+pub(super) fn exited(child: &mut Child) -> bool {
     child.try_wait().map_or(true, |s| s.is_some())
 }
 
 #[cfg(unix)]
-fn kill_group(child: &mut Child) {
+pub(super) fn kill_group(child: &mut Child) {
     if let Ok(pid) = i32::try_from(child.id()) {
         // SAFETY: kill(2) on the process group made for the probe, whose leader is not reaped yet.
         unsafe {
@@ -299,6 +299,6 @@ fn kill_group(child: &mut Child) {
 }
 
 #[cfg(not(unix))]
-fn kill_group(child: &mut Child) {
+pub(super) fn kill_group(child: &mut Child) {
     let _ = child.kill();
 }

@@ -21,7 +21,11 @@ pub struct Scratch {
 impl Scratch {
     /// Copies the directory holding every project the scope scans.
     pub fn new(scope: &Scope) -> Result<Scratch, VerifyError> {
-        let base = common_ancestor(scope.paths.iter().map(|p| project_root(p)));
+        Scratch::of(common_ancestor(scope.paths.iter().map(|p| project_root(p))))
+    }
+
+    /// Copies `base`.
+    pub fn of(base: PathBuf) -> Result<Scratch, VerifyError> {
         if base.parent().is_none() {
             return Err(VerifyError::Copy {
                 path: base.display().to_string(),
@@ -76,40 +80,52 @@ impl Scratch {
             let source = &index.files[file];
             let bytes = crate::apply::planned_bytes(source, file_plan)
                 .map_err(|e| VerifyError::Plan(e.to_string()))?;
-            let target = self.map(&source.path);
-            let write_error = |e: std::io::Error| VerifyError::Copy {
-                path: target.display().to_string(),
-                message: e.to_string().to_lowercase(),
-            };
-            // As `apply` does, through a symlink, but never through one that leads out of the
-            // copy: such a link is replaced by the file.
-            if let Some(inside) = std::fs::canonicalize(&target)
-                .ok()
-                .filter(|t| t.starts_with(&self.root))
-            {
-                std::fs::write(inside, bytes).map_err(write_error)?;
-                continue;
-            }
-            let parent = target.parent().unwrap_or(&self.root);
-            let real_parent = std::fs::canonicalize(parent).map_err(write_error)?;
-            if !real_parent.starts_with(&self.root) {
-                return Err(VerifyError::Copy {
-                    path: source.display.clone(),
-                    message: "it is below a symlinked directory that leads out of the project"
-                        .to_owned(),
-                });
-            }
-            match std::fs::remove_file(&target) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(write_error(e)),
-                _ => {}
-            }
-            std::fs::write(&target, bytes).map_err(write_error)?;
+            self.put(&source.path, &source.display, &bytes)?;
         }
         Ok(())
     }
+
+    /// Writes the other front-ends' rewrites (the Rust fix) over the copy's files.
+    pub fn write_rewrites(&self, rewrites: &[crate::apply::Rewrite]) -> Result<(), VerifyError> {
+        for rewrite in rewrites {
+            self.put(&rewrite.path, &rewrite.display, rewrite.new.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes the copy of the real file `real`.
+    fn put(&self, real: &Path, display: &str, bytes: &[u8]) -> Result<(), VerifyError> {
+        let target = self.map(real);
+        let write_error = |e: std::io::Error| VerifyError::Copy {
+            path: target.display().to_string(),
+            message: e.to_string().to_lowercase(),
+        };
+        // As `apply` does, through a symlink, but never through one that leads out of the
+        // copy: such a link is replaced by the file.
+        if let Some(inside) = std::fs::canonicalize(&target)
+            .ok()
+            .filter(|t| t.starts_with(&self.root))
+        {
+            return std::fs::write(inside, bytes).map_err(write_error);
+        }
+        let parent = target.parent().unwrap_or(&self.root);
+        let real_parent = std::fs::canonicalize(parent).map_err(write_error)?;
+        if !real_parent.starts_with(&self.root) {
+            return Err(VerifyError::Copy {
+                path: display.to_owned(),
+                message: "it is below a symlinked directory that leads out of the project"
+                    .to_owned(),
+            });
+        }
+        match std::fs::remove_file(&target) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(write_error(e)),
+            _ => {}
+        }
+        std::fs::write(&target, bytes).map_err(write_error)
+    }
 }
 
-fn common_ancestor(paths: impl Iterator<Item = PathBuf>) -> PathBuf {
+pub(super) fn common_ancestor(paths: impl Iterator<Item = PathBuf>) -> PathBuf {
     let mut common: Option<PathBuf> = None;
     for path in paths {
         common = Some(match common {

@@ -284,3 +284,54 @@ fn ctrl_c_writes_nothing_and_exits_130() {
         assert!(tree(dir.path()) == before, "a file changed");
     }
 }
+
+/// Rust duplicates are offered one by one, each with the diff of its own fix: here `posts` is
+/// fixed and `users` left, and exactly that is written.
+#[test]
+fn rust_duplicates_are_offered_with_their_diff_and_only_the_accepted_are_fixed() {
+    let dir = fixture("codemods/duplicate-table/fixtures/diesel_two_schemas");
+    let before = tree(dir.path());
+    let mut pty = spawn(dir.path());
+    answer(
+        &mut pty,
+        "DM001 Rust api/src/schema.rs:5: table `posts` declared again (1 of 2)",
+        "",
+    );
+    answer(
+        &mut pty,
+        "keep      `table!` `db::schema::posts` at db/src/schema.rs:4",
+        "",
+    );
+    answer(&mut pty, "+++ b/api/src/schema.rs", "");
+    answer(&mut pty, "+pub use db::schema::posts;", "");
+    answer(&mut pty, "Fix this duplicate?", ENTER);
+    answer(
+        &mut pty,
+        "DM001 Rust api/src/schema.rs:13: table `users` declared again (2 of 2)",
+        "",
+    );
+    answer(&mut pty, "+pub use db::schema::users;", "");
+    answer(&mut pty, "Fix this duplicate?", &format!("{DOWN}{ENTER}"));
+    answer(&mut pty, "1 duplicated table", "");
+    answer(&mut pty, "Write these changes?", "y");
+    let (output, code) = finish(pty);
+    assert_eq!(code, 1, "the `users` duplicate remains\n{output}");
+    assert!(
+        output.contains("table `users` left as it is: left unchanged: you chose so"),
+        "{output}"
+    );
+    let schema = read(dir.path(), "api/src/schema.rs");
+    assert!(schema.contains("pub use db::schema::posts;"), "{schema}");
+    assert!(!schema.contains("posts (id)"), "{schema}");
+    assert!(schema.contains("users (id)"), "users is left\n{schema}");
+    assert!(!schema.contains("pub use db::schema::users;"), "{schema}");
+    let changed: Vec<PathBuf> = tree(dir.path())
+        .into_iter()
+        .filter(|(path, content)| before.get(path) != Some(content))
+        .map(|(path, _)| path.strip_prefix(dir.path()).unwrap().to_path_buf())
+        .collect();
+    assert!(
+        changed.iter().all(|p| p.starts_with("api/src")),
+        "{changed:?}"
+    );
+}

@@ -170,6 +170,9 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                 if let Some(table) = self.table_call(&expr.value, None, offset(expr.range), None) {
                     self.facts.tables.push(table);
                 }
+                if let Some(map) = imperative_map(&expr.value, offset(expr.range)) {
+                    self.facts.imperative_maps.push(map);
+                }
                 if silences_duplicates(&expr.value) {
                     self.facts.warning_filters.push(offset(expr.range));
                 }
@@ -237,6 +240,62 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
         }
         walk_expr(self, expr);
     }
+}
+
+/// `registry.map_imperatively(User, users, properties={"addresses": relationship(...)})` and
+/// the classic `mapper(User, users, ...)`.
+fn imperative_map(value: &Expr, stmt: Span) -> Option<ImperativeMap> {
+    let Expr::Call(call) = value else { return None };
+    let callee = dotted(&call.func)?;
+    if !matches!(
+        callee.rsplit('.').next(),
+        Some("map_imperatively" | "mapper")
+    ) {
+        return None;
+    }
+    let args = &call.arguments.args;
+    let class = args
+        .first()
+        .or_else(|| keyword(call, "class_"))
+        .and_then(dotted)?;
+    let table = args
+        .get(1)
+        .or_else(|| keyword(call, "local_table"))
+        .and_then(dotted)?;
+    let mut relationships = Vec::new();
+    if let Some(Expr::Dict(dict)) = keyword(call, "properties") {
+        for item in &dict.items {
+            let Some(attr) = item.key.as_ref().and_then(string_literal) else {
+                continue;
+            };
+            let Expr::Call(rel) = &item.value else {
+                continue;
+            };
+            if !callee_name(&item.value).is_some_and(|n| RELATIONSHIP_CALLS.contains(&n)) {
+                continue;
+            }
+            let (target, target_string) = match rel.arguments.args.first() {
+                Some(arg) => match string_literal(arg) {
+                    Some(s) => (Some(s), Some(offset(arg.range()))),
+                    None => (dotted(arg), None),
+                },
+                None => (None, None),
+            };
+            relationships.push(Relationship {
+                attr,
+                span: offset(item.value.range()),
+                target,
+                target_string,
+                back_populates: keyword(rel, "back_populates").and_then(string_literal),
+            });
+        }
+    }
+    Some(ImperativeMap {
+        class,
+        table,
+        stmt,
+        relationships,
+    })
 }
 
 /// `warnings.filterwarnings("ignore", message=".*already contains a class.*")` and the like.

@@ -74,6 +74,19 @@ pub struct TableDef {
     pub flags: Vec<(FileId, BandAid)>,
     pub mapped_typing: bool,
     pub in_tests: bool,
+    /// A bare `Table` that a plain class is mapped onto imperatively (`map_imperatively`).
+    pub imperative: Option<Imperative>,
+}
+
+/// The class a `Table` is mapped onto by `registry.map_imperatively(Class, table, ...)`.
+#[derive(Debug, Clone)]
+pub struct Imperative {
+    /// The module that maps it: importing it maps the class.
+    pub file: FileId,
+    /// The class's name in that module.
+    pub name: String,
+    /// Where the class is defined: file and index into its `classes`.
+    pub class: (FileId, usize),
 }
 
 impl TableDef {

@@ -1,8 +1,15 @@
 //! The table definitions: each mapped class that creates a table and each `Table(...)` call tied
 //! to a metadata, plus the `create_all` calls on those metadata.
 
-use super::{BaseKind, Builder, CreateAllSite, MappedClass, NotUnderstood, Origin, Role, TableDef};
+use std::collections::HashMap;
+
+use super::{
+    BaseKind, Builder, CreateAllSite, Imperative, MappedClass, NotUnderstood, Origin, Role,
+    TableDef,
+};
+use crate::index::facts::Relationship;
 use crate::index::module_map::FileId;
+use crate::index::resolve::Entity;
 
 impl Builder<'_> {
     pub(super) fn collect_tables(&mut self) {
@@ -69,8 +76,10 @@ impl Builder<'_> {
                 flags,
                 mapped_typing: inherited.mapped_typing,
                 in_tests: class.in_tests,
+                imperative: None,
             });
         }
+        let mut imperative = self.imperative_maps();
         for file in 0..self.files.len() {
             for (index, table) in self.facts(file).tables.iter().enumerate() {
                 if table.reflected {
@@ -102,6 +111,10 @@ impl Builder<'_> {
                     continue;
                 };
                 let class = table.class.map(|c| &self.facts(file).classes[c]);
+                let (imperative, mapped_relationships) = match imperative.remove(&(file, index)) {
+                    Some((map, relationships)) if class.is_none() => (Some(map), relationships),
+                    _ => (None, Vec::new()),
+                };
                 self.models.tables.push(TableDef {
                     file,
                     origin: Origin::Table(index),
@@ -127,11 +140,14 @@ impl Builder<'_> {
                     registry: metadata,
                     metadata,
                     columns: table.columns.clone(),
-                    relationships: class.map(|c| c.relationships.clone()).unwrap_or_default(),
+                    relationships: class
+                        .map(|c| c.relationships.clone())
+                        .unwrap_or(mapped_relationships),
                     constraints: table.constraints.clone(),
                     flags: table.flags.iter().map(|b| (file, b.clone())).collect(),
                     mapped_typing: false,
                     in_tests: table.in_tests,
+                    imperative,
                 });
             }
             for create in &self.facts(file).create_alls {
@@ -147,5 +163,36 @@ impl Builder<'_> {
                 }
             }
         }
+    }
+}
+
+impl Builder<'_> {
+    /// The bare Tables that `map_imperatively(Class, table)` maps a project class onto, by
+    /// (file, index into its `tables`), with the mapping's `properties=` relationships. The
+    /// first mapping of a table wins (a second one is a non-primary mapper in old code).
+    fn imperative_maps(&self) -> HashMap<(usize, usize), (Imperative, Vec<Relationship>)> {
+        let mut out = HashMap::new();
+        for file in 0..self.files.len() {
+            for map in &self.facts(file).imperative_maps {
+                let table = self.resolver.resolve(file, &map.table);
+                let class = self.resolver.resolve(file, &map.class);
+                let (Entity::Table(tf, ti), Entity::Class(cf, ci)) = (table.entity, class.entity)
+                else {
+                    continue;
+                };
+                if !table.rest.is_empty() || !class.rest.is_empty() || map.class.contains('.') {
+                    continue;
+                }
+                out.entry((tf, ti)).or_insert((
+                    Imperative {
+                        file,
+                        name: map.class.to_string(),
+                        class: (cf, ci),
+                    },
+                    map.relationships.clone(),
+                ));
+            }
+        }
+        out
     }
 }
