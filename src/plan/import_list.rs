@@ -216,4 +216,44 @@ mod tests {
         assert_eq!(after(t, &[0]), "from m import (\n    Other\n)\n");
         assert_eq!(after(t, &[1]), "from m import (\n    User  # c\n)\n");
     }
+
+    /// Every proper subset of the names, out of every shape: what is left parses and binds
+    /// exactly the other names (a removal that starts with the first name once left `Column`).
+    #[test]
+    fn every_subset_of_every_shape() {
+        let shapes = [
+            "from sqlalchemy import Column, Integer, String\n",
+            "from sqlalchemy import Column as C, Integer, String as S\n",
+            "from sqlalchemy import (Column, Integer,\n    String)\n",
+            "from sqlalchemy import (\n    Column, Integer,\n    String,\n)\n",
+            "from sqlalchemy import (\n    Column,  # c\n    Integer,\n    String  # s\n)\n",
+            "from sqlalchemy import (\n    Column  # c\n    , Integer\n    , String\n)\n",
+            "from sqlalchemy import Column, \\\n    Integer, \\\n    String\n",
+            "from sqlalchemy import Column, Integer, String  # noqa: F401\nx = 1\n",
+            "if True:\n    from sqlalchemy import (Column,\n        Integer, String)\n",
+            "from sqlalchemy import Column, Integer, String\r\n",
+            "from sqlalchemy import (\r\n    Column,\r\n    Integer,\r\n    String,\r\n)\r\n",
+        ];
+        for shape in shapes {
+            let names = ["Column", "Integer", "String"];
+            for mask in 1..7u8 {
+                let remove: Vec<usize> = (0..3).filter(|i| mask & (1 << i) != 0).collect();
+                let out = after(shape, &remove);
+                let module = crate::python::parse(&out)
+                    .unwrap_or_else(|_| panic!("{shape:?} without {remove:?}: {out:?}"));
+                let facts = crate::index::extract::extract(module.syntax(), &out, false);
+                let left: Vec<&str> = facts.imports[0]
+                    .names
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect();
+                let wanted: Vec<&str> = (0..3)
+                    .filter(|i| !remove.contains(i))
+                    .map(|i| names[i])
+                    .collect();
+                assert_eq!(left, wanted, "{shape:?} without {remove:?}: {out:?}");
+                assert!(!out.contains("\n\n") || shape.contains("\n\n"), "{out:?}");
+            }
+        }
+    }
 }

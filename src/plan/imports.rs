@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use super::import_list::remove_names;
-use super::{indentation, mentions, Change, Planner, ShimKey};
+use super::import_order::{format_from, Member};
+use super::placement::NewImport;
+use super::{mentions, Change, Planner, ShimKey};
 use crate::index::facts::{ImportSite, TextEdit};
 use crate::index::module_map::FileId;
 use crate::index::removal::remove_statement;
@@ -103,7 +105,9 @@ fn note_module_imports(p: &mut Planner, file: FileId, site: &ImportSite) {
     }
 }
 
-/// Splits `from old import A, B` into `from canonical import A` and `from old import B`.
+/// Splits `from old import A, B` into `from canonical import A` and `from old import B`. The
+/// moved names keep their alias (`User as User` too) and the comment on their line; where the
+/// new statement goes is `placement`'s call.
 fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved, change: Change) {
     let text = p.text(file);
     if p.file(file).covers(site.stmt) {
@@ -112,42 +116,42 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
     // The canonical module's own import of its duplicate: the class it defines takes the name,
     // and importing itself would be circular. The name just leaves the statement.
     let own = p.module_name(file);
-    let mut by_module: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let multi_line = text[site.stmt.0 as usize..site.stmt.1 as usize].contains('\n');
+    let mut by_module: BTreeMap<&str, Vec<Member>> = BTreeMap::new();
     for (n, module, symbol) in moved {
         let name = &site.names[*n];
         if own.as_deref() == Some(module.as_str()) && name.asname.is_none() {
             continue;
         }
         let local = name.asname.as_deref().unwrap_or(&name.name);
-        let alias = if local == symbol {
-            symbol.clone()
-        } else {
-            format!("{symbol} as {local}")
-        };
-        by_module.entry(module).or_default().push(alias);
+        let alias = (name.asname.is_some() || local != symbol).then_some(local);
+        let mut member = Member::new(symbol, alias);
+        if multi_line {
+            member.comment = comment_after(text, name.span.1 as usize);
+        }
+        by_module.entry(module).or_default().push(member);
     }
     // A relative import stays relative where the canonical module is in the same package tree.
     let importer = (site.level > 0)
         .then(|| p.module_name(file))
         .flatten()
         .map(|name| (name, p.ctx.index.module_map.is_package(file)));
-    let statements: Vec<String> = by_module
-        .iter()
-        .map(|(m, names)| {
-            let m = importer
+    let statements: Vec<(u32, Option<String>, Vec<Member>)> = by_module
+        .into_iter()
+        .map(|(m, members)| {
+            let written = importer
                 .as_ref()
                 .and_then(|(name, package)| relative(name, *package, m))
-                .unwrap_or_else(|| (*m).to_owned());
-            format!("from {m} import {}", names.join(", "))
+                .unwrap_or_else(|| m.to_owned());
+            let module = written.trim_start_matches('.');
+            let level = (written.len() - module.len()) as u32;
+            (
+                level,
+                (!module.is_empty()).then(|| module.to_owned()),
+                members,
+            )
         })
         .collect();
-    let (indent, alone) = indentation(text, site.stmt.0);
-    let separator = if alone {
-        format!("\n{indent}")
-    } else {
-        "; ".to_owned()
-    };
-    let joined = statements.join(&separator);
     let reason = format!(
         "import {} from the canonical module",
         moved
@@ -156,42 +160,83 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let plan = p.file(file);
-    if statements.is_empty() {
-        let edits = if moved.len() == site.names.len() {
-            vec![remove_statement(text, site.stmt)]
+    let remove: Vec<usize> = moved.iter().map(|(n, _, _)| *n).collect();
+    let Some(indent) = super::import_block::own_lines(text, site) else {
+        // A statement that shares its line with other code is rewritten where it stands.
+        let written: Vec<String> = statements
+            .iter()
+            .map(|(level, module, members)| {
+                let plain: Vec<Member> = members
+                    .iter()
+                    .map(|m| Member::new(&m.name, m.asname.as_deref()))
+                    .collect();
+                format_from("", *level, module.as_deref(), &plain, None, false)
+            })
+            .collect();
+        let joined = written.join("; ");
+        let mut edits = if moved.len() == site.names.len() {
+            vec![TextEdit {
+                start: site.stmt.0,
+                end: site.stmt.1,
+                content: joined,
+            }]
         } else {
-            let remove: Vec<usize> = moved.iter().map(|(n, _, _)| *n).collect();
-            remove_names(text, site, &remove)
+            let mut edits = remove_names(text, site, &remove);
+            if !joined.is_empty() {
+                edits.push(TextEdit {
+                    start: site.stmt.0,
+                    end: site.stmt.0,
+                    content: format!("{joined}; "),
+                });
+            }
+            edits
         };
+        if edits.iter().all(|e| e.content.is_empty()) && moved.len() == site.names.len() {
+            edits = vec![remove_statement(text, site.stmt)];
+        }
+        edits.sort();
+        let plan = p.file(file);
         for edit in edits {
             plan.add(edit, change, reason.clone());
         }
         return;
-    }
-    if moved.len() == site.names.len() {
-        plan.add(
-            TextEdit {
-                start: site.stmt.0,
-                end: site.stmt.1,
-                content: joined,
-            },
-            change,
-            reason,
-        );
-        return;
-    }
-    let remove: Vec<usize> = moved.iter().map(|(n, _, _)| *n).collect();
-    let mut edits = remove_names(text, site, &remove);
-    edits.push(TextEdit {
-        start: site.stmt.0,
-        end: site.stmt.0,
-        content: format!("{joined}{separator}"),
-    });
-    edits.sort();
+    };
+    let _ = indent;
+    let edits = if moved.len() == site.names.len() {
+        vec![remove_statement(text, site.stmt)]
+    } else {
+        remove_names(text, site, &remove)
+    };
+    let plan = p.file(file);
     for edit in edits {
         plan.add(edit, change, reason.clone());
     }
+    let site_index = p.ctx.index.files[file]
+        .facts
+        .imports
+        .iter()
+        .position(|s| s.stmt == site.stmt)
+        .expect("the site is one of the file's imports");
+    for (level, module, members) in statements {
+        p.new_imports.entry(file).or_default().push(NewImport {
+            site: site_index,
+            level,
+            module,
+            members,
+            change,
+            reason: reason.clone(),
+        });
+    }
+}
+
+/// The comment that ends the line of a name whose line no other name shares (`User,  # the
+/// model`), without its `#`.
+fn comment_after(text: &str, at: usize) -> Option<String> {
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let tail = text[at..end].trim_start();
+    let tail = tail.strip_prefix(',').unwrap_or(tail).trim_start();
+    let comment = tail.strip_prefix('#')?.trim();
+    (!comment.is_empty()).then(|| comment.to_owned())
 }
 
 /// `target` as a relative module name from inside `importer` (`..auth.models`), when the two
@@ -295,6 +340,45 @@ pub fn remove_unused(p: &mut Planner) {
                 exports.get(&file).is_some_and(|e| e.takes(bound))
             });
             let file_plan = p.file(file);
+            // A `# noqa: F401` that would push a one-line statement past 88 columns: written as
+            // isort would, a name a line, the comment on each name kept for other modules.
+            let line_start = text[..site.stmt.0 as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let line_end = text[site.stmt.1 as usize..]
+                .find('\n')
+                .map_or(text.len(), |i| site.stmt.1 as usize + i);
+            let line = text[line_start..line_end].trim_end_matches('\r');
+            let indent = super::import_block::own_lines(text, site);
+            if let (false, Some(indent)) = (kept.is_empty(), indent) {
+                let long = line.chars().count() + "  # noqa: F401".len() > 88;
+                if long && site.is_from && !line.contains(['#', '\n', '(', '\\']) {
+                    let members: Vec<Member> = site
+                        .names
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !unused.contains(i))
+                        .map(|(i, n)| Member {
+                            comment: kept.contains(&i).then(|| "noqa: F401".to_owned()),
+                            ..Member::new(&n.name, n.asname.as_deref())
+                        })
+                        .collect();
+                    let module = site.module.as_ref().map(|m| m.to_string());
+                    let written =
+                        format_from(&indent, site.level, module.as_deref(), &members, None, true);
+                    let edit = TextEdit {
+                        start: site.stmt.0,
+                        end: site.stmt.1,
+                        content: written[indent.len()..].to_owned(),
+                    };
+                    file_plan.add(
+                        edit,
+                        Change::Cleanup,
+                        "keep the import: other modules take it from here",
+                    );
+                    continue;
+                }
+            }
             if !unused.is_empty() && unused.len() == site.names.len() {
                 file_plan.add(remove_statement(text, site.stmt), Change::Cleanup, reason);
                 continue;

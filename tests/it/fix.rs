@@ -2,6 +2,7 @@
 //! accepts it, a second run plans nothing, and each fixture's own test suite passes afterwards
 //! where the plan fixes everything its story needs.
 
+use std::collections::BTreeMap;
 use std::process::Command;
 
 use crate::python::{pytest as run_pytest, ruff};
@@ -9,23 +10,45 @@ use crate::support::{
     copy_tree, fix_args, fixture_dirs, fixture_name, fixture_toml, run, stderr, stdout, tree,
 };
 
-/// `ruff check --select F401,F811,F821` as `path: CODE message` lines, without line numbers
-/// (the fix moves lines).
-fn pyflakes(dir: &std::path::Path) -> Vec<String> {
-    ruff(dir, "F401,F811,F821", &[".".into()])
-        .iter()
-        .map(|d| {
-            format!(
+/// What a fix must not add, as issue 12 states it: syntax errors, unused or star imports,
+/// redefinitions, undefined names and unsorted import blocks.
+const RUFF_CODES: &str = "E9,F401,F403,F405,F811,F821,F823,I001";
+
+/// `ruff check --select RUFF_CODES` as a count per `path: CODE message`, without line numbers
+/// (the fix moves lines): a fixture may have findings before, and the fix must add none. Each
+/// file is checked from its project's folder (the nearest with a pyproject.toml), as a developer
+/// runs ruff there: that is where isort looks for first-party packages.
+fn ruff_findings(dir: &std::path::Path) -> BTreeMap<String, usize> {
+    let mut projects: Vec<std::path::PathBuf> = tree(dir)
+        .into_keys()
+        .filter(|path| path.ends_with("pyproject.toml"))
+        .map(|path| path.parent().unwrap().to_path_buf())
+        .collect();
+    projects.push(dir.to_path_buf());
+    let project_of = |file: &std::path::Path| {
+        projects
+            .iter()
+            .filter(|p| file.starts_with(p))
+            .max_by_key(|p| p.as_os_str().len())
+            .cloned()
+    };
+    let mut counts = BTreeMap::new();
+    for project in &projects {
+        for d in ruff(project, RUFF_CODES, &[".".into()]) {
+            let file = std::path::PathBuf::from(d["filename"].as_str().unwrap());
+            if project_of(&file).as_ref() != Some(project) {
+                continue;
+            }
+            let finding = format!(
                 "{}: {} {}",
-                d["filename"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches(dir.to_str().unwrap()),
+                file.strip_prefix(dir).unwrap_or(&file).display(),
                 d["code"].as_str().unwrap_or(""),
                 d["message"].as_str().unwrap_or("")
-            )
-        })
-        .collect()
+            );
+            *counts.entry(finding).or_default() += 1;
+        }
+    }
+    counts
 }
 
 fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -93,11 +116,14 @@ fn fixture_diffs_apply_and_converge() {
                 ));
             }
         }
-        // Nothing new for pyflakes: no unused import, redefinition or undefined name.
-        let before = pyflakes(&dir);
-        for problem in pyflakes(fixed.path()) {
-            if !before.contains(&problem) {
-                problems.push(format!("{name}: the fix introduced `{problem}`"));
+        // Nothing new for ruff, file by file.
+        let before = ruff_findings(&dir);
+        for (finding, n) in ruff_findings(fixed.path()) {
+            let was = before.get(&finding).copied().unwrap_or(0);
+            if n > was {
+                problems.push(format!(
+                    "{name}: the fix introduced `{finding}` ({n} after, {was} before)"
+                ));
             }
         }
         let again = run(scratch.path(), &diff_args);

@@ -629,10 +629,11 @@ fn a_file_under_two_paths_is_fixed_once_and_imported_by_one_name() {
         b.contains("from app.a import User  # noqa: F401\n") && b.contains("class Post(Base)"),
         "{b}"
     );
+    // The moved `User as Again` lands where isort puts it, before `app.b`.
     assert_eq!(
         std::fs::read_to_string(dir.path().join("main.py")).unwrap(),
-        "import app.a\nimport app.b as linked\nfrom app.b import Post, helper\n\
-         from app.a import User as Again\nfrom app.b import Post as Same\n\n\
+        "import app.a\nimport app.b as linked\nfrom app.a import User as Again\n\
+         from app.b import Post, helper\nfrom app.b import Post as Same\n\n\
          assert Again is app.a.User and Same is Post and linked.Post is Post\nprint('ok')\n"
     );
     let after = run_main(dir.path());
