@@ -575,6 +575,56 @@ fn show_tables_lists_rust_definitions_by_their_module_path() {
     assert!(tables[0]["base"].is_null());
 }
 
+/// `--select`, `--ignore` and the PATHs choose the Rust findings that are reported and fixed, as
+/// they do the Python ones: `--ignore DM001 --diff` printed the Rust fix of the DM001 it hid, and
+/// a `.rs` file named as a PATH was parsed as Python ("could not parse").
+#[test]
+fn rules_and_paths_choose_what_the_rust_fix_rewrites() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("codemods/duplicate-table/fixtures/diesel_leftover_block");
+    let diff = |args: &[&str]| {
+        let mut all = vec!["--diff", "--color", "never"];
+        all.extend_from_slice(args);
+        let output = run(&fixture, &all);
+        (output.status.code(), stdout(&output), stderr(&output))
+    };
+    let (code, whole, err) = diff(&[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(whole.starts_with("--- a/src/models.rs\n"), "{whole}");
+    assert_eq!(
+        diff(&["--ignore", "DM001"]),
+        (Some(0), String::new(), String::new())
+    );
+    assert_eq!(
+        diff(&["--select", "DM004"]),
+        (Some(0), String::new(), String::new())
+    );
+    // The duplicate `table!` block is in src/models.rs; src/queries.rs has no finding.
+    assert_eq!(diff(&["src/models.rs"]), (Some(1), whole, String::new()));
+    assert_eq!(
+        diff(&["src/queries.rs"]),
+        (Some(0), String::new(), String::new())
+    );
+    let output = run(&fixture, &["--color", "never", "src/queries.rs"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output), stderr(&output)),
+        (
+            Some(0),
+            "Scanned 4 files: 1 table, no findings.\n".to_owned(),
+            String::new()
+        )
+    );
+    let copy = tempfile::tempdir().unwrap();
+    crate::support::copy_tree(&fixture, copy.path());
+    let before = crate::support::tree(copy.path());
+    let output = run(
+        copy.path(),
+        &["--fix", "--yes", "--allow-no-vcs", "--ignore", "DM001"],
+    );
+    assert_eq!(stdout(&output), "No file was changed.\n");
+    assert_eq!(crate::support::tree(copy.path()), before);
+}
+
 #[test]
 fn the_fix_with_paths_covers_only_the_findings_they_report() {
     // Two unrelated duplicates; the PATH names one. Its fix rewrites the importer outside the
