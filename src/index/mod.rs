@@ -296,7 +296,9 @@ impl Index {
             let Some(shadow) = module_map.shadowed(file) else {
                 continue;
             };
-            if file < live_files {
+            // Said where it may matter: a file that mentions what models are made of.
+            if file < live_files && (source.hides_models || may_hold_models(source.text.as_bytes()))
+            {
                 warnings.push(Warning {
                     path: source.display.clone(),
                     line: 0,

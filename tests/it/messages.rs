@@ -165,3 +165,36 @@ fn a_second_base_shows_each_reason_once_and_at_most_three() {
          (app/db.py:3) defines, which raises NoReferencedTableError; and 1 more reason\n"
     );
 }
+
+#[test]
+fn a_file_shadowed_by_a_package_is_a_warning_where_it_may_hold_models() {
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/db.py",
+            b"from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        ),
+        (
+            "app/models.py",
+            b"from sqlalchemy import Column, Integer\n\nfrom .db import Base\n\n\nclass User(Base):\n    __tablename__ = \"users\"\n    id = Column(Integer, primary_key=True)\n",
+        ),
+        ("app/models/__init__.py", b"from .user import User\n"),
+        (
+            "app/models/user.py",
+            b"from sqlalchemy import Column, Integer, String\n\nfrom app.db import Base\n\n\nclass User(Base):\n    __tablename__ = \"users\"\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n",
+        ),
+        // Dead too, but nothing of the database: not this tool's business.
+        ("app/utils.py", b"def slug(s):\n    return s.lower()\n"),
+        ("app/utils/__init__.py", b""),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output),
+        "warning: app/models.py: never imported: the package app/models/ shadows it (`import \
+         app.models` runs app/models/__init__.py); its model `User` never runs, so it is no \
+         definition of its table, and the fix neither re-exports it nor merges its columns: \
+         delete the file, or move what is still needed into the package\n"
+    );
+    assert_eq!(stdout(&output), "Scanned 7 files: 1 table, no findings.\n");
+}
