@@ -128,12 +128,14 @@ fn quiet(plan: &mut plan::Plan, hidden: &[(String, u32)]) {
 /// the index's warnings (files it could not read, models it could not tie to a base).
 pub fn show_tables(config: &config::Config) -> Result<(String, Vec<index::Warning>), Error> {
     let index = index::Index::build(&config.scope)?;
+    let rust = rust::index(&index.rust_sources, &config.scope.cwd);
     let listing = match config.format {
-        config::Format::Json => render::tables_json(&index),
+        config::Format::Json => render::tables_json(&index, rust.as_ref()),
         // The command line refuses the other machine formats with --show-tables.
-        _ => render::tables_text(&index),
+        _ => render::tables_text(&index, rust.as_ref()),
     };
-    let warnings = index.warnings.clone();
+    let mut warnings = index.warnings.clone();
+    warnings.extend(rust.iter().flat_map(|r| r.warnings.iter().cloned()));
     release(index);
     Ok((listing, warnings))
 }

@@ -552,6 +552,30 @@ fn show_tables_lists_every_definition_and_its_base() {
 }
 
 #[test]
+fn show_tables_lists_rust_definitions_by_their_module_path() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("codemods/duplicate-table/fixtures/seaorm_entity_copy");
+    let output = run(&fixture, &["--show-tables"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "entity/src/posts.rs:5:1: posts  `entity::posts` (sea-orm)\n\
+         entity/src/users.rs:5:1: users  `entity::users` (sea-orm)\n\
+         service/src/entities/users.rs:3:1: users  `service::entities::users` (sea-orm)\n\
+         3 definitions of 2 tables (8 files scanned).\n"
+    );
+    let fixture = fixture.with_file_name("diesel_two_schemas");
+    let output = run(&fixture, &["--show-tables", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tables = json["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 4);
+    assert_eq!(tables[0]["path"], "api/src/schema.rs");
+    assert_eq!(tables[0]["symbol"], "api::schema::posts");
+    assert_eq!(tables[0]["kind"], "diesel");
+    assert!(tables[0]["base"].is_null());
+}
+
+#[test]
 fn the_fix_with_paths_covers_only_the_findings_they_report() {
     // Two unrelated duplicates; the PATH names one. Its fix rewrites the importer outside the
     // PATH that the fix needs (app/service.py), and leaves the other duplicate alone.
