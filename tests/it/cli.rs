@@ -127,6 +127,66 @@ fn model_like_code_the_index_cannot_place_is_never_silent() {
 }
 
 #[test]
+fn models_take_their_table_name_from_the_cls_of_their_base_or_a_library_base() {
+    // `declarative_base(cls=PreBase)`: PreBase is no model, its `__tablename__` names every
+    // model on Base. fastapi-users' user table is `user`; a class of that library whose table
+    // name the index does not know is listed, whatever its body.
+    let db: &[u8] = b"from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base, declared_attr\n\nclass PreBase:\n    @declared_attr\n    def __tablename__(cls):\n        return cls.__name__.lower()\n\n    id = Column(Integer, primary_key=True)\n\nBase = declarative_base(cls=PreBase)\n";
+    let user: &[u8] = b"from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTable\nfrom fastapi_users_db_sqlalchemy.sessions import SQLAlchemyBaseSessionTable\nfrom app.db import Base\n\nclass User(SQLAlchemyBaseUserTable[int], Base):\n    pass\n\nclass Session(SQLAlchemyBaseSessionTable[int], Base):\n    pass\n";
+    let legacy: &[u8] = b"from sqlalchemy import Column, String\nfrom app.db import Base\n\nclass Account(Base):\n    __tablename__ = 'user'\n    email = Column(String)\n\nclass Donation(Base):\n    comment = Column(String)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", db),
+        ("app/user.py", user),
+        ("app/legacy.py", legacy),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/user.py:8: model-like `Session` not understood: its `__tablename__` comes \
+         from `fastapi_users_db_sqlalchemy.sessions.SQLAlchemyBaseSessionTable`, a library class \
+         whose table name the index does not know\n"
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("app/user.py:5:7: DM001 table `user` is defined again by `User`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Scanned 4 files: 2 tables, 1 model-like definition not understood"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_sqlmodel_class_under_a_metaclass_the_index_cannot_read_is_never_silent() {
+    // A project metaclass that may turn `table=True` on in a way the index does not read.
+    let schema: &[u8] = b"from sqlmodel import SQLModel\nfrom sqlmodel.main import SQLModelMetaclass\nfrom app.options import configure\n\nclass TableModelMeta(SQLModelMetaclass):\n    def __new__(mcs, name, bases, namespace, **kwargs):\n        return super().__new__(mcs, name, bases, namespace, **configure(name, kwargs))\n\nclass TableModel(SQLModel, metaclass=TableModelMeta):\n    pass\n";
+    let models: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.schema import TableModel\n\nclass Item(TableModel):\n    __tablename__ = 'items'\n    id: int = Field(primary_key=True)\n\nclass ItemRead(TableModel):\n    name: str\n\nclass Plain(SQLModel):\n    id: int = Field(primary_key=True)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/options.py",
+            b"def configure(name, kwargs):\n    return kwargs\n",
+        ),
+        ("app/schema.py", schema),
+        ("app/models.py", models),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/models.py:4: model-like `Item` not understood: it is a SQLModel class \
+         without `table=True`, but its base `TableModel` has metaclass `TableModelMeta`, which \
+         may turn `table=True` on; the index cannot tell whether it is a table\n"
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 4 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+}
+
+#[test]
 fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
     // A project class named like SQLModel's, in a package that is not SQLModel: the index does
     // not take it for a declarative base; `table=True` still says it is a table.

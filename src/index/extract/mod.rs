@@ -14,7 +14,7 @@ use super::facts::*;
 use super::table_name;
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{callee_name, dotted, keyword, offset, string_literal, Ranged};
-use bases::{call_decl, decl_kind, function_returns};
+use bases::{call_decl, decl_kind, decl_mixin, function_returns};
 
 const COLUMN_CALLS: &[&str] = &["Column", "mapped_column", "Field"];
 const RELATIONSHIP_CALLS: &[&str] = &["relationship", "Relationship", "relation"];
@@ -80,6 +80,7 @@ impl<'t> Collector<'t> {
                 kind,
                 metadata,
                 callee: Name::default(),
+                cls: decl_mixin(value),
             });
             self.bind(target, Binding::Decl(index));
         } else if let Some(table) = self.table_call(value, Some(target), stmt_span, None) {
@@ -96,6 +97,7 @@ impl<'t> Collector<'t> {
                 kind: DeclKind::Call,
                 metadata,
                 callee,
+                cls: None,
             });
             self.bind(target, Binding::Decl(index));
         } else if let Some(path) = dotted(value) {

@@ -34,7 +34,20 @@ impl Builder<'_> {
         for file in 0..self.files.len() {
             let facts = self.facts(file);
             for (index, class) in facts.classes.iter().enumerate() {
-                if !class.looks_like_model {
+                if let Some(reason) = self.metaclass_unread.get(&(file, index)) {
+                    self.models.not_understood.push(NotUnderstood {
+                        file,
+                        offset: class.name_offset,
+                        symbol: class.name.to_string(),
+                        reason: reason.clone(),
+                    });
+                    continue;
+                }
+                // A mapped class whose table name has a known reason not to be evaluated (one
+                // from a library base) is a model, whatever its body.
+                if !class.looks_like_model
+                    && !matches!(self.unnamed.get(&(file, index)), Some(Some(_)))
+                {
                     continue;
                 }
                 let reason = match self.roles.get(&(file, index)) {
