@@ -159,6 +159,36 @@ fn models_take_their_table_name_from_the_cls_of_their_base_or_a_library_base() {
 }
 
 #[test]
+fn a_sqlmodel_field_built_by_a_helper_is_a_column_the_fix_does_not_lose() {
+    // `text: str = TextField()`, a project helper returning `Field(...)`: a column of the table.
+    // Uncounted, demo's `Chunk` looked like a subset and the fix replaced it, losing `text`.
+    let fields: &[u8] =
+        b"from sqlmodel import Field\n\ndef TextField():\n    return Field(default='')\n";
+    let models: &[u8] = b"from sqlmodel import Field, SQLModel\n\nclass Chunk(SQLModel, table=True):\n    __tablename__ = 'chunks'\n    id: int = Field(primary_key=True)\n    user_id: int = Field()\n";
+    let demo: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.fields import TextField\n\nclass Chunk(SQLModel, table=True):\n    __tablename__ = 'chunks'\n    id: int = Field(primary_key=True)\n    text: str = TextField()\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/fields.py", fields),
+        ("app/models.py", models),
+        ("app/demo.py", demo),
+        ("app/main.py", b"import app.demo, app.models\n"),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("= only in the canonical `Chunk`: `text`"),
+        "{text}"
+    );
+    let diff = run(dir.path(), &["--color", "never", "--diff"]);
+    assert_eq!(stdout(&diff), "");
+    assert!(
+        stderr(&diff).contains("table `chunks` is not fixed"),
+        "{}",
+        stderr(&diff)
+    );
+}
+
+#[test]
 fn a_sqlmodel_class_under_a_metaclass_the_index_cannot_read_is_never_silent() {
     // A project metaclass that may turn `table=True` on in a way the index does not read.
     let schema: &[u8] = b"from sqlmodel import SQLModel\nfrom sqlmodel.main import SQLModelMetaclass\nfrom app.options import configure\n\nclass TableModelMeta(SQLModelMetaclass):\n    def __new__(mcs, name, bases, namespace, **kwargs):\n        return super().__new__(mcs, name, bases, namespace, **configure(name, kwargs))\n\nclass TableModel(SQLModel, metaclass=TableModelMeta):\n    pass\n";
