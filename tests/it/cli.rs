@@ -625,6 +625,45 @@ fn rules_and_paths_choose_what_the_rust_fix_rewrites() {
     assert_eq!(crate::support::tree(copy.path()), before);
 }
 
+/// Two programs (scripts with `if __name__ == "__main__":` that nothing imports) never share a
+/// process, so one MetaData in both is no clash; a program and a module of the app may one day
+/// (a script that imports the app), so that one is a DM001.
+#[test]
+fn two_programs_on_one_metadata_are_no_duplicate_but_a_program_and_the_app_are() {
+    let hero = |extra: &str| {
+        format!("from typing import Optional\n\nfrom sqlmodel import Field, SQLModel\n\n\nclass Hero(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n    name: str\n{extra}")
+    };
+    let main = "\n\ndef main():\n    print(Hero(name=\"x\"))\n\n\nif __name__ == \"__main__\":\n    main()\n";
+    let one = hero(main);
+    let two = hero(&format!("    age: Optional[int] = None\n{main}"));
+    let dir = project(&[
+        ("docs_src/tutorial001.py", one.as_bytes()),
+        ("docs_src/tutorial002.py", two.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output)),
+        (
+            Some(0),
+            "Scanned 2 files: 1 table, no findings.\n".to_owned()
+        )
+    );
+    // The same copy in the app's models, which the app imports.
+    let app = hero("");
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(dir.path().join("app/__init__.py"), "").unwrap();
+    std::fs::write(dir.path().join("app/models.py"), app).unwrap();
+    std::fs::write(
+        dir.path().join("app/main.py"),
+        "from app.models import Hero\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["--color", "never", "--select", "DM001"]);
+    let text = stdout(&output);
+    assert_eq!(text.matches(": DM001 ").count(), 2, "{text}");
+    assert!(text.contains("nothing loads both today"), "{text}");
+}
+
 #[test]
 fn the_fix_with_paths_covers_only_the_findings_they_report() {
     // Two unrelated duplicates; the PATH names one. Its fix rewrites the importer outside the
