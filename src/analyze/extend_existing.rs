@@ -97,7 +97,13 @@ fn holder<'a>(ctx: &Context<'a>, table: TableId, file: FileId, span: Span) -> Op
 /// base), a file that may define it but could not be read, or a module that can run under two
 /// names because a folder is both a package and on `sys.path`. Removing the flag is proven safe
 /// only when there is none of these.
-pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
+pub struct Hidden {
+    pub why: String,
+    /// What a person must do before the flag can go.
+    pub then: &'static str,
+}
+
+pub fn hidden(ctx: &Context, table: TableId) -> Option<Hidden> {
     let index = ctx.index;
     let def = &index.models.tables[table];
     let key = ctx.key(table);
@@ -108,10 +114,13 @@ pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
         .map(|t| ctx.at(t.file, t.offset))
         .collect();
     if !aside.is_empty() {
-        return Some(format!(
-            "it hides the definition at {} on the same metadata, in a migration folder the scan does not report on",
-            aside.join(", ")
-        ));
+        return Some(Hidden {
+            why: format!(
+                "it hides the definition at {} on the same metadata, in a migration folder the scan does not report on",
+                aside.join(", ")
+            ),
+            then: "remove it by hand once that copy no longer defines the table on this metadata (a migration can use `sa.table()`)",
+        });
     }
     // A file the index could not see may define the table a second time: nothing proves the
     // flag can go (migration folders included, whose warnings are otherwise not reported).
@@ -125,16 +134,22 @@ pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
             0 => String::new(),
             n => format!(" and {n} more"),
         };
-        return Some(format!(
-            "whether it can go is unknown: {}{more} could not be read or parsed and may define this table again",
-            unseen[..unseen.len().min(SHOWN)].join(", ")
-        ));
+        return Some(Hidden {
+            why: format!(
+                "whether it can go is unknown: {}{more} could not be read or parsed and may define this table again",
+                unseen[..unseen.len().min(SHOWN)].join(", ")
+            ),
+            then: "make those files readable (see their warnings) and run again",
+        });
     }
     let (inner, outer) = index.module_map.package_root_names(def.file)?;
-    Some(format!(
-        "it hides that {} can run under two module names, `{inner}` and `{outer}`: a folder above it is both a package and on sys.path",
-        index.files[def.file].display
-    ))
+    Some(Hidden {
+        why: format!(
+            "it hides that {} can run under two module names, `{inner}` and `{outer}`: a folder above it is both a package and on sys.path",
+            index.files[def.file].display
+        ),
+        then: "remove it by hand once that folder is no longer both a package and on sys.path",
+    })
 }
 
 /// Why no table of `site` may lose the flag yet, table by table: another definition, a second
@@ -170,7 +185,7 @@ fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<Strin
                 "it hides that {} is imported under two module names",
                 ctx.index.files[def.file].display
             )),
-            None => hidden(ctx, id),
+            None => hidden(ctx, id).map(|h| h.why),
         };
         if let Some(why) = why {
             let name = format!("`{}`", def.name);
