@@ -168,15 +168,18 @@ fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<Strin
         told.push(cluster);
         let why = match cluster.map(|c| &ctx.duplicates[c]) {
             Some(cluster) => {
-                let others: Vec<String> = cluster
+                let others: Vec<(&str, u32)> = cluster
                     .iter()
                     .filter(|&&t| t != id)
-                    .map(|&t| ctx.at(models.tables[t].file, models.tables[t].offset))
+                    .map(|&t| {
+                        let source = &ctx.index.files[models.tables[t].file];
+                        (
+                            source.display.as_str(),
+                            source.line_col(models.tables[t].offset).0,
+                        )
+                    })
                     .collect();
-                Some(format!(
-                    "it hides the other definition at {}",
-                    others.join(", ")
-                ))
+                Some(hides_others(&others))
             }
             None if dual.contains(&def.file) => Some(format!(
                 "it hides that {} is imported under two module names",
@@ -214,6 +217,48 @@ fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<Strin
         ));
     }
     out
+}
+
+/// `it hides the other definition at a.py:4, b.py:9`; with more than three, the count and the
+/// first three files with their lines (at most three each), then how many more
+/// (`it hides the 29 other definitions at a.py:4, 12, b.py:9, c.py:3 and 25 more`), as DM003
+/// shows the places of a reason.
+fn hides_others(others: &[(&str, u32)]) -> String {
+    const SHOWN: usize = 3;
+    if others.len() <= SHOWN {
+        let places: Vec<String> = others
+            .iter()
+            .map(|(path, line)| format!("{path}:{line}"))
+            .collect();
+        return format!("it hides the other definition at {}", places.join(", "));
+    }
+    // One entry per file, with its lines, in the order of the definitions.
+    let mut files: Vec<(&str, Vec<u32>)> = Vec::new();
+    for &(path, line) in others {
+        match files.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, lines)) => lines.push(line),
+            None => files.push((path, vec![line])),
+        }
+    }
+    let mut told = 0;
+    let listed: Vec<String> = files
+        .iter()
+        .take(SHOWN)
+        .map(|(path, lines)| {
+            let lines: Vec<String> = lines.iter().take(SHOWN).map(u32::to_string).collect();
+            told += lines.len();
+            format!("{path}:{}", lines.join(", "))
+        })
+        .collect();
+    let tail = match others.len() - told {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(
+        "it hides the {} other definitions at {}{tail}",
+        others.len(),
+        listed.join(", ")
+    )
 }
 
 pub fn findings(ctx: &Context) -> Vec<Finding> {
