@@ -128,12 +128,14 @@ fn quiet(plan: &mut plan::Plan, hidden: &[(String, u32)]) {
 /// the index's warnings (files it could not read, models it could not tie to a base).
 pub fn show_tables(config: &config::Config) -> Result<(String, Vec<index::Warning>), Error> {
     let index = index::Index::build(&config.scope)?;
+    let rust = rust::index(&index.rust_sources, &config.scope.cwd);
     let listing = match config.format {
-        config::Format::Json => render::tables_json(&index),
+        config::Format::Json => render::tables_json(&index, rust.as_ref()),
         // The command line refuses the other machine formats with --show-tables.
-        _ => render::tables_text(&index),
+        _ => render::tables_text(&index, rust.as_ref()),
     };
-    let warnings = index.warnings.clone();
+    let mut warnings = index.warnings.clone();
+    warnings.extend(rust.iter().flat_map(|r| r.warnings.iter().cloned()));
     release(index);
     Ok((listing, warnings))
 }
@@ -243,6 +245,11 @@ pub fn fix_with(
         &config.scope.cwd,
         options.merge_columns,
     );
+    if let Some(rust) = &mut rust {
+        rust.leave(&Default::default(), |f| {
+            rules.hides(&index, f) || !f.is_under(&config.scope.paths, &config.scope.cwd)
+        });
+    }
     let Some(accepted) = choose(&context, &options, rust.as_ref())? else {
         return Ok(None);
     };
@@ -253,7 +260,7 @@ pub fn fix_with(
     if let Some(rust) = &mut rust {
         warnings.extend(rust.warnings.iter().cloned());
         if !accepted.rust_left.is_empty() {
-            rust.plan = rust.plan_leaving(&accepted.rust_left);
+            rust.leave(&accepted.rust_left, |_| false);
         }
         rust_fix = rust.fix().map_err(Error::Unparsable)?;
         // For the tests of `--verify` (debug builds): a Rust rewrite that no longer compiles.
@@ -385,11 +392,14 @@ pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<Diff
         notes: plan.notes,
         warnings: index.warnings.clone(),
     };
-    if let Some(rust) = rust::run(
+    if let Some(mut rust) = rust::run(
         &index.rust_sources,
         &config.scope.cwd,
         options.merge_columns,
     ) {
+        rust.leave(&Default::default(), |f| {
+            rules.hides(&index, f) || !f.is_under(&config.scope.paths, &config.scope.cwd)
+        });
         rust.rewrites().map_err(Error::Unparsable)?;
         output.diff.extend(rust.diff(config.color).into_bytes());
         output.skipped.extend(rust.plan.skipped.iter().cloned());

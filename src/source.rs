@@ -97,6 +97,23 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// Where the lines that must stay first in a file end: a `#!` line, and a PEP 263 coding line (the
+/// first line, or the second after a comment or blank one). A line put above them, or their
+/// removal, turns them into plain comments: a latin-1 file would then be read as UTF-8.
+pub fn pinned_lines_end(text: &str) -> usize {
+    let (mut at, mut end) = (0, 0);
+    for (n, line) in text.split_inclusive('\n').take(2).enumerate() {
+        at += line.len();
+        let rest = line.trim_start_matches([' ', '\t', '\x0c']);
+        if (n == 0 && line.starts_with("#!")) || coding_in_line(line.as_bytes()).is_some() {
+            end = at;
+        } else if !(rest.trim().is_empty() || rest.starts_with('#')) {
+            break;
+        }
+    }
+    end
+}
+
 fn coding_in_line(line: &[u8]) -> Option<String> {
     let trimmed = trim_ascii_start(line);
     if !trimmed.starts_with(b"#") {
@@ -176,6 +193,19 @@ mod tests {
     fn other_legacy_encodings_go_through_encoding_rs() {
         let d = decode(b"# vim: set fileencoding=cp1252 :\ns = '\x80'\n".to_vec()).unwrap();
         assert!(d.text.contains('\u{20ac}'));
+    }
+
+    #[test]
+    fn a_shebang_and_a_coding_line_are_pinned_to_the_top() {
+        let both = "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nimport os\n";
+        assert_eq!(pinned_lines_end(both), both.find("import").unwrap());
+        let after_comment = "# header\n# vim: set fileencoding=cp1252 :\nimport os\n";
+        assert_eq!(
+            pinned_lines_end(after_comment),
+            after_comment.find("import").unwrap()
+        );
+        assert_eq!(pinned_lines_end("# a comment\nimport os\n"), 0);
+        assert_eq!(pinned_lines_end("import os\n# coding: latin-1\n"), 0);
     }
 
     #[test]

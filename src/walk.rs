@@ -54,9 +54,15 @@ pub fn walk(paths: &[PathBuf], exclude: &Exclude, exclude_base: &Path) -> Walked
     for root in paths {
         if root.is_file() {
             // A file named on the command line is scanned, unless `force-exclude` says no.
+            // A Rust source or manifest goes to the Rust front-end; anything else is read as
+            // Python, whatever its name, as ruff reads a file it is given.
             let relative = root.strip_prefix(exclude_base).unwrap_or(root);
             if !(exclude.force && exclude.is_match(relative)) {
-                walked.files.push(root.clone());
+                if is_rust(root) {
+                    walked.rust.push(root.clone());
+                } else {
+                    walked.files.push(root.clone());
+                }
             }
             continue;
         }
@@ -120,11 +126,7 @@ pub fn walk(paths: &[PathBuf], exclude: &Exclude, exclude_base: &Path) -> Walked
                         walked.symlinks.push(path.to_path_buf());
                     }
                 }
-            } else if !in_migrations
-                && (path.extension().is_some_and(|e| e == "rs")
-                    || path.ends_with("Cargo.toml")
-                    || path.ends_with("diesel.toml"))
-            {
+            } else if !in_migrations && is_rust(path) {
                 let relative = path.strip_prefix(exclude_base).unwrap_or(path);
                 if exclude.is_empty() || !exclude.is_match(relative) {
                     walked.rust.push(path.to_path_buf());
@@ -139,6 +141,13 @@ pub fn walk(paths: &[PathBuf], exclude: &Exclude, exclude_base: &Path) -> Walked
     walked.rust.sort();
     walked.rust.dedup();
     walked
+}
+
+/// A Rust source, or a manifest the Rust front-end reads.
+fn is_rust(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rs")
+        || path.ends_with("Cargo.toml")
+        || path.ends_with("diesel.toml")
 }
 
 /// Each file once: a symbolic link to a file that `files` also holds (or that another link

@@ -23,8 +23,11 @@ pub struct Connection {
     pub via: Via,
     pub file: FileId,
     pub offset: u32,
-    /// A short description: `ForeignKey("bookings.id")` on `ai_recommendations`, or the function name.
+    /// A short description: `ForeignKey("bookings.id")`, `relationship("User")`, or the
+    /// function that calls `create_all`.
     pub detail: String,
+    /// The table or class whose foreign key or relationship it is.
+    pub on: Option<String>,
 }
 
 pub struct Connections {
@@ -94,7 +97,8 @@ impl Connections {
                         via: Via::ForeignKey,
                         file: def.file,
                         offset,
-                        detail: format!("`ForeignKey(\"{target}\")` on `{}`", def.name),
+                        detail: format!("`ForeignKey(\"{target}\")`"),
+                        on: Some(def.name.clone()),
                     });
                 }
             }
@@ -131,7 +135,8 @@ impl Connections {
                         via: Via::Relationship,
                         file: class.file,
                         offset: relationship.span.0,
-                        detail: format!("`relationship(\"{target}\")` on `{}`", class.name),
+                        detail: format!("`relationship(\"{target}\")`"),
+                        on: Some(class.name.clone()),
                     });
                 }
             }
@@ -156,6 +161,7 @@ impl Connections {
                             file: b.file,
                             offset: b.offset,
                             detail: format!("`{}()`", a.scope_name),
+                            on: None,
                         });
                     }
                 }

@@ -9,52 +9,17 @@ use crate::report::{Code, Finding};
 
 /// The name each dual-loaded file should be imported as, and the stray names.
 pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
-    if ctx.runtime.dual_loaded().next().is_none() {
+    let decided = decided_names(ctx);
+    if decided.is_empty() {
         return Vec::new();
     }
     let map = &ctx.index.module_map;
-    let root_of = |file: FileId, name: &str| {
-        map.names(file)
-            .iter()
-            .find(|n| n.name == name)
-            .map(|n| n.root)
-    };
-    // Which roots the package's own code imports through, project-wide.
-    let mut root_use: HashMap<usize, usize> = HashMap::new();
-    for (file, names) in ctx.runtime.names.iter().enumerate() {
-        for (name, sites) in names {
-            let own = sites
-                .iter()
-                .filter(|(importer, _)| !ctx.index.files[*importer].in_tests)
-                .count();
-            if let Some(root) = root_of(file, name) {
-                *root_use.entry(root).or_default() += own;
-            }
-        }
-    }
     let mut out = Vec::new();
     let models = model_modules(ctx);
     for (file, names) in ctx.runtime.dual_loaded() {
-        let best = names
-            .iter()
-            .max_by_key(|(name, sites)| {
-                let own = sites
-                    .iter()
-                    .filter(|(importer, _)| !ctx.index.files[*importer].in_tests)
-                    .count();
-                let root =
-                    root_of(file, name).map_or(0, |r| root_use.get(&r).copied().unwrap_or(0));
-                // A symbolic link's name last: the file is known by its real path.
-                (
-                    !map.via_link(file, name),
-                    own,
-                    root,
-                    std::cmp::Reverse(name.len()),
-                    std::cmp::Reverse((*name).clone()),
-                )
-            })
-            .map(|(name, _)| name.clone());
-        let Some(best) = best else { continue };
+        let Some(best) = decided.get(&file).cloned() else {
+            continue;
+        };
         let stray: Vec<String> = names.keys().filter(|n| **n != best).cloned().collect();
         // A package matters when a stray import through it loads a model module below it.
         let loads_models = |name: &String| {
@@ -79,6 +44,110 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
     }
     out.sort();
     out
+}
+
+/// The name every file loaded under two names is to be imported by, stray or not a finding.
+///
+/// Each file's own importers vote (the package's own code before tests, then the root the
+/// project imports through most), but a module follows its package: importing
+/// `src.models.payment` runs `src.models` first, so `models.payment` beside a package named
+/// `src.models` would keep the package running twice, and the two rewrites would undo each other
+/// from one run to the next. Packages decide first, and every import of a module below a package
+/// is also a vote for that package's name.
+pub fn decided_names(ctx: &Context) -> HashMap<FileId, String> {
+    let mut decided: HashMap<FileId, String> = HashMap::new();
+    if ctx.runtime.dual_loaded().next().is_none() {
+        return decided;
+    }
+    let map = &ctx.index.module_map;
+    let root_of = |file: FileId, name: &str| {
+        map.names(file)
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| n.root)
+    };
+    let own = |sites: &[super::runtime::SiteRef]| {
+        sites
+            .iter()
+            .filter(|(importer, _)| !ctx.index.files[*importer].in_tests)
+            .count()
+    };
+    // Which roots the package's own code imports through, project-wide.
+    let mut root_use: HashMap<usize, usize> = HashMap::new();
+    for (file, names) in ctx.runtime.names.iter().enumerate() {
+        for (name, sites) in names {
+            if let Some(root) = root_of(file, name) {
+                *root_use.entry(root).or_default() += own(sites);
+            }
+        }
+    }
+    let mut files: Vec<(FileId, &BTreeMap<String, Vec<SiteRef>>)> =
+        ctx.runtime.dual_loaded().collect();
+    // A package before the modules in its folder, a folder before its subfolders.
+    files.sort_by_key(|&(file, _)| {
+        let path = map.path(file);
+        let depth = path.components().count();
+        (depth, !map.is_package(file), file)
+    });
+    for (file, names) in files {
+        let package = package_name(ctx, &decided, file);
+        let under_package = |name: &String| {
+            package.as_deref().is_some_and(|p| {
+                name.len() > p.len() && name.starts_with(p) && name.as_bytes()[p.len()] == b'.'
+            })
+        };
+        let follows = names.keys().any(under_package);
+        let best = names
+            .iter()
+            .filter(|(name, _)| !follows || under_package(name))
+            .max_by_key(|(name, sites)| {
+                let root =
+                    root_of(file, name).map_or(0, |r| root_use.get(&r).copied().unwrap_or(0));
+                // A symbolic link's name last: the file is known by its real path.
+                (
+                    !map.via_link(file, name),
+                    own(sites),
+                    root,
+                    std::cmp::Reverse(name.len()),
+                    std::cmp::Reverse((*name).clone()),
+                )
+            })
+            .map(|(name, _)| name.clone());
+        if let Some(best) = best {
+            decided.insert(file, best);
+        }
+    }
+    decided
+}
+
+/// The canonical name of the nearest package above `file` that is loaded under two names
+/// (`decided`, from `decided_names`): the name a module below it is imported by starts with it.
+pub fn package_name(
+    ctx: &Context,
+    decided: &HashMap<FileId, String>,
+    file: FileId,
+) -> Option<String> {
+    let mut package = parent_package(ctx, file);
+    while let Some(p) = package {
+        if let Some(name) = decided.get(&p) {
+            return Some(name.clone());
+        }
+        package = parent_package(ctx, p);
+    }
+    None
+}
+
+/// The `__init__.py` of the package a file is in (for a package, of the package above it).
+pub fn parent_package(ctx: &Context, file: FileId) -> Option<FileId> {
+    let map = &ctx.index.module_map;
+    let path = map.path(file);
+    let dir = path.parent()?;
+    let dir = if map.is_package(file) {
+        dir.parent()?
+    } else {
+        dir
+    };
+    map.file_at(&dir.join("__init__.py"))
 }
 
 /// The modules whose second run defines something of the database again: those that define a

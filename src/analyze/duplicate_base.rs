@@ -60,7 +60,26 @@ pub fn secondaries(ctx: &Context) -> Vec<Secondary> {
         };
         for (&md, _) in members.iter().filter(|(id, _)| **id != primary) {
             let mine = tables_of(md);
-            let mut reasons = Vec::new();
+            // Each reason once, with the places it comes from (twenty foreign keys to `users`
+            // are one reason).
+            let mut groups: Vec<Reason> = Vec::new();
+            let mut add = |what: &str, why: String, place: Option<Place>| {
+                let at = match groups.iter().position(|r| r.what == what && r.why == why) {
+                    Some(at) => at,
+                    None => {
+                        groups.push(Reason {
+                            what: what.to_owned(),
+                            why,
+                            places: Vec::new(),
+                        });
+                        groups.len() - 1
+                    }
+                };
+                let places = &mut groups[at].places;
+                if let Some(place) = place.filter(|p| !places.contains(p)) {
+                    places.push(place);
+                }
+            };
             for c in ctx
                 .connections
                 .list
@@ -71,33 +90,46 @@ pub fn secondaries(ctx: &Context) -> Vec<Secondary> {
                 if ctx.connections.group(other) != *group {
                     continue;
                 }
+                let place = c.on.as_ref().map(|on| Place {
+                    on: on.clone(),
+                    path: ctx.index.files[c.file].display.clone(),
+                    line: ctx.index.files[c.file].line_col(c.offset).0,
+                });
                 match c.via {
-                    Via::ForeignKey => reasons.push(format!(
-                        "{} at {} points into a table that only {} defines, which raises NoReferencedTableError",
-                        c.detail,
-                        ctx.at(c.file, c.offset),
-                        ctx.base_name(c.to)
-                    )),
-                    Via::Relationship => reasons.push(format!(
-                        "{} at {} names a class that only the registry of {} holds",
-                        c.detail,
-                        ctx.at(c.file, c.offset),
-                        ctx.base_name(c.to)
-                    )),
+                    Via::ForeignKey => add(
+                        &c.detail,
+                        format!(
+                            "points into a table that only {} defines, which raises NoReferencedTableError",
+                            ctx.base_name(c.to)
+                        ),
+                        place,
+                    ),
+                    Via::Relationship => add(
+                        &c.detail,
+                        format!(
+                            "names a class that only the registry of {} holds",
+                            ctx.base_name(c.to)
+                        ),
+                        place,
+                    ),
                     Via::CreateAll => {
                         let shared: Vec<&str> = mine.intersection(&tables_of(other)).copied().collect();
                         if !shared.is_empty() {
-                            reasons.push(format!(
-                                "both create table{} {} with `create_all` on one engine in {}",
-                                if shared.len() == 1 { "" } else { "s" },
-                                shared.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
-                                c.detail
-                            ));
+                            add(
+                                "",
+                                format!(
+                                    "both create table{} {} with `create_all` on one engine in {}",
+                                    if shared.len() == 1 { "" } else { "s" },
+                                    shared.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+                                    c.detail
+                                ),
+                                None,
+                            );
                         }
                     }
                 }
             }
-            reasons.dedup();
+            let reasons = shown(groups);
             if !reasons.is_empty() && models.bases[md].file.is_some() {
                 out.push(Secondary {
                     metadata: md,
@@ -106,6 +138,75 @@ pub fn secondaries(ctx: &Context) -> Vec<Secondary> {
                 });
             }
         }
+    }
+    out
+}
+
+/// One reason two metadata are one database: a reference (`ForeignKey("users.id")`), what it
+/// does, and where it is written (none for a `create_all` pair).
+struct Reason {
+    what: String,
+    why: String,
+    places: Vec<Place>,
+}
+
+/// The table or class a reference is on, and where.
+#[derive(PartialEq)]
+struct Place {
+    on: String,
+    path: String,
+    line: u32,
+}
+
+/// At most three reasons, each with the places of at most three tables or classes, the way
+/// DM004 shows its reasons: `X on `t` at a.py:3 points into ...` for one place, `X points into
+/// ...: on `t` (a.py:3, 7), `u` (b.py:9), `v` (b.py:12) and 20 more` for several.
+fn shown(reasons: Vec<Reason>) -> Vec<String> {
+    const SHOWN: usize = 3;
+    let more = reasons.len().saturating_sub(SHOWN);
+    let mut out: Vec<String> = reasons
+        .into_iter()
+        .take(SHOWN)
+        .map(|Reason { what, why, places }| {
+            let what = if what.is_empty() {
+                String::new()
+            } else {
+                format!("{what} ")
+            };
+            if let [one] = places.as_slice() {
+                return format!("{what}on `{}` at {}:{} {why}", one.on, one.path, one.line);
+            }
+            // One entry per table or class and file, with its lines.
+            let mut entries: Vec<(&str, &str, Vec<String>)> = Vec::new();
+            for p in &places {
+                match entries
+                    .iter_mut()
+                    .find(|(on, path, _)| *on == p.on && *path == p.path)
+                {
+                    Some((_, _, lines)) => lines.push(p.line.to_string()),
+                    None => entries.push((&p.on, &p.path, vec![p.line.to_string()])),
+                }
+            }
+            if entries.is_empty() {
+                return format!("{what}{why}");
+            }
+            let listed: Vec<String> = entries
+                .iter()
+                .take(SHOWN)
+                .map(|(on, path, lines)| format!("`{on}` ({path}:{})", lines.join(", ")))
+                .collect();
+            let tail = match entries.len().saturating_sub(SHOWN) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            format!("{what}{why}: on {}{tail}", listed.join(", "))
+        })
+        .collect();
+    if more > 0 {
+        out.push(format!(
+            "and {more} more reason{}",
+            if more == 1 { "" } else { "s" }
+        ));
     }
     out
 }

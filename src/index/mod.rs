@@ -290,6 +290,25 @@ impl Index {
             project_dirs.dedup();
         }
         project_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        // A file that no import reaches runs nothing: what it defines is no definition of the
+        // project's tables, and the fix neither keeps nor merges from it.
+        for (file, source) in index_files.iter_mut().enumerate() {
+            let Some(shadow) = module_map.shadowed(file) else {
+                continue;
+            };
+            // Said where it may matter: a file that mentions what models are made of.
+            if file < live_files && (source.hides_models || may_hold_models(source.text.as_bytes()))
+            {
+                warnings.push(Warning {
+                    path: source.display.clone(),
+                    line: 0,
+                    message: never_imported(source, shadow, &module_map, &scope.cwd),
+                });
+            }
+            source.facts = FileFacts::default();
+            source.loads.clear();
+            source.hides_models = false;
+        }
         let mut models = Models::resolve(&index_files, &module_map);
         let (live, aside_tables) = std::mem::take(&mut models.tables)
             .into_iter()
@@ -490,6 +509,59 @@ fn read_source(
             (file, Some(warning), Vec::new())
         }
     }
+}
+
+/// Why a file is never imported, and what that leaves out, for the warning on its path:
+/// `never imported: the package app/models/ shadows it (`import app.models` runs
+/// app/models/__init__.py); ...`.
+fn never_imported(
+    source: &SourceFile,
+    shadow: &module_map::Shadow,
+    map: &ModuleMap,
+    cwd: &Path,
+) -> String {
+    let why = match shadow {
+        module_map::Shadow::ByPackage(dir) => {
+            let init = dir.join("__init__.py");
+            let name = map
+                .file_at(&init)
+                .and_then(|f| map.names(f).first())
+                .map(|n| format!("`import {}` runs ", n.name))
+                .unwrap_or_else(|| "Python imports ".into());
+            format!(
+                "the package {}/ shadows it ({name}{})",
+                display_path(dir, cwd),
+                display_path(&init, cwd)
+            )
+        }
+        module_map::Shadow::ByModule(module) => {
+            let module = display_path(module, cwd);
+            let folder = module.strip_suffix(".py").unwrap_or(&module);
+            format!(
+                "the module {module} shadows the folder {folder}/ above it, which has no __init__.py, and a module has no submodules"
+            )
+        }
+    };
+    let models: Vec<String> = source
+        .facts
+        .classes
+        .iter()
+        .filter(|c| c.looks_like_model)
+        .map(|c| format!("`{}`", c.name))
+        .chain(
+            source
+                .facts
+                .tables
+                .iter()
+                .map(|t| format!("`Table(\"{}\")`", t.name)),
+        )
+        .collect();
+    let left = match models.as_slice() {
+        [] => String::new(),
+        [one] => format!("; its model {one} never runs, so it is no definition of its table, and the fix neither re-exports it nor merges its columns: delete the file, or move what is still needed into the package"),
+        _ => format!("; its models {} never run, so they are no definitions of their tables, and the fix neither re-exports them nor merges their columns: delete the file, or move what is still needed into the package", models.join(", ")),
+    };
+    format!("never imported: {why}{left}")
 }
 
 /// Whether the bytes of a file the parser could not read mention what models are made of.

@@ -87,6 +87,21 @@ pub struct ModuleMap {
     modules: Vec<Module>,
     by_path: HashMap<PathBuf, FileId>,
     package_dirs: HashSet<PathBuf>,
+    /// Files no import can reach, with what takes their name (`Shadow`).
+    shadowed: HashMap<FileId, Shadow>,
+}
+
+/// Why Python never imports a file under a name its path gives: its directory's finder
+/// (`importlib.machinery.FileFinder`) looks, for each name, first for a regular package (a
+/// folder with `__init__.py`), then for a module file, and only then for a namespace package (a
+/// folder without `__init__.py`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shadow {
+    /// `app/models.py` beside the package `app/models/`: `app.models` is the package.
+    ByPackage(PathBuf),
+    /// `app/models/user.py` under a folder without `__init__.py` beside `app/models.py`:
+    /// `app.models` is the module, which has no submodules.
+    ByModule(PathBuf),
 }
 
 /// `conftest.py`, `test_*.py`, `*_test.py`: what pytest collects.
@@ -216,14 +231,21 @@ impl ModuleMap {
             kinds,
             paths,
             package_dirs,
+            shadowed: HashMap::new(),
         };
         // Every file against every root, in parallel; the reverse lookup after that.
-        map.names = map
+        let found: Vec<(Vec<ModuleName>, Option<Shadow>)> = map
             .paths
             .par_iter()
-            .map(|path| names_under(path, &map.roots, &map.kinds))
+            .map(|path| map.importable_names(path))
             .collect();
-        let names = std::mem::take(&mut map.names);
+        let mut names = Vec::with_capacity(found.len());
+        for (file, (file_names, shadow)) in found.into_iter().enumerate() {
+            if let Some(shadow) = shadow.filter(|_| file_names.is_empty()) {
+                map.shadowed.insert(file, shadow);
+            }
+            names.push(file_names);
+        }
         for (file, names) in names.iter().enumerate() {
             for name in names {
                 map.modules_add(name, file);
@@ -231,6 +253,42 @@ impl ModuleMap {
         }
         map.names = names;
         map
+    }
+
+    /// The names of `path` that an import can reach, and what hides a name it cannot: a package
+    /// beside the file, or a module beside a namespace folder above it.
+    fn importable_names(&self, path: &Path) -> (Vec<ModuleName>, Option<Shadow>) {
+        let mut names = names_under(path, &self.roots, &self.kinds);
+        if names.is_empty() {
+            return (names, None);
+        }
+        let is_init = path.file_name().is_some_and(|n| n == "__init__.py");
+        if !is_init {
+            let as_package = path.with_extension("");
+            if self.package_dirs.contains(&as_package) {
+                return (Vec::new(), Some(Shadow::ByPackage(as_package)));
+            }
+        }
+        let mut shadow = None;
+        names.retain(|name| {
+            let root = &self.roots[name.root];
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| d.starts_with(root) && *d != root.as_path()) {
+                let module = d.with_extension("py");
+                if !self.package_dirs.contains(d) && self.by_path.contains_key(&module) {
+                    shadow = Some(Shadow::ByModule(module));
+                    return false;
+                }
+                dir = d.parent();
+            }
+            true
+        });
+        (names, shadow)
+    }
+
+    /// What keeps every import from reaching `file`, when something does.
+    pub fn shadowed(&self, file: FileId) -> Option<&Shadow> {
+        self.shadowed.get(&file)
     }
 
     /// Records that `name` gives `file`.
@@ -463,10 +521,12 @@ impl ModuleMap {
             for part in module.split('.') {
                 dir.push(part);
             }
-            let as_module = dir.with_extension("py");
-            if let Some(&file) = self.by_path.get(&as_module) {
+            // A package before a module of the same name, as Python's finder looks.
+            if let Some(&file) = self.by_path.get(&dir.join("__init__.py")) {
                 return Some(file);
             }
+            let as_module = dir.with_extension("py");
+            return self.by_path.get(&as_module).copied();
         }
         self.by_path.get(&dir.join("__init__.py")).copied()
     }
@@ -658,6 +718,61 @@ mod tests {
                 (3, None, 3),
             ]
         );
+    }
+
+    #[test]
+    fn a_package_shadows_the_module_of_its_name() {
+        // FileFinder looks for `models/__init__.py` before `models.py`.
+        let m = map(
+            &[
+                "app/__init__.py",
+                "app/main.py",
+                "app/models.py",
+                "app/models/__init__.py",
+                "app/models/user.py",
+            ],
+            &[""],
+        );
+        assert!(names(&m, 2).is_empty());
+        assert_eq!(
+            m.shadowed(2),
+            Some(&Shadow::ByPackage(PathBuf::from("/p/app/models")))
+        );
+        assert_eq!(m.resolve("app.models", None), Some(3));
+        assert_eq!(m.resolve_relative(1, 1, Some("models")), Some(3));
+        assert_eq!(m.resolve_relative(1, 1, Some("models.user")), Some(4));
+        assert_eq!(m.shadowed(3), None);
+    }
+
+    #[test]
+    fn a_module_shadows_a_namespace_folder_of_its_name() {
+        // Without `__init__.py`, `services/` would be a namespace package, which FileFinder
+        // takes only when there is no `services.py`: nothing below it can be imported.
+        let m = map(
+            &[
+                "app/__init__.py",
+                "app/services.py",
+                "app/services/billing.py",
+                "app/jobs/run.py",
+            ],
+            &[""],
+        );
+        assert_eq!(names(&m, 1), ["app.services"]);
+        assert!(names(&m, 2).is_empty());
+        assert_eq!(
+            m.shadowed(2),
+            Some(&Shadow::ByModule(PathBuf::from("/p/app/services.py")))
+        );
+        assert_eq!(m.resolve("app.services.billing", None), None);
+        // A namespace folder nothing shadows is importable.
+        assert_eq!(names(&m, 3), ["app.jobs.run"]);
+        // Under a root inside the folder, the module above it takes no name.
+        let inner = map(
+            &["app/services.py", "app/services/billing.py"],
+            &["", "app/services"],
+        );
+        assert_eq!(names(&inner, 1), ["billing"]);
+        assert_eq!(inner.shadowed(1), None);
     }
 
     #[test]

@@ -77,10 +77,16 @@ fn remove_flags(p: &mut Planner) {
             dual.contains(&tables[id].file) && !p.fixed_dual.contains(&tables[id].file)
         });
         let stays = match (twice, two_names) {
-            (Some(id), _) => Some(format!(
-                "`{}` on {subject} stays while table `{}` is defined twice; fix the duplicate first (see its skipped line), then run again to remove it",
-                flag.flag, tables[id].name
-            )),
+            (Some(id), _) => {
+                let table = match site.tables.len() {
+                    1 => "the table".to_string(),
+                    _ => format!("table `{}`", tables[id].name),
+                };
+                Some(format!(
+                    "`{}` on {subject} stays while {table} is defined twice; fix the duplicate first (see its skipped line), then run again to remove it",
+                    flag.flag
+                ))
+            }
             (None, Some(id)) => Some(format!(
                 "`{}` on {subject} stays while {} runs under two module names; fix the stray module name first, then run again to remove it",
                 flag.flag, ctx.index.files[tables[id].file].display

@@ -75,7 +75,7 @@ pub fn blocks(text: &str, imports: &[ImportSite]) -> Vec<Vec<Stmt>> {
         let floor = if joins {
             previous.as_ref().map_or(0, |p| line_end(text, p.0))
         } else {
-            0
+            crate::source::pinned_lines_end(text)
         };
         while first > floor {
             let above = line_start(text, first - 1);
@@ -83,6 +83,11 @@ pub fn blocks(text: &str, imports: &[ImportSite]) -> Vec<Vec<Stmt>> {
                 break;
             }
             first = above;
+        }
+        if !joins && first == floor {
+            // Comments from the top of the file down to its first import are the file's header
+            // (a licence, what the module is for): they stay where they are.
+            first = line_start(text, start);
         }
         let stmt = Stmt {
             site: i,

@@ -203,6 +203,9 @@ pub(crate) struct Planner<'a, 'c> {
     pub plan: Plan,
     /// Module names to write in imports, per file.
     names: HashMap<FileId, Option<String>>,
+    /// The name each file loaded under two names is to be imported by (DM002): the names the
+    /// plan writes for the modules below it follow it.
+    decided: HashMap<FileId, String>,
     /// Definitions replaced by a re-export: (file, class or table index) -> (module, symbol,
     /// duplicated table).
     pub shimmed: HashMap<ShimKey, (String, String, usize)>,
@@ -308,12 +311,28 @@ impl<'a, 'c> Planner<'a, 'c> {
     }
 
     /// The dotted name to import a file by: the canonical one where it has two, else the one
-    /// the project's imports use most, else the name from the deepest root.
+    /// the project's imports use most, else the name from the deepest root; always under the
+    /// canonical name of a package above it that is loaded under two (`src.models.payment`,
+    /// not `models.payment`, when `src.models` is the package's name), or the fix would write
+    /// the stray name that the next run rewrites.
     pub fn module_name(&mut self, file: FileId) -> Option<String> {
         if let Some(name) = self.names.get(&file) {
             return name.clone();
         }
         let ctx = self.ctx;
+        let package = crate::analyze::dual_import_path::package_name(ctx, &self.decided, file);
+        let fits = |name: &str| {
+            package.as_deref().is_none_or(|p| {
+                name.len() > p.len() && name.starts_with(p) && name.as_bytes()[p.len()] == b'.'
+            })
+        };
+        let written = ctx
+            .index
+            .module_map
+            .names(file)
+            .iter()
+            .find(|n| fits(&n.name))
+            .map(|n| n.name.clone());
         let name = ctx
             .runtime
             .names
@@ -321,7 +340,7 @@ impl<'a, 'c> Planner<'a, 'c> {
             .and_then(|names| {
                 names
                     .iter()
-                    .filter(|(n, _)| !n.starts_with('<'))
+                    .filter(|(n, _)| !n.starts_with('<') && fits(n))
                     .max_by_key(|(n, sites)| {
                         let own = sites
                             .iter()
@@ -331,6 +350,7 @@ impl<'a, 'c> Planner<'a, 'c> {
                     })
                     .map(|(n, _)| n.clone())
             })
+            .or(written)
             .or_else(|| {
                 ctx.index
                     .module_map
@@ -395,6 +415,7 @@ fn plan_round(
         options,
         plan: Plan::default(),
         names: HashMap::new(),
+        decided: crate::analyze::dual_import_path::decided_names(ctx),
         shimmed: HashMap::new(),
         fixed_clusters: BTreeSet::new(),
         fixed_dual: BTreeSet::new(),

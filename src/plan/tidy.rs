@@ -68,6 +68,7 @@ pub fn fill_emptied_blocks(text: &str, file_plan: &mut FilePlan) {
 /// line or the start of the file above, a blank line below), described that code: it goes too.
 /// Imports are left out: a comment above one often heads the ones below it.
 pub fn drop_stale_comments(text: &str, file_plan: &mut FilePlan) {
+    let pinned = crate::source::pinned_lines_end(text);
     let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
     let blank = |from: usize| {
         let end = text[from..].find('\n').map_or(text.len(), |i| from + i);
@@ -87,9 +88,9 @@ pub fn drop_stale_comments(text: &str, file_plan: &mut FilePlan) {
         {
             continue;
         }
-        let floor = i
-            .checked_sub(1)
-            .map_or(0, |j| file_plan.edits[j].edit.end as usize);
+        let floor = i.checked_sub(1).map_or(pinned, |j| {
+            (file_plan.edits[j].edit.end as usize).max(pinned)
+        });
         let indent = &text[start
             ..start + (text[start..].len() - text[start..].trim_start_matches([' ', '\t']).len())];
         let mut first = start;

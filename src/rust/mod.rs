@@ -25,7 +25,7 @@ use facts::{Column, FileFacts};
 use manifest::Package;
 
 pub use offers::Offer;
-pub use run::{run, RustFix, RustRun};
+pub use run::{index, run, RustFix, RustRun};
 
 pub type FileId = usize;
 pub type TableId = usize;

@@ -58,6 +58,39 @@ impl RustRun {
         plan::plan_leaving(&Analysis::new(&self.index), self.merge_columns, leave)
     }
 
+    /// Drops the findings `hidden` picks (`--select`, `--ignore`, outside the PATHs) and plans
+    /// again with their duplicates and those in `left` (a person's choice) left as they are, as
+    /// the Python plan leaves the changes of findings that are not shown; the skipped lines of
+    /// the hidden ones go with their findings.
+    pub fn leave(&mut self, left: &BTreeSet<TableId>, hidden: impl Fn(&Finding) -> bool) {
+        self.findings.retain(|f| !hidden(f));
+        let analysis = Analysis::new(&self.index);
+        let mut leave = left.clone();
+        let mut quiet = Vec::new();
+        for dup in duplicates(&analysis) {
+            let (path, line) = self.place(dup);
+            let shown = self
+                .findings
+                .iter()
+                .any(|f| f.code == Code::DM001 && f.path == path && f.line == line);
+            if !shown {
+                leave.insert(dup);
+                quiet.push((path, line));
+            }
+        }
+        if leave.is_empty() {
+            return;
+        }
+        let mut plan = plan::plan_leaving(&analysis, self.merge_columns, &leave);
+        plan.skipped.retain(|s| {
+            !quiet
+                .iter()
+                .any(|(path, line)| *path == s.path && *line == s.line)
+        });
+        drop(analysis);
+        self.plan = plan;
+    }
+
     /// Sets each Rust finding's `fix` in `findings` (the JSON report): for a DM001, the edits
     /// of the whole plan (what `--diff` prints) made for its duplicate, with those it shares
     /// with others (one re-export line of a `table!` call, a dependency); `null` when the plan

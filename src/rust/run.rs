@@ -29,16 +29,19 @@ pub struct RustFix {
     pub workspaces: Vec<PathBuf>,
 }
 
+/// The index of the Rust sources the walk found; `None` when there are no `.rs` files, so that a
+/// Python-only run pays nothing.
+pub fn index(sources: &[PathBuf], cwd: &Path) -> Option<RustIndex> {
+    sources
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "rs"))
+        .then(|| RustIndex::build(sources, cwd))
+}
+
 /// Indexes, checks and plans the Rust sources the walk found; `None` when there are none, so
 /// that a Python-only run pays nothing.
 pub fn run(sources: &[PathBuf], cwd: &Path, merge_columns: bool) -> Option<RustRun> {
-    if !sources
-        .iter()
-        .any(|p| p.extension().is_some_and(|e| e == "rs"))
-    {
-        return None;
-    }
-    let index = RustIndex::build(sources, cwd);
+    let index = index(sources, cwd)?;
     let analysis = analyze::Analysis::new(&index);
     let findings = analysis.findings();
     let plan = plan::plan(&analysis, merge_columns);

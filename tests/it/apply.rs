@@ -200,6 +200,66 @@ fn line_endings_bom_encoding_permissions_and_symlinks_are_kept() {
     );
 }
 
+/// The lines a file must start with (a `#!` line, a PEP 263 coding line) and the comment header
+/// above its first import stay first: a fuzz case put a new import above
+/// `# vim: set fileencoding=iso-8859-1 :` (the latin-1 file then read as UTF-8), and a
+/// duplicate whose imports all went took the coding line with them.
+#[test]
+fn a_files_first_lines_stay_first_when_its_imports_change() {
+    const TAGS: &[u8] = b"from sqlalchemy import Column, Integer, Table\n\nfrom app.db import Base\n\ntags = Table(\"tags\", Base.metadata, Column(\"id\", Integer, primary_key=True))\n";
+    let copy = |header: &[u8], tail: &[u8]| [header, TAGS, b"\n\n", tail].concat();
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB.as_bytes()),
+        ("app/tags.py", TAGS),
+        (
+            "pyproject.toml",
+            b"[tool.dedupe-models.canonical]\ntags = \"app.tags:tags\"\n",
+        ),
+        // Every import goes with the copy.
+        (
+            "app/latin.py",
+            &copy(
+                b"# -*- coding: latin-1 -*-\n",
+                b"def caf\xe9():\n    return tags\n",
+            ),
+        ),
+        (
+            "app/header.py",
+            &copy(
+                b"#!/usr/bin/env python\n# Tag queries for the feed.\n",
+                b"def feed():\n    return tags\n",
+            ),
+        ),
+        // `Base` stays in use: the new import joins the block the coding line is above.
+        (
+            "app/joined.py",
+            &copy(
+                b"# vim: set fileencoding=iso-8859-1 :\n",
+                b"def caf\xe9():\n    return tags, Base\n",
+            ),
+        ),
+    ]);
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let read = |name: &str| {
+        String::from_utf8_lossy(&std::fs::read(dir.path().join(name)).unwrap()).into_owned()
+    };
+    assert_eq!(
+        read("app/latin.py"),
+        "# -*- coding: latin-1 -*-\nfrom app.tags import tags\n\n\ndef caf\u{fffd}():\n    return tags\n"
+    );
+    assert_eq!(
+        read("app/header.py"),
+        "#!/usr/bin/env python\n# Tag queries for the feed.\nfrom app.tags import tags\n\n\ndef feed():\n    return tags\n"
+    );
+    assert_eq!(
+        read("app/joined.py"),
+        "# vim: set fileencoding=iso-8859-1 :\nfrom app.db import Base\nfrom app.tags import tags\n\n\ndef caf\u{fffd}():\n    return tags, Base\n"
+    );
+    assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
+}
+
 pub fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .args([

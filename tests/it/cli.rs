@@ -580,6 +580,80 @@ fn show_tables_lists_every_definition_and_its_base() {
 }
 
 #[test]
+fn show_tables_lists_rust_definitions_by_their_module_path() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("codemods/duplicate-table/fixtures/seaorm_entity_copy");
+    let output = run(&fixture, &["--show-tables"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "entity/src/posts.rs:5:1: posts  `entity::posts` (sea-orm)\n\
+         entity/src/users.rs:5:1: users  `entity::users` (sea-orm)\n\
+         service/src/entities/users.rs:3:1: users  `service::entities::users` (sea-orm)\n\
+         3 definitions of 2 tables (8 files scanned).\n"
+    );
+    let fixture = fixture.with_file_name("diesel_two_schemas");
+    let output = run(&fixture, &["--show-tables", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tables = json["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 4);
+    assert_eq!(tables[0]["path"], "api/src/schema.rs");
+    assert_eq!(tables[0]["symbol"], "api::schema::posts");
+    assert_eq!(tables[0]["kind"], "diesel");
+    assert!(tables[0]["base"].is_null());
+}
+
+/// `--select`, `--ignore` and the PATHs choose the Rust findings that are reported and fixed, as
+/// they do the Python ones: `--ignore DM001 --diff` printed the Rust fix of the DM001 it hid, and
+/// a `.rs` file named as a PATH was parsed as Python ("could not parse").
+#[test]
+fn rules_and_paths_choose_what_the_rust_fix_rewrites() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("codemods/duplicate-table/fixtures/diesel_leftover_block");
+    let diff = |args: &[&str]| {
+        let mut all = vec!["--diff", "--color", "never"];
+        all.extend_from_slice(args);
+        let output = run(&fixture, &all);
+        (output.status.code(), stdout(&output), stderr(&output))
+    };
+    let (code, whole, err) = diff(&[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(whole.starts_with("--- a/src/models.rs\n"), "{whole}");
+    assert_eq!(
+        diff(&["--ignore", "DM001"]),
+        (Some(0), String::new(), String::new())
+    );
+    assert_eq!(
+        diff(&["--select", "DM004"]),
+        (Some(0), String::new(), String::new())
+    );
+    // The duplicate `table!` block is in src/models.rs; src/queries.rs has no finding.
+    assert_eq!(diff(&["src/models.rs"]), (Some(1), whole, String::new()));
+    assert_eq!(
+        diff(&["src/queries.rs"]),
+        (Some(0), String::new(), String::new())
+    );
+    let output = run(&fixture, &["--color", "never", "src/queries.rs"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output), stderr(&output)),
+        (
+            Some(0),
+            "Scanned 4 files: 1 table, no findings.\n".to_owned(),
+            String::new()
+        )
+    );
+    let copy = tempfile::tempdir().unwrap();
+    crate::support::copy_tree(&fixture, copy.path());
+    let before = crate::support::tree(copy.path());
+    let output = run(
+        copy.path(),
+        &["--fix", "--yes", "--allow-no-vcs", "--ignore", "DM001"],
+    );
+    assert_eq!(stdout(&output), "No file was changed.\n");
+    assert_eq!(crate::support::tree(copy.path()), before);
+}
+
+#[test]
 fn the_fix_with_paths_covers_only_the_findings_they_report() {
     // Two unrelated duplicates; the PATH names one. Its fix rewrites the importer outside the
     // PATH that the fix needs (app/service.py), and leaves the other duplicate alone.

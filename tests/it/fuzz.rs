@@ -8,7 +8,8 @@
 //!
 //! `DEDUPE_MODELS_FUZZ_CASES` sets the number of cases (default 120, 480 runs of the binary);
 //! `DEDUPE_MODELS_FUZZ_SEED` the first seed, to replay a failure; `DEDUPE_MODELS_FUZZ_BIN` the
-//! binary (for long runs on a copy).
+//! binary (for long runs on a copy); `DEDUPE_MODELS_FUZZ_KEEP` a folder where each case's mutated
+//! project is kept as `seed-N` (to replay one).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -249,6 +250,12 @@ fn mutated_projects_never_crash_hang_or_write_what_does_not_parse() {
             let file = &files[rng.below(files.len())];
             let bytes = std::fs::read(file).unwrap();
             std::fs::write(file, mutate(&bytes, &mut rng)).unwrap();
+        }
+        if let Some(keep) = std::env::var_os("DEDUPE_MODELS_FUZZ_KEEP") {
+            // Replaying a seed: the mutated project as the runs below find it.
+            let keep = Path::new(&keep).join(format!("seed-{seed}"));
+            let _ = std::fs::remove_dir_all(&keep);
+            copy_tree(dir, &keep);
         }
         let case = format!("seed {seed} ({})", dir.display());
         let mut diff = None;

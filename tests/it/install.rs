@@ -7,10 +7,22 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::sample::{duplicated, DB, MAIN, USER_A, USER_B};
 use crate::support::{printed as text, project};
 use crate::tools::{self, clean_tree, git, wheel_target};
+
+/// One build into the shared target directory at a time: cargo locks the directory while it
+/// compiles, but maturin then moves the binary out of it unlocked, and two builds at once made one
+/// fail (`failed to rename file ... No such file or directory`).
+static WHEEL_BUILDS: Mutex<()> = Mutex::new(());
+
+fn one_build_at_a_time() -> MutexGuard<'static, ()> {
+    WHEEL_BUILDS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Environment for a build of the wheel: the shared target directory and the quick profile
 /// (maturin's PEP 517 backend reads `MATURIN_PEP517_ARGS`, for the builds pip and pre-commit run).
@@ -22,6 +34,7 @@ fn build_env(command: &mut Command) -> &mut Command {
 
 #[test]
 fn the_wheel_installs_into_a_fresh_virtualenv_and_runs_from_there() {
+    let _build = one_build_at_a_time();
     let tools = tools::bin();
     let tree = clean_tree();
     let wheels = tempfile::tempdir().unwrap();
@@ -109,6 +122,7 @@ fn try_repo(project: &Path, home: &Path, hook: &str) -> Output {
 
 #[test]
 fn the_pre_commit_hook_fails_on_a_duplicate_of_an_unchanged_file_then_passes_after_the_fix() {
+    let _build = one_build_at_a_time();
     let dir = project_with_a_staged_duplicate();
     let home = tempfile::tempdir().unwrap();
     // pre-commit passes the staged files: app/b.py and main.py, not app/a.py.

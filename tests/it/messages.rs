@@ -3,7 +3,7 @@
 //! counts have their plurals.
 
 use crate::cli::duplicated;
-use crate::support::{run, stderr, stdout};
+use crate::support::{project, run, stderr, stdout};
 
 #[test]
 fn a_file_that_cannot_be_read_is_not_counted_as_unparsable() {
@@ -101,4 +101,100 @@ fn one_finding_remains() {
         stdout(&output),
         "No file was changed. 1 finding remains; run dedupe-models to see them.\n"
     );
+}
+
+#[test]
+fn a_second_base_shows_each_reason_once_and_at_most_three() {
+    // Six foreign keys into `users` are one reason with its places; four kinds of reason show
+    // three and count the rest, as DM004 does.
+    let mut models =
+        String::from("from sqlalchemy import Column, Integer\n\nfrom app.db import Base\n");
+    for (class, table) in [
+        ("User", "users"),
+        ("Account", "accounts"),
+        ("Org", "orgs"),
+        ("Team", "teams"),
+        ("Role", "roles"),
+        ("Plan", "plans"),
+    ] {
+        models.push_str(&format!(
+            "\n\nclass {class}(Base):\n    __tablename__ = \"{table}\"\n    id = Column(Integer, primary_key=True)\n"
+        ));
+    }
+    let mut reports = String::from(
+        "from sqlalchemy import Column, ForeignKey, Integer\nfrom sqlalchemy.orm import declarative_base\n\nReportBase = declarative_base()\n",
+    );
+    for (n, targets) in [
+        (1, &["users", "accounts"][..]),
+        (2, &["users", "orgs"]),
+        (3, &["users", "teams"]),
+        (4, &["users"]),
+        (5, &["users", "users"]),
+    ] {
+        reports.push_str(&format!(
+            "\n\nclass R{n}(ReportBase):\n    __tablename__ = \"r{n}\"\n    id = Column(Integer, primary_key=True)\n"
+        ));
+        for (i, target) in targets.iter().enumerate() {
+            reports.push_str(&format!(
+                "    ref{i}_id = Column(ForeignKey(\"{target}.id\"))\n"
+            ));
+        }
+    }
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/db.py",
+            b"from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        ),
+        ("app/models.py", models.as_bytes()),
+        ("app/reports.py", reports.as_bytes()),
+    ]);
+    let output = run(
+        dir.path(),
+        &["--color", "never", "--output-format", "concise"],
+    );
+    assert_eq!(
+        stdout(&output),
+        "app/reports.py:4:1: DM003 second declarative base `ReportBase` beside `Base` (app/db.py:3): \
+         `ForeignKey(\"users.id\")` points into a table that only `Base` (app/db.py:3) defines, which \
+         raises NoReferencedTableError: on `r1` (app/reports.py:10), `r2` (app/reports.py:17), `r3` \
+         (app/reports.py:24) and 2 more; \
+         `ForeignKey(\"accounts.id\")` on `r1` at app/reports.py:11 points into a table that only \
+         `Base` (app/db.py:3) defines, which raises NoReferencedTableError; \
+         `ForeignKey(\"orgs.id\")` on `r2` at app/reports.py:18 points into a table that only `Base` \
+         (app/db.py:3) defines, which raises NoReferencedTableError; and 1 more reason\n"
+    );
+}
+
+#[test]
+fn a_file_shadowed_by_a_package_is_a_warning_where_it_may_hold_models() {
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/db.py",
+            b"from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        ),
+        (
+            "app/models.py",
+            b"from sqlalchemy import Column, Integer\n\nfrom .db import Base\n\n\nclass User(Base):\n    __tablename__ = \"users\"\n    id = Column(Integer, primary_key=True)\n",
+        ),
+        ("app/models/__init__.py", b"from .user import User\n"),
+        (
+            "app/models/user.py",
+            b"from sqlalchemy import Column, Integer, String\n\nfrom app.db import Base\n\n\nclass User(Base):\n    __tablename__ = \"users\"\n    id = Column(Integer, primary_key=True)\n    email = Column(String)\n",
+        ),
+        // Dead too, but nothing of the database: not this tool's business.
+        ("app/utils.py", b"def slug(s):\n    return s.lower()\n"),
+        ("app/utils/__init__.py", b""),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output),
+        "warning: app/models.py: never imported: the package app/models/ shadows it (`import \
+         app.models` runs app/models/__init__.py); its model `User` never runs, so it is no \
+         definition of its table, and the fix neither re-exports it nor merges its columns: \
+         delete the file, or move what is still needed into the package\n"
+    );
+    assert_eq!(stdout(&output), "Scanned 7 files: 1 table, no findings.\n");
 }
