@@ -166,6 +166,34 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
 }
 
 #[test]
+fn a_sqlmodel_class_with_a_tablename_but_no_table_keyword_is_never_silent() {
+    // pytidb's pattern: a SQLModel subclass whose metaclass passes `table=True` to every
+    // subclass, so models write `__tablename__` and no `table=True`. Schemas without a
+    // `__tablename__` (and the `TableModel` base itself) stay plain SQLModel classes.
+    let schema: &[u8] = b"from sqlmodel import SQLModel\nfrom sqlmodel.main import SQLModelMetaclass\n\n\nclass TableModelMeta(SQLModelMetaclass):\n    def __new__(mcs, name, bases, namespace, **kwargs):\n        if name != \"TableModel\":\n            kwargs.setdefault(\"table\", True)\n        return super().__new__(mcs, name, bases, namespace, **kwargs)\n\n\nclass TableModel(SQLModel, metaclass=TableModelMeta):\n    pass\n";
+    let models: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.schema import TableModel\n\n\nclass Item(TableModel):\n    __tablename__ = \"items\"\n    id: int = Field(primary_key=True)\n\n\nclass ItemPublic(SQLModel):\n    id: int\n";
+    let dir = project(&[
+        ("pyproject.toml", b""),
+        ("app/__init__.py", b""),
+        ("app/schema.py", schema),
+        ("app/models.py", models),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/models.py:5: model-like `Item` not understood: it sets `__tablename__` on a \
+         SQLModel class without `table=True`: SQLModel makes a table of it only when \
+         `table=True` is passed (by the class, or by a metaclass or base the index does not \
+         follow)\n"
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 3 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+}
+
+#[test]
 fn a_fallback_binding_in_an_except_handler_is_not_the_projects_base() {
     // A public Flask ERP: `try: from src.database import db` with `except ImportError: db =
     // SQLAlchemy()` for a run outside the project. The handler runs only when the import failed;
