@@ -29,6 +29,8 @@ pub struct FileFacts {
     pub warning_filters: Vec<Span>,
     /// Module-level imperative mappings of a plain class onto a `Table`.
     pub imperative_maps: Vec<ImperativeMap>,
+    /// A module-level `if __name__ == "__main__":`: the file is meant to run as a program.
+    pub main_guard: bool,
 }
 
 impl FileFacts {

@@ -90,7 +90,7 @@ fn a_flag_is_never_said_to_go_while_a_file_that_may_define_its_table_could_not_b
     let output = run(dir.path(), &["--diff", "--color", "never"]);
     assert_eq!(stdout(&output), "", "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("skipped: app/users.py:8: `extend_existing` on table `users` stays: whether it can go is unknown: migrations/snapshot.py could not be read or parsed"),
+        stderr(&output).contains("skipped: app/users.py:8: `extend_existing` on table `users` stays: whether it can go is unknown: migrations/snapshot.py could not be read or parsed and may define this table again; make those files readable (see their warnings) and run again\n"),
         "{}",
         stderr(&output)
     );

@@ -256,6 +256,34 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
 }
 
 #[test]
+fn a_sqlmodel_class_with_a_tablename_but_no_table_keyword_is_never_silent() {
+    // pytidb's pattern: a SQLModel subclass whose metaclass passes `table=True` to every
+    // subclass, so models write `__tablename__` and no `table=True`. Schemas without a
+    // `__tablename__` (and the `TableModel` base itself) stay plain SQLModel classes.
+    let schema: &[u8] = b"from sqlmodel import SQLModel\nfrom sqlmodel.main import SQLModelMetaclass\n\n\nclass TableModelMeta(SQLModelMetaclass):\n    def __new__(mcs, name, bases, namespace, **kwargs):\n        if name != \"TableModel\":\n            kwargs.setdefault(\"table\", True)\n        return super().__new__(mcs, name, bases, namespace, **kwargs)\n\n\nclass TableModel(SQLModel, metaclass=TableModelMeta):\n    pass\n";
+    let models: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.schema import TableModel\n\n\nclass Item(TableModel):\n    __tablename__ = \"items\"\n    id: int = Field(primary_key=True)\n\n\nclass ItemPublic(SQLModel):\n    id: int\n";
+    let dir = project(&[
+        ("pyproject.toml", b""),
+        ("app/__init__.py", b""),
+        ("app/schema.py", schema),
+        ("app/models.py", models),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/models.py:5: model-like `Item` not understood: it sets `__tablename__` on a \
+         SQLModel class without `table=True`: SQLModel makes a table of it only when \
+         `table=True` is passed (by the class, or by a metaclass or base the index does not \
+         follow)\n"
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 3 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+}
+
+#[test]
 fn a_fallback_binding_in_an_except_handler_is_not_the_projects_base() {
     // A public Flask ERP: `try: from src.database import db` with `except ImportError: db =
     // SQLAlchemy()` for a run outside the project. The handler runs only when the import failed;
@@ -713,6 +741,45 @@ fn rules_and_paths_choose_what_the_rust_fix_rewrites() {
     );
     assert_eq!(stdout(&output), "No file was changed.\n");
     assert_eq!(crate::support::tree(copy.path()), before);
+}
+
+/// Two programs (scripts with `if __name__ == "__main__":` that nothing imports) never share a
+/// process, so one MetaData in both is no clash; a program and a module of the app may one day
+/// (a script that imports the app), so that one is a DM001.
+#[test]
+fn two_programs_on_one_metadata_are_no_duplicate_but_a_program_and_the_app_are() {
+    let hero = |extra: &str| {
+        format!("from typing import Optional\n\nfrom sqlmodel import Field, SQLModel\n\n\nclass Hero(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n    name: str\n{extra}")
+    };
+    let main = "\n\ndef main():\n    print(Hero(name=\"x\"))\n\n\nif __name__ == \"__main__\":\n    main()\n";
+    let one = hero(main);
+    let two = hero(&format!("    age: Optional[int] = None\n{main}"));
+    let dir = project(&[
+        ("docs_src/tutorial001.py", one.as_bytes()),
+        ("docs_src/tutorial002.py", two.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output)),
+        (
+            Some(0),
+            "Scanned 2 files: 1 table, no findings.\n".to_owned()
+        )
+    );
+    // The same copy in the app's models, which the app imports.
+    let app = hero("");
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(dir.path().join("app/__init__.py"), "").unwrap();
+    std::fs::write(dir.path().join("app/models.py"), app).unwrap();
+    std::fs::write(
+        dir.path().join("app/main.py"),
+        "from app.models import Hero\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["--color", "never", "--select", "DM001"]);
+    let text = stdout(&output);
+    assert_eq!(text.matches(": DM001 ").count(), 2, "{text}");
+    assert!(text.contains("nothing loads both today"), "{text}");
 }
 
 #[test]

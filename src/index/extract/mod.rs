@@ -161,6 +161,10 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                     walk_body(self, &clause.body);
                 }
             }
+            Stmt::If(if_stmt) if self.at_module_level() && is_main_guard(&if_stmt.test) => {
+                self.facts.main_guard = true;
+                walk_stmt(self, stmt);
+            }
             Stmt::Try(try_stmt) => {
                 // `try: from app.db import db` / `except ImportError: db = SQLAlchemy()`: the
                 // handler runs only when the body failed, so it is a fallback for a run outside
@@ -374,6 +378,19 @@ fn compiled_pattern(value: &Expr) -> Option<Name> {
     (dotted(&call.func).as_deref() == Some("re.compile") && call.arguments.keywords.is_empty())
         .then(|| string_literal(pattern))
         .flatten()
+}
+
+/// `__name__ == "__main__"`, either way round.
+fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Compare(compare) = test else {
+        return false;
+    };
+    let ([ast::CmpOp::Eq], [right]) = (&*compare.ops, &*compare.comparators) else {
+        return false;
+    };
+    let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == "__name__");
+    let is_main = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "__main__");
+    (is_name(&compare.left) && is_main(right)) || (is_main(&compare.left) && is_name(right))
 }
 
 fn is_type_checking(test: &Expr) -> bool {

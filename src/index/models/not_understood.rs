@@ -71,6 +71,21 @@ impl Builder<'_> {
                             })
                         })
                     }
+                    // SQLModel ignores `__tablename__` without `table=True`, so the class says it
+                    // is a table through something the index does not see: a metaclass or a base
+                    // that passes `table=True` (pytidb's `TableModel`), or a forgotten keyword.
+                    Some(Role::SqlModelFields)
+                        if !class.is_abstract
+                            && class.tablename.is_some()
+                            && !self.parents.contains(&(file, index)) =>
+                    {
+                        Some(
+                            "it sets `__tablename__` on a SQLModel class without `table=True`: \
+                             SQLModel makes a table of it only when `table=True` is passed (by the \
+                             class, or by a metaclass or base the index does not follow)"
+                                .to_owned(),
+                        )
+                    }
                     Some(Role::Mapped { table: None, .. }) => {
                         self.unnamed.get(&(file, index)).map(|reason| {
                             reason.clone().unwrap_or_else(|| {
