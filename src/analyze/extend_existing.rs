@@ -142,6 +142,19 @@ pub fn hidden(ctx: &Context, table: TableId) -> Option<Hidden> {
             then: "make those files readable (see their warnings) and run again",
         });
     }
+    // `streamlit run app.py` executes the script again in the same process on every rerun: its
+    // classes define their tables again, which is what the flag lets through (pytidb's examples:
+    // "Avoid table already defined error when streamlit rerun the script").
+    let source = &index.files[def.file];
+    if source.facts.imports_streamlit() {
+        return Some(Hidden {
+            why: format!(
+                "{} imports streamlit, which runs an app script again in the same process on every rerun: each run defines the table again",
+                source.display
+            ),
+            then: "keep it while the script runs under streamlit",
+        });
+    }
     let (inner, outer) = index.module_map.package_root_names(def.file)?;
     Some(Hidden {
         why: format!(

@@ -156,6 +156,22 @@ pub struct Decl {
     pub cls: Option<Name>,
 }
 
+impl FileFacts {
+    /// A module-level `import streamlit` / `from streamlit import ...`: a script `streamlit run`
+    /// executes as a program, again in the same process on every rerun.
+    pub fn imports_streamlit(&self) -> bool {
+        let is_streamlit = |m: &str| m == "streamlit" || m.starts_with("streamlit.");
+        self.imports.iter().any(|site| {
+            !site.in_function
+                && !site.type_checking
+                && match &site.module {
+                    Some(module) => site.level == 0 && is_streamlit(module),
+                    None => !site.is_from && site.names.iter().any(|n| is_streamlit(&n.name)),
+                }
+        })
+    }
+}
+
 impl Decl {
     /// Held on a class body rather than bound at module level.
     pub fn is_held(&self) -> bool {
