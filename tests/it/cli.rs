@@ -257,11 +257,12 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
 
 #[test]
 fn a_sqlmodel_class_with_a_tablename_but_no_table_keyword_is_never_silent() {
-    // pytidb's pattern: a SQLModel subclass whose metaclass passes `table=True` to every
-    // subclass, so models write `__tablename__` and no `table=True`. Schemas without a
-    // `__tablename__` (and the `TableModel` base itself) stay plain SQLModel classes.
+    // A `__tablename__` without `table=True` and nothing that passes it: a forgotten keyword.
+    // (pytidb's `TableModel`, whose metaclass passes `table=True` to every subclass, is followed:
+    // fixture metaclass_table_models.) Schemas without a `__tablename__` stay plain SQLModel
+    // classes.
     let schema: &[u8] = b"from sqlmodel import SQLModel\nfrom sqlmodel.main import SQLModelMetaclass\n\n\nclass TableModelMeta(SQLModelMetaclass):\n    def __new__(mcs, name, bases, namespace, **kwargs):\n        if name != \"TableModel\":\n            kwargs.setdefault(\"table\", True)\n        return super().__new__(mcs, name, bases, namespace, **kwargs)\n\n\nclass TableModel(SQLModel, metaclass=TableModelMeta):\n    pass\n";
-    let models: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.schema import TableModel\n\n\nclass Item(TableModel):\n    __tablename__ = \"items\"\n    id: int = Field(primary_key=True)\n\n\nclass ItemPublic(SQLModel):\n    id: int\n";
+    let models: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.schema import TableModel\n\n\nclass Item(SQLModel):\n    __tablename__ = \"items\"\n    id: int = Field(primary_key=True)\n\n\nclass ItemPublic(SQLModel):\n    id: int\n";
     let dir = project(&[
         ("pyproject.toml", b""),
         ("app/__init__.py", b""),

@@ -461,10 +461,8 @@ impl Builder<'_> {
             let mut parents = Vec::new();
             for base in &class.bases {
                 match self.resolver.resolve(f, base).entity {
-                    Entity::Class(pf, pc) => {
-                        if !matches!(self.role(pf, pc), Role::Mapped { .. }) {
-                            parents.push(Ancestor::Class(pf, pc));
-                        }
+                    Entity::Class(pf, pc) if !matches!(self.role(pf, pc), Role::Mapped { .. }) => {
+                        parents.push(Ancestor::Class(pf, pc));
                     }
                     // `Base = declarative_base(cls=PreBase)`: `Base` derives from `PreBase`.
                     Entity::Decl(..) => {
