@@ -1,6 +1,6 @@
 //! DM001 duplicate-table: two or more definitions of one table that one process loads, or that
-//! share one MetaData object (unless only programs load each, and no one program both: each
-//! program runs in a process of its own).
+//! share one MetaData object (unless that is a library's global one, only programs load each,
+//! and no one program both: each program runs in a process of its own).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,7 +48,10 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
             for j in i + 1..defs.len() {
                 let (a, b) = (&models.tables[defs[i]], &models.tables[defs[j]]);
                 // Two programs run in processes of their own: one MetaData is no clash there.
-                let programs = in_a_program(ctx, defs[i]) && in_a_program(ctx, defs[j]);
+                // A MetaData the project defines is its app's, whichever program uses it; a
+                // library's global one (SQLModel's) is shared by programs that may be unrelated.
+                let library = models.bases[a.metadata].file.is_none();
+                let programs = library && in_a_program(ctx, defs[i]) && in_a_program(ctx, defs[j]);
                 let one_metadata = a.metadata == b.metadata && !twin[i] && !twin[j] && !programs;
                 if one_metadata || ctx.runtime.meet(&[a.file, b.file]) {
                     let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));

@@ -783,6 +783,29 @@ fn two_programs_on_one_metadata_are_no_duplicate_but_a_program_and_the_app_are()
     assert!(text.contains("nothing loads both today"), "{text}");
 }
 
+/// On a MetaData the project defines, two programs are parts of one app: a copy of a table in a
+/// second script is a duplicate, as a copy anywhere else is.
+#[test]
+fn two_programs_on_the_projects_own_metadata_are_a_duplicate() {
+    let script = |extra: &str| {
+        format!("from sqlalchemy import Column, Integer, String\n\nfrom app.db import Base\n\n\nclass User(Base):\n    __tablename__ = \"users\"\n    id = Column(Integer, primary_key=True)\n{extra}\n\nif __name__ == \"__main__\":\n    print(User.__table__)\n")
+    };
+    let one = script("");
+    let two = script("    email = Column(String)\n");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("run.py", one.as_bytes()),
+        ("migrate_users.py", two.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--color", "never", "--select", "DM001"]);
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("run.py:6:7: DM001 table `users` is defined again by `User`; `User` at migrate_users.py:6 is the canonical definition; nothing loads both today"),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_fix_with_paths_covers_only_the_findings_they_report() {
     // Two unrelated duplicates; the PATH names one. Its fix rewrites the importer outside the
