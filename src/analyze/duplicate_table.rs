@@ -105,9 +105,9 @@ fn order(ctx: &Context, group: Vec<TableId>) -> Vec<TableId> {
         .into_iter()
         .map(|i| candidates[i].0)
         .collect();
-    // A program (a script nothing imports), or a module only programs load, is no module for
-    // the app to import its models from: the definitions the app loads come first.
-    ordered.sort_by_key(|&t| in_a_program(ctx, t));
+    // A program (a script nothing imports) is no module for the app to import its models from:
+    // the other definitions come first.
+    ordered.sort_by_key(|&t| ctx.runtime.is_program(ctx.index.models.tables[t].file));
     // A Table mapped imperatively onto a plain class is kept with that class: a declarative
     // copy can become a re-export of the class, while the mapping cannot become a declarative
     // class without rewriting the domain model.
@@ -141,7 +141,7 @@ pub fn chosen_by(ctx: &Context, cluster: &[TableId]) -> Option<String> {
         }
         let def = &ctx.index.models.tables[best];
         return Some(format!(
-            "`{}` at {} scores higher, but only programs (scripts nothing imports) load {}: the app cannot import its models from there",
+            "`{}` at {} scores higher, but {} is a program (a script nothing imports): the app cannot import its models from there",
             def.symbol,
             ctx.at(def.file, def.offset),
             ctx.index.files[def.file].display

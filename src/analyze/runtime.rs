@@ -24,9 +24,12 @@ pub struct Runtime {
     /// it, sorted. Empty for files no process loads.
     pub names: Vec<BTreeMap<String, Vec<SiteRef>>>,
     pub processes: usize,
-    /// Per process (its number less one): whether it starts at a program, a script with an
-    /// `if __name__ == "__main__":` block that no module imports and pytest does not collect.
+    /// Per process (its number less one): whether it starts at a program, a script that no
+    /// module imports and pytest does not collect, with an `if __name__ == "__main__":` block or
+    /// work at its top level.
     programs: Vec<bool>,
+    /// The files that start a program.
+    program_files: HashSet<FileId>,
 }
 
 impl Runtime {
@@ -59,6 +62,11 @@ impl Runtime {
         })
     }
 
+    /// Whether `file` is a program itself (not a module that programs import).
+    pub fn is_program(&self, file: FileId) -> bool {
+        self.program_files.contains(&file)
+    }
+
     /// Files loaded under more than one module name, with those names.
     pub fn dual_loaded(&self) -> impl Iterator<Item = (FileId, &BTreeMap<String, Vec<SiteRef>>)> {
         self.names
@@ -80,6 +88,7 @@ impl Runtime {
             names: vec![BTreeMap::new(); index.files.len()],
             processes: 0,
             programs: Vec::new(),
+            program_files: HashSet::new(),
         };
         let mut seen: Vec<u32> = Vec::new();
         let mut reached = vec![false; index.files.len()];
@@ -135,7 +144,11 @@ impl Runtime {
         for (file, &is_imported) in imported[..index.live_files].iter().enumerate() {
             if !is_imported && !is_test_module(graph.map.path(file)) {
                 let id = graph.instance(&graph.entry_name(file), file);
-                let program = index.files[file].facts.main_guard;
+                let facts = &index.files[file].facts;
+                let program = facts.main_guard || facts.works_at_import;
+                if program {
+                    runtime.program_files.insert(file);
+                }
                 run(&mut graph, vec![id], program, &mut runtime, &mut reached);
             }
         }

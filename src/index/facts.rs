@@ -31,6 +31,9 @@ pub struct FileFacts {
     pub imperative_maps: Vec<ImperativeMap>,
     /// A module-level `if __name__ == "__main__":`: the file is meant to run as a program.
     pub main_guard: bool,
+    /// Work at its top level beyond defining things, a call or a loop (`create_all(engine)`,
+    /// `main()`, `app.run()`): importing the module runs it.
+    pub works_at_import: bool,
 }
 
 impl FileFacts {

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use super::probe::{Request, Wanted};
 use crate::analyze::Context;
 use crate::index::module_map::FileId;
-use crate::python::ast::{Expr, Stmt};
 
 /// A model file the probe does not import, and why.
 #[derive(Debug, Clone)]
@@ -55,7 +54,7 @@ pub fn select(ctx: &Context) -> Selection {
             });
             continue;
         }
-        if !imported[file] && runs_at_import(&source.text) {
+        if !imported[file] && source.facts.works_at_import {
             left_out.push(LeftOut {
                 file,
                 reason: "a script: nothing imports it, and importing it would run it",
@@ -114,36 +113,5 @@ pub fn select(ctx: &Context) -> Selection {
         },
         files,
         left_out,
-    }
-}
-
-/// Whether a module does work when imported, beyond defining things: a call or a loop at its
-/// top level (`Base.metadata.create_all(engine)`, `main()`, `app.run()`). An `if __name__ ==
-/// "__main__":` block does not count: it does not run on import.
-fn runs_at_import(text: &str) -> bool {
-    crate::python::on_parse_stack(|| {
-        let Ok(module) = crate::python::parse(text) else {
-            return true;
-        };
-        module.syntax().body.iter().any(|stmt| match stmt {
-            Stmt::Expr(expr) => matches!(*expr.value, Expr::Call(_) | Expr::Await(_)),
-            Stmt::For(_) | Stmt::While(_) | Stmt::With(_) => true,
-            _ => false,
-        })
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::runs_at_import;
-
-    #[test]
-    fn definitions_and_a_main_guard_do_not_run_on_import() {
-        let module = "\"\"\"Doc.\"\"\"\nimport sys\nBase = declarative_base()\n\nclass User(Base):\n    pass\n\nif __name__ == \"__main__\":\n    main(sys.argv)\n";
-        assert!(!runs_at_import(module));
-        assert!(runs_at_import(
-            "engine = make()\nBase.metadata.create_all(engine)\n"
-        ));
-        assert!(runs_at_import("for row in rows:\n    print(row)\n"));
     }
 }

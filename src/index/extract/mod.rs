@@ -34,6 +34,11 @@ pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts
         tries: 0,
     };
     collector.visit_body(&module.body);
+    collector.facts.works_at_import = module.body.iter().any(|stmt| match stmt {
+        Stmt::Expr(expr) => matches!(*expr.value, Expr::Call(_) | Expr::Await(_)),
+        Stmt::For(_) | Stmt::While(_) | Stmt::With(_) => true,
+        _ => false,
+    });
     collector.facts.bindings = Bindings::from_ordered(collector.bindings);
     collector.facts.shrink_to_fit();
     collector.facts
@@ -395,4 +400,26 @@ fn is_main_guard(test: &Expr) -> bool {
 
 fn is_type_checking(test: &Expr) -> bool {
     dotted(test).is_some_and(|d| d == "TYPE_CHECKING" || d.ends_with(".TYPE_CHECKING"))
+}
+
+#[cfg(test)]
+mod tests {
+    fn facts(text: &str) -> crate::index::facts::FileFacts {
+        let Ok(module) = crate::python::parse(text) else {
+            panic!("{text} does not parse");
+        };
+        super::extract(module.syntax(), text, false)
+    }
+
+    #[test]
+    fn a_main_guard_and_top_level_work_mark_a_program() {
+        let module = "\"\"\"Doc.\"\"\"\nimport sys\nBase = declarative_base()\n\nclass User(Base):\n    pass\n\nif __name__ == \"__main__\":\n    main(sys.argv)\n";
+        let quiet = facts(module);
+        assert!(quiet.main_guard && !quiet.works_at_import);
+        let script = facts("engine = make()\nBase.metadata.create_all(engine)\n");
+        assert!(!script.main_guard && script.works_at_import);
+        assert!(facts("for row in rows:\n    print(row)\n").works_at_import);
+        assert!(facts("if \"__main__\" == __name__:\n    run()\n").main_guard);
+        assert!(!facts("def f():\n    if __name__ == \"__main__\":\n        run()\n").main_guard);
+    }
 }
