@@ -360,3 +360,31 @@ fn written_module(ctx: &Context, importer: FileId, site: usize, stray: &str) -> 
         .find(|c| c == stray || c.starts_with(&format!("{stray}.")))
         .unwrap_or_else(|| stray.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{has_main_guard, path_inserts};
+
+    #[test]
+    fn folders_put_on_sys_path_from_file() {
+        let text = "import os, sys\n\
+            sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n\
+            sys.path.append(str(Path(__file__).resolve().parent))\n\
+            sys.path.insert(0, os.path.join(os.path.dirname(__file__), \"..\"))\n\
+            sys.path.insert(0, os.path.join(os.path.dirname(__file__), \"src\"))\n\
+            sys.path.insert(0, str(Path(__file__).parents[2]))\n\
+            sys.path.insert(0, \"/opt/app\")\n";
+        assert_eq!(path_inserts(text).collect::<Vec<_>>(), [2, 1, 2]);
+    }
+
+    #[test]
+    fn main_guard_at_top_level_only() {
+        assert!(has_main_guard(
+            "x = 1\nif __name__ == \"__main__\":\n    main()\n"
+        ));
+        assert!(has_main_guard("if __name__ == '__main__':\n    main()\n"));
+        assert!(!has_main_guard(
+            "def f():\n    if __name__ == \"__main__\":\n        pass\n"
+        ));
+    }
+}
