@@ -50,7 +50,11 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
             rust.add_to(&mut report);
         }
         if config.format == config::Format::Json {
-            if let Some(rust) = &rust {
+            if let Some(mut rust) = rust {
+                // The Rust plan `--diff` prints: without the fixes of the findings not shown.
+                rust.leave(&Default::default(), |f| {
+                    rules.hides(&index, f) || !f.is_under(&config.scope.paths, &config.scope.cwd)
+                });
                 rust.attach_fixes(&mut report.findings);
             }
             // The plan `--diff` would print, so that each finding's fix is what the diff shows.
@@ -74,6 +78,7 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
 fn rules(config: &config::Config, index: &index::Index) -> Result<suppress::Rules, Error> {
     Ok(suppress::Rules::new(
         index,
+        &config.scope.cwd,
         config.selection.select.as_deref(),
         &config.selection.ignore,
     )?)

@@ -1,9 +1,10 @@
 //! What the user chose not to see: `select` and `ignore` (pyproject.toml, then the command
-//! line), `per-file-ignores`, and `# noqa` comments on a finding's line; and the parts of the plan
-//! that fix each finding, so that a hidden finding is not fixed either.
+//! line), `per-file-ignores`, and `# noqa` comments (`// noqa` in Rust) on a finding's line; and
+//! the parts of the plan that fix each finding, so that a hidden finding is not fixed either.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::index::module_map::FileId;
 use crate::index::Index;
@@ -26,11 +27,29 @@ pub struct Rules {
     select: Option<Vec<String>>,
     ignore: Vec<String>,
     files: HashMap<String, FileId>,
+    /// The Rust front-end's files (`crate::rust`) by the path their findings show.
+    rust: HashMap<String, RustSource>,
+}
+
+/// A Rust source, read for its `// noqa` comments only when one of its findings is looked at.
+struct RustSource {
+    path: PathBuf,
+    text: OnceLock<String>,
+}
+
+impl RustSource {
+    fn line(&self, line: u32) -> &str {
+        let text = self
+            .text
+            .get_or_init(|| std::fs::read_to_string(&self.path).unwrap_or_default());
+        nth_line(text, line)
+    }
 }
 
 impl Rules {
     pub fn new(
         index: &Index,
+        cwd: &Path,
         select: Option<&[String]>,
         ignore: &[String],
     ) -> Result<Rules, ConfigError> {
@@ -50,11 +69,23 @@ impl Rules {
             .enumerate()
             .map(|(id, f)| (f.display.clone(), id))
             .collect();
+        let rust = index
+            .rust_sources
+            .iter()
+            .map(|path| {
+                let source = RustSource {
+                    path: crate::paths::normalize(path),
+                    text: OnceLock::new(),
+                };
+                (crate::paths::display_path(path, cwd), source)
+            })
+            .collect();
         Ok(Rules {
             projects,
             select: select.map(<[String]>::to_vec),
             ignore: ignore.to_vec(),
             files,
+            rust,
         })
     }
 
@@ -63,7 +94,10 @@ impl Rules {
         let code = finding.code;
         let named = |codes: &[String]| codes.iter().any(|c| code.is_selected_by(c));
         let file = self.files.get(&finding.path).copied();
-        let path = file.map(|f| index.files[f].path.as_path());
+        let rust = self.rust.get(&finding.path);
+        let path = file
+            .map(|f| index.files[f].path.as_path())
+            .or(rust.map(|r| r.path.as_path()));
         let project = path.and_then(|p| self.projects.iter().find(|r| p.starts_with(&r.dir)));
         let select = self
             .select
@@ -85,7 +119,11 @@ impl Rules {
                 return true;
             }
         }
-        file.is_some_and(|f| noqa(line_text(index, f, finding.line), code))
+        match (file, rust) {
+            (Some(f), _) => noqa(nth_line(&index.files[f].text, finding.line), code),
+            (None, Some(rust)) => rust_noqa(rust.line(finding.line), code),
+            (None, None) => false,
+        }
     }
 
     /// Removes what the user chose not to see from `report`.
@@ -112,18 +150,29 @@ impl Rules {
     }
 }
 
-fn line_text(index: &Index, file: FileId, line: u32) -> &str {
-    index.files[file]
-        .text
-        .lines()
+/// Line `line` (1-based) of `text`; empty past its end.
+fn nth_line(text: &str, line: u32) -> &str {
+    text.lines()
         .nth(line.saturating_sub(1) as usize)
         .unwrap_or("")
 }
 
 /// Whether a `# noqa` (every code) or `# noqa: DM001, DM004` comment on `line` covers `code`.
 pub fn noqa(line: &str, code: Code) -> bool {
-    for (at, _) in line.match_indices('#') {
-        let comment = line[at + 1..].trim_start();
+    noqa_after(line, "#", code)
+}
+
+/// `noqa` for a line of Rust: `// noqa` or `// noqa: DM001, DM004`, read as ruff reads `# noqa`
+/// (any case, the colon's spaces optional, codes split by commas or spaces). A doc comment
+/// (`/// noqa`, `//! noqa`) is documentation, not a `noqa`.
+pub fn rust_noqa(line: &str, code: Code) -> bool {
+    noqa_after(line, "//", code)
+}
+
+/// Whether a `noqa` comment that starts with `marker` on `line` covers `code`.
+fn noqa_after(line: &str, marker: &str, code: Code) -> bool {
+    for (at, _) in line.match_indices(marker) {
+        let comment = line[at + marker.len()..].trim_start();
         let Some(rest) = comment
             .get(..4)
             .filter(|w| w.eq_ignore_ascii_case("noqa"))
@@ -288,5 +337,30 @@ mod tests {
         assert!(!noqa("class User(Base):  # noqa: DM0011", Code::DM001));
         assert!(!noqa("class User(Base):  # noqanything", Code::DM001));
         assert!(!noqa("class User(Base):", Code::DM001));
+    }
+
+    #[test]
+    fn rust_noqa_comments_as_ruff_reads_python_ones() {
+        assert!(rust_noqa("    comments (id) { // noqa", Code::DM001));
+        assert!(rust_noqa("    comments (id) { // noqa: DM001", Code::DM001));
+        assert!(rust_noqa(
+            "    comments (id) { //NOQA:DM005,DM001",
+            Code::DM001
+        ));
+        assert!(rust_noqa(
+            "#[derive(Clone, DeriveEntityModel)] // generated // noqa: DM001 DM005",
+            Code::DM005
+        ));
+        assert!(!rust_noqa(
+            "    comments (id) { // noqa: DM005",
+            Code::DM001
+        ));
+        assert!(!rust_noqa("    comments (id) { # noqa: DM001", Code::DM001));
+        assert!(!rust_noqa(
+            "    comments (id) { /// noqa: DM001",
+            Code::DM001
+        ));
+        assert!(!rust_noqa("    comments (id) { //! noqa", Code::DM001));
+        assert!(!rust_noqa("    comments (id) {", Code::DM001));
     }
 }

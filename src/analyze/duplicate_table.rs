@@ -1,5 +1,6 @@
 //! DM001 duplicate-table: two or more definitions of one table that one process loads, or that
-//! share one MetaData object.
+//! share one MetaData object (unless that is a library's global one, only programs load each,
+//! and no one program both: each program runs in a process of its own).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -46,7 +47,12 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
         for i in 0..defs.len() {
             for j in i + 1..defs.len() {
                 let (a, b) = (&models.tables[defs[i]], &models.tables[defs[j]]);
-                let one_metadata = a.metadata == b.metadata && !twin[i] && !twin[j];
+                // Two programs run in processes of their own: one MetaData is no clash there.
+                // A MetaData the project defines is its app's, whichever program uses it; a
+                // library's global one (SQLModel's) is shared by programs that may be unrelated.
+                let library = models.bases[a.metadata].file.is_none();
+                let programs = library && in_a_program(ctx, defs[i]) && in_a_program(ctx, defs[j]);
+                let one_metadata = a.metadata == b.metadata && !twin[i] && !twin[j] && !programs;
                 if one_metadata || ctx.runtime.meet(&[a.file, b.file]) {
                     let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
                     parent[rj] = ri;
@@ -99,6 +105,9 @@ fn order(ctx: &Context, group: Vec<TableId>) -> Vec<TableId> {
         .into_iter()
         .map(|i| candidates[i].0)
         .collect();
+    // A program (a script nothing imports), or a module only programs load, is no module for
+    // the app to import its models from: the definitions the app loads come first.
+    ordered.sort_by_key(|&t| in_a_program(ctx, t));
     // A Table mapped imperatively onto a plain class is kept with that class: a declarative
     // copy can become a re-export of the class, while the mapping cannot become a declarative
     // class without rewriting the domain model.
@@ -121,10 +130,30 @@ fn order(ctx: &Context, group: Vec<TableId>) -> Vec<TableId> {
 pub fn chosen_by(ctx: &Context, cluster: &[TableId]) -> Option<String> {
     let candidates = scored(ctx, cluster);
     let order = rank(ctx.index, &candidates);
-    if candidates[order[0]].0 != cluster[0] {
-        return Some("pinned by [tool.dedupe-models.canonical] in pyproject.toml".into());
+    let best = candidates[order[0]].0;
+    if best != cluster[0] {
+        let kept = &ctx.index.models.tables[cluster[0]];
+        if configured(ctx, cluster) == Some(cluster[0]) {
+            return Some("pinned by [tool.dedupe-models.canonical] in pyproject.toml".into());
+        }
+        if kept.imperative.is_some() {
+            return Some("a Table mapped imperatively onto a class is kept with that class".into());
+        }
+        let def = &ctx.index.models.tables[best];
+        return Some(format!(
+            "`{}` at {} scores higher, but only programs (scripts nothing imports) load {}: the app cannot import its models from there",
+            def.symbol,
+            ctx.at(def.file, def.offset),
+            ctx.index.files[def.file].display
+        ));
     }
     tie_break(ctx.index, &candidates, &order)
+}
+
+/// Whether only programs load a definition (see `Runtime::only_in_programs`).
+fn in_a_program(ctx: &Context, table: TableId) -> bool {
+    ctx.runtime
+        .only_in_programs(ctx.index.models.tables[table].file)
 }
 
 /// `[tool.dedupe-models.canonical] users = "pkg.auth.models:User"`.

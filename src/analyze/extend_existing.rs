@@ -97,7 +97,13 @@ fn holder<'a>(ctx: &Context<'a>, table: TableId, file: FileId, span: Span) -> Op
 /// base), a file that may define it but could not be read, or a module that can run under two
 /// names because a folder is both a package and on `sys.path`. Removing the flag is proven safe
 /// only when there is none of these.
-pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
+pub struct Hidden {
+    pub why: String,
+    /// What a person must do before the flag can go.
+    pub then: &'static str,
+}
+
+pub fn hidden(ctx: &Context, table: TableId) -> Option<Hidden> {
     let index = ctx.index;
     let def = &index.models.tables[table];
     let key = ctx.key(table);
@@ -108,10 +114,13 @@ pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
         .map(|t| ctx.at(t.file, t.offset))
         .collect();
     if !aside.is_empty() {
-        return Some(format!(
-            "it hides the definition at {} on the same metadata, in a migration folder the scan does not report on",
-            aside.join(", ")
-        ));
+        return Some(Hidden {
+            why: format!(
+                "it hides the definition at {} on the same metadata, in a migration folder the scan does not report on",
+                aside.join(", ")
+            ),
+            then: "remove it by hand once that copy no longer defines the table on this metadata (a migration can use `sa.table()`)",
+        });
     }
     // A file the index could not see may define the table a second time: nothing proves the
     // flag can go (migration folders included, whose warnings are otherwise not reported).
@@ -125,16 +134,35 @@ pub fn hidden(ctx: &Context, table: TableId) -> Option<String> {
             0 => String::new(),
             n => format!(" and {n} more"),
         };
-        return Some(format!(
-            "whether it can go is unknown: {}{more} could not be read or parsed and may define this table again",
-            unseen[..unseen.len().min(SHOWN)].join(", ")
-        ));
+        return Some(Hidden {
+            why: format!(
+                "whether it can go is unknown: {}{more} could not be read or parsed and may define this table again",
+                unseen[..unseen.len().min(SHOWN)].join(", ")
+            ),
+            then: "make those files readable (see their warnings) and run again",
+        });
+    }
+    // `streamlit run app.py` executes the script again in the same process on every rerun: its
+    // classes define their tables again, which is what the flag lets through (pytidb's examples:
+    // "Avoid table already defined error when streamlit rerun the script").
+    let source = &index.files[def.file];
+    if source.facts.imports_streamlit() {
+        return Some(Hidden {
+            why: format!(
+                "{} imports streamlit, which runs an app script again in the same process on every rerun: each run defines the table again",
+                source.display
+            ),
+            then: "keep it while the script runs under streamlit",
+        });
     }
     let (inner, outer) = index.module_map.package_root_names(def.file)?;
-    Some(format!(
-        "it hides that {} can run under two module names, `{inner}` and `{outer}`: a folder above it is both a package and on sys.path",
-        index.files[def.file].display
-    ))
+    Some(Hidden {
+        why: format!(
+            "it hides that {} can run under two module names, `{inner}` and `{outer}`: a folder above it is both a package and on sys.path",
+            index.files[def.file].display
+        ),
+        then: "remove it by hand once that folder is no longer both a package and on sys.path",
+    })
 }
 
 /// Why no table of `site` may lose the flag yet, table by table: another definition, a second
@@ -153,21 +181,24 @@ fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<Strin
         told.push(cluster);
         let why = match cluster.map(|c| &ctx.duplicates[c]) {
             Some(cluster) => {
-                let others: Vec<String> = cluster
+                let others: Vec<(&str, u32)> = cluster
                     .iter()
                     .filter(|&&t| t != id)
-                    .map(|&t| ctx.at(models.tables[t].file, models.tables[t].offset))
+                    .map(|&t| {
+                        let source = &ctx.index.files[models.tables[t].file];
+                        (
+                            source.display.as_str(),
+                            source.line_col(models.tables[t].offset).0,
+                        )
+                    })
                     .collect();
-                Some(format!(
-                    "it hides the other definition at {}",
-                    others.join(", ")
-                ))
+                Some(hides_others(&others))
             }
             None if dual.contains(&def.file) => Some(format!(
                 "it hides that {} is imported under two module names",
                 ctx.index.files[def.file].display
             )),
-            None => hidden(ctx, id),
+            None => hidden(ctx, id).map(|h| h.why),
         };
         if let Some(why) = why {
             let name = format!("`{}`", def.name);
@@ -199,6 +230,48 @@ fn reasons(ctx: &Context, site: &FlagSite, dual: &BTreeSet<FileId>) -> Vec<Strin
         ));
     }
     out
+}
+
+/// `it hides the other definition at a.py:4, b.py:9`; with more than three, the count and the
+/// first three files with their lines (at most three each), then how many more
+/// (`it hides the 29 other definitions at a.py:4, 12, b.py:9, c.py:3 and 25 more`), as DM003
+/// shows the places of a reason.
+fn hides_others(others: &[(&str, u32)]) -> String {
+    const SHOWN: usize = 3;
+    if others.len() <= SHOWN {
+        let places: Vec<String> = others
+            .iter()
+            .map(|(path, line)| format!("{path}:{line}"))
+            .collect();
+        return format!("it hides the other definition at {}", places.join(", "));
+    }
+    // One entry per file, with its lines, in the order of the definitions.
+    let mut files: Vec<(&str, Vec<u32>)> = Vec::new();
+    for &(path, line) in others {
+        match files.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, lines)) => lines.push(line),
+            None => files.push((path, vec![line])),
+        }
+    }
+    let mut told = 0;
+    let listed: Vec<String> = files
+        .iter()
+        .take(SHOWN)
+        .map(|(path, lines)| {
+            let lines: Vec<String> = lines.iter().take(SHOWN).map(u32::to_string).collect();
+            told += lines.len();
+            format!("{path}:{}", lines.join(", "))
+        })
+        .collect();
+    let tail = match others.len() - told {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(
+        "it hides the {} other definitions at {}{tail}",
+        others.len(),
+        listed.join(", ")
+    )
 }
 
 pub fn findings(ctx: &Context) -> Vec<Finding> {

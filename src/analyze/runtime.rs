@@ -24,6 +24,9 @@ pub struct Runtime {
     /// it, sorted. Empty for files no process loads.
     pub names: Vec<BTreeMap<String, Vec<SiteRef>>>,
     pub processes: usize,
+    /// Per process (its number less one): whether it starts at a program, a script with an
+    /// `if __name__ == "__main__":` block that no module imports and pytest does not collect.
+    programs: Vec<bool>,
 }
 
 impl Runtime {
@@ -41,6 +44,18 @@ impl Runtime {
                     .get(f)
                     .is_some_and(|l| l.binary_search(p).is_ok())
             })
+        })
+    }
+
+    /// Whether only programs load `file` (it is one, or only programs import it): each program
+    /// runs in a process of its own, so two such files meet only when one program loads both,
+    /// whatever MetaData they share (`SQLModel.metadata` in two tutorials). A test suite or a
+    /// module that nothing imports and that is no program counts as a process of the app.
+    pub fn only_in_programs(&self, file: FileId) -> bool {
+        self.loaded_by.get(&file).is_some_and(|processes| {
+            processes
+                .iter()
+                .all(|&p| self.programs.get(p as usize - 1) == Some(&true))
         })
     }
 
@@ -64,15 +79,18 @@ impl Runtime {
             loaded_by: HashMap::new(),
             names: vec![BTreeMap::new(); index.files.len()],
             processes: 0,
+            programs: Vec::new(),
         };
         let mut seen: Vec<u32> = Vec::new();
         let mut reached = vec![false; index.files.len()];
 
         let mut run = |graph: &mut Graph,
                        entries: Vec<usize>,
+                       program: bool,
                        runtime: &mut Runtime,
                        reached: &mut Vec<bool>| {
             runtime.processes += 1;
+            runtime.programs.push(program);
             let stamp = runtime.processes as u32;
             let mut queue = entries;
             while let Some(id) = queue.pop() {
@@ -109,7 +127,7 @@ impl Runtime {
             }
         }
         for (_, entries) in suites {
-            run(&mut graph, entries, &mut runtime, &mut reached);
+            run(&mut graph, entries, false, &mut runtime, &mut reached);
         }
         // Every other module that nothing imports is an entry point of its own (migration
         // folders, read aside, run under their own tools).
@@ -117,7 +135,8 @@ impl Runtime {
         for (file, &is_imported) in imported[..index.live_files].iter().enumerate() {
             if !is_imported && !is_test_module(graph.map.path(file)) {
                 let id = graph.instance(&graph.entry_name(file), file);
-                run(&mut graph, vec![id], &mut runtime, &mut reached);
+                let program = index.files[file].facts.main_guard;
+                run(&mut graph, vec![id], program, &mut runtime, &mut reached);
             }
         }
         // Model files only reachable through an import cycle nobody enters.
@@ -130,7 +149,7 @@ impl Runtime {
         for file in leftovers {
             if !reached[file] {
                 let id = graph.instance(&graph.entry_name(file), file);
-                run(&mut graph, vec![id], &mut runtime, &mut reached);
+                run(&mut graph, vec![id], false, &mut runtime, &mut reached);
             }
         }
         // Sites were recorded once per instance that imports through them.

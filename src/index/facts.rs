@@ -29,6 +29,8 @@ pub struct FileFacts {
     pub warning_filters: Vec<Span>,
     /// Module-level imperative mappings of a plain class onto a `Table`.
     pub imperative_maps: Vec<ImperativeMap>,
+    /// A module-level `if __name__ == "__main__":`: the file is meant to run as a program.
+    pub main_guard: bool,
 }
 
 impl FileFacts {
@@ -149,6 +151,25 @@ pub struct Decl {
     pub metadata: MetadataArg,
     /// The callee of a `DeclKind::Call`, as written (`SA`, `AppSQLAlchemy`, `versioned_base`).
     pub callee: Name,
+    /// The `cls=` class of `declarative_base(cls=PreBase)` / `reg.generate_base(cls=PreBase)`:
+    /// not a model, but every model on the base inherits its `__tablename__` and columns.
+    pub cls: Option<Name>,
+}
+
+impl FileFacts {
+    /// A module-level `import streamlit` / `from streamlit import ...`: a script `streamlit run`
+    /// executes as a program, again in the same process on every rerun.
+    pub fn imports_streamlit(&self) -> bool {
+        let is_streamlit = |m: &str| m == "streamlit" || m.starts_with("streamlit.");
+        self.imports.iter().any(|site| {
+            !site.in_function
+                && !site.type_checking
+                && match &site.module {
+                    Some(module) => site.level == 0 && is_streamlit(module),
+                    None => !site.is_from && site.names.iter().any(|n| is_streamlit(&n.name)),
+                }
+        })
+    }
 }
 
 impl Decl {
@@ -240,6 +261,11 @@ pub struct ClassFacts {
     pub tablename_of: Option<Name>,
     /// The class body's own `__tablename__ = ...` statement, whatever its value.
     pub tablename_stmt: Option<Span>,
+    /// The `metaclass=` keyword of the class statement, as written.
+    pub metaclass: Option<Name>,
+    /// This class is a metaclass whose `__new__` turns SQLModel's `table=True` on for the
+    /// classes it builds (`kwargs.setdefault("table", True)`, `kwargs["table"] = True`).
+    pub sets_table: bool,
 }
 
 /// A model-like class or `Table("name", ...)` call inside a function.
@@ -292,6 +318,10 @@ pub struct BandAid {
     /// The edits that remove the flag and leave everything else as it was: the entry, the dict
     /// it leaves empty, the `__table_args__` it leaves empty.
     pub removal: Vec<TextEdit>,
+    /// Where `removal` deletes the whole `__table_args__` statement: the edits that keep it as
+    /// `__table_args__ = {}` instead, for a class whose statement overrides a parent's
+    /// `__table_args__` (deleting it would let the parent's constraints apply).
+    pub emptied: Vec<TextEdit>,
 }
 
 /// A replacement of `start..end` by `content`, in byte offsets of the decoded text.

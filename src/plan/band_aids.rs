@@ -58,14 +58,12 @@ fn remove_flags(p: &mut Planner) {
         }
         // A flag on a base covers every table that inherits it: it goes only when each of them
         // has one definition and one module name once the plan is applied.
-        if let Some(why) = site.tables.iter().find_map(|&id| hidden(ctx, id)) {
-            // Removing it would bring back the error it hides: say what has to go first.
-            let then = if why.contains("migration folder") {
-                "remove it by hand once that copy no longer defines the table on this metadata (a migration can use `sa.table()`)"
-            } else {
-                "remove it by hand once that folder is no longer both a package and on sys.path"
-            };
-            let message = format!("`{}` on {subject} stays: {why}; {then}", flag.flag);
+        if let Some(hidden) = site.tables.iter().find_map(|&id| hidden(ctx, id)) {
+            // Removing it could bring back the error it hides: say what has to happen first.
+            let message = format!(
+                "`{}` on {subject} stays: {}; {}",
+                flag.flag, hidden.why, hidden.then
+            );
             p.skip(file, flag.span.0, message);
             continue;
         }

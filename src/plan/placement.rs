@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::import_block::{
     blocks, inside, line_end, line_start, own_lines, rewrite_block, Rewrite, Wanted,
 };
-use super::import_order::{format_from, Member};
+use super::import_order::{format_from, member_order, Member};
 use super::{mentions, without_comments, Change, FilePlan, PlannedEdit, Planner};
 use crate::index::facts::{ImportSite, TextEdit};
 use crate::index::module_map::FileId;
@@ -163,6 +163,7 @@ fn place_in(p: &mut Planner, file: FileId) {
         });
     }
     if wanted.is_empty() {
+        join_adjacent_re_exports(text, &mut fp);
         p.plan.files.insert(file, fp);
         return;
     }
@@ -201,7 +202,67 @@ fn place_in(p: &mut Planner, file: FileId) {
         };
         fp.add(edit, r.change, r.reason);
     }
+    join_adjacent_re_exports(text, &mut fp);
     p.plan.files.insert(file, fp);
+}
+
+/// Re-exports that stay where their definitions were (their block was not in isort's order, or
+/// the name is bound in it too) and end up next to each other, of one module, become one
+/// statement, as isort would write them: two lines `from m import Order  # noqa: F401` and
+/// `from m import Tag  # noqa: F401` are an I001.
+fn join_adjacent_re_exports(text: &str, fp: &mut FilePlan) {
+    // Only blanks, and code the plan removes, between two edits.
+    let adjacent = |fp: &FilePlan, a: usize, b: usize| {
+        (a..b).all(|k| {
+            let gap = &text[fp.edits[k].edit.end as usize..fp.edits[k + 1].edit.start as usize];
+            gap.trim().is_empty() && (k == a || fp.edits[k].edit.content.is_empty())
+        })
+    };
+    let mut run: Vec<(usize, Member)> = Vec::new();
+    let mut key: Option<(u32, Option<String>)> = None;
+    for i in 0..fp.edits.len() {
+        let Some((level, module, member)) = re_export(text, &fp.edits[i]) else {
+            continue;
+        };
+        let this = Some((level, module));
+        let joins = member.asname.is_none()
+            && this == key
+            && run.last().is_some_and(|&(last, _)| adjacent(fp, last, i));
+        if !joins {
+            join(text, fp, &mut run, &key);
+            key = this;
+        }
+        if member.asname.is_none() {
+            run.push((i, member));
+        }
+    }
+    join(text, fp, &mut run, &key);
+}
+
+/// The re-exports of `run` as one statement in the place of its first.
+fn join(
+    text: &str,
+    fp: &mut FilePlan,
+    run: &mut Vec<(usize, Member)>,
+    key: &Option<(u32, Option<String>)>,
+) {
+    if let (true, Some((level, module))) = (run.len() > 1, key) {
+        let mut members: Vec<Member> = run.iter().map(|(_, m)| m.clone()).collect();
+        members.sort_by(member_order);
+        fp.edits[run[0].0].edit.content =
+            format_from("", *level, module.as_deref(), &members, Some(NOQA), false);
+        for &(i, _) in &run[1..] {
+            // Whole lines, its newline too, so that the blank lines around it are tidied.
+            let next = fp
+                .edits
+                .get(i + 1)
+                .map_or(text.len(), |e| e.edit.start as usize);
+            let e = &mut fp.edits[i].edit;
+            e.content = String::new();
+            e.end = line_end(text, e.end as usize).min(next) as u32;
+        }
+    }
+    run.clear();
 }
 
 /// The top-level names isort takes for first-party in `file`, as ruff finds them with its

@@ -59,6 +59,13 @@ pub fn select(ctx: &Context) -> Selection {
             });
             continue;
         }
+        if !imported[file] && source.facts.main_guard {
+            left_out.push(LeftOut {
+                file,
+                reason: "a program (a script with `if __name__ == \"__main__\":` that nothing imports): it runs in a process of its own",
+            });
+            continue;
+        }
         if !imported[file] && runs_at_import(&source.text) {
             left_out.push(LeftOut {
                 file,

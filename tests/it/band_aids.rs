@@ -90,8 +90,33 @@ fn a_flag_is_never_said_to_go_while_a_file_that_may_define_its_table_could_not_b
     let output = run(dir.path(), &["--diff", "--color", "never"]);
     assert_eq!(stdout(&output), "", "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("skipped: app/users.py:8: `extend_existing` on table `users` stays: whether it can go is unknown: migrations/snapshot.py could not be read or parsed"),
+        stderr(&output).contains("skipped: app/users.py:8: `extend_existing` on table `users` stays: whether it can go is unknown: migrations/snapshot.py could not be read or parsed and may define this table again; make those files readable (see their warnings) and run again\n"),
         "{}",
         stderr(&output)
+    );
+}
+
+#[test]
+fn a_flag_in_a_streamlit_app_stays_because_every_rerun_defines_the_table_again() {
+    // `streamlit run app.py` executes the script again in the same process on every rerun; the
+    // flag is what lets the second run define the table (pytidb's examples say so in a comment).
+    let app: &[u8] = b"import streamlit as st\nfrom sqlmodel import Field, SQLModel\n\nclass Document(SQLModel, table=True):\n    __tablename__ = 'documents'\n    __table_args__ = {'extend_existing': True}\n    id: int = Field(primary_key=True)\n\nst.write('hello')\n";
+    let dir = project(&[("app.py", app)]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert!(
+        stdout(&output).contains(
+            "app.py:6:23: DM004 `extend_existing` on table `documents` is a band-aid: app.py \
+             imports streamlit, which runs an app script again in the same process on every \
+             rerun: each run defines the table again"
+        ),
+        "{}",
+        stdout(&output)
+    );
+    let diff = run(dir.path(), &["--color", "never", "--diff"]);
+    assert_eq!(stdout(&diff), "");
+    assert!(
+        stderr(&diff).contains("keep it while the script runs under streamlit"),
+        "{}",
+        stderr(&diff)
     );
 }

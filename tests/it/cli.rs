@@ -127,6 +127,96 @@ fn model_like_code_the_index_cannot_place_is_never_silent() {
 }
 
 #[test]
+fn models_take_their_table_name_from_the_cls_of_their_base_or_a_library_base() {
+    // `declarative_base(cls=PreBase)`: PreBase is no model, its `__tablename__` names every
+    // model on Base. fastapi-users' user table is `user`; a class of that library whose table
+    // name the index does not know is listed, whatever its body.
+    let db: &[u8] = b"from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base, declared_attr\n\nclass PreBase:\n    @declared_attr\n    def __tablename__(cls):\n        return cls.__name__.lower()\n\n    id = Column(Integer, primary_key=True)\n\nBase = declarative_base(cls=PreBase)\n";
+    let user: &[u8] = b"from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTable\nfrom fastapi_users_db_sqlalchemy.sessions import SQLAlchemyBaseSessionTable\nfrom app.db import Base\n\nclass User(SQLAlchemyBaseUserTable[int], Base):\n    pass\n\nclass Session(SQLAlchemyBaseSessionTable[int], Base):\n    pass\n";
+    let legacy: &[u8] = b"from sqlalchemy import Column, String\nfrom app.db import Base\n\nclass Account(Base):\n    __tablename__ = 'user'\n    email = Column(String)\n\nclass Donation(Base):\n    comment = Column(String)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", db),
+        ("app/user.py", user),
+        ("app/legacy.py", legacy),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/user.py:8: model-like `Session` not understood: its `__tablename__` comes \
+         from `fastapi_users_db_sqlalchemy.sessions.SQLAlchemyBaseSessionTable`, a library class \
+         whose table name the index does not know\n"
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("app/user.py:5:7: DM001 table `user` is defined again by `User`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Scanned 4 files: 2 tables, 1 model-like definition not understood"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_sqlmodel_field_built_by_a_helper_is_a_column_the_fix_does_not_lose() {
+    // `text: str = TextField()`, a project helper returning `Field(...)`: a column of the table.
+    // Uncounted, demo's `Chunk` looked like a subset and the fix replaced it, losing `text`.
+    let fields: &[u8] =
+        b"from sqlmodel import Field\n\ndef TextField():\n    return Field(default='')\n";
+    let models: &[u8] = b"from sqlmodel import Field, SQLModel\n\nclass Chunk(SQLModel, table=True):\n    __tablename__ = 'chunks'\n    id: int = Field(primary_key=True)\n    user_id: int = Field()\n";
+    let demo: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.fields import TextField\n\nclass Chunk(SQLModel, table=True):\n    __tablename__ = 'chunks'\n    id: int = Field(primary_key=True)\n    text: str = TextField()\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/fields.py", fields),
+        ("app/models.py", models),
+        ("app/demo.py", demo),
+        ("app/main.py", b"import app.demo, app.models\n"),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("= only in the canonical `Chunk`: `text`"),
+        "{text}"
+    );
+    let diff = run(dir.path(), &["--color", "never", "--diff"]);
+    assert_eq!(stdout(&diff), "");
+    assert!(
+        stderr(&diff).contains("table `chunks` is not fixed"),
+        "{}",
+        stderr(&diff)
+    );
+}
+
+#[test]
+fn a_sqlmodel_class_under_a_metaclass_the_index_cannot_read_is_never_silent() {
+    // A project metaclass that may turn `table=True` on in a way the index does not read.
+    let schema: &[u8] = b"from sqlmodel import SQLModel\nfrom sqlmodel.main import SQLModelMetaclass\nfrom app.options import configure\n\nclass TableModelMeta(SQLModelMetaclass):\n    def __new__(mcs, name, bases, namespace, **kwargs):\n        return super().__new__(mcs, name, bases, namespace, **configure(name, kwargs))\n\nclass TableModel(SQLModel, metaclass=TableModelMeta):\n    pass\n";
+    let models: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.schema import TableModel\n\nclass Item(TableModel):\n    __tablename__ = 'items'\n    id: int = Field(primary_key=True)\n\nclass ItemRead(TableModel):\n    name: str\n\nclass Plain(SQLModel):\n    id: int = Field(primary_key=True)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/options.py",
+            b"def configure(name, kwargs):\n    return kwargs\n",
+        ),
+        ("app/schema.py", schema),
+        ("app/models.py", models),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/models.py:4: model-like `Item` not understood: it is a SQLModel class \
+         without `table=True`, but its base `TableModel` has metaclass `TableModelMeta`, which \
+         may turn `table=True` on; the index cannot tell whether it is a table\n"
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 4 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+}
+
+#[test]
 fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
     // A project class named like SQLModel's, in a package that is not SQLModel: the index does
     // not take it for a declarative base; `table=True` still says it is a table.
@@ -162,6 +252,35 @@ fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
             .starts_with("docs_src/tutorial001.py:3:7: hero  `Hero` (class) on `SQLModel`"),
         "{}",
         stdout(&output)
+    );
+}
+
+#[test]
+fn a_sqlmodel_class_with_a_tablename_but_no_table_keyword_is_never_silent() {
+    // A `__tablename__` without `table=True` and nothing that passes it: a forgotten keyword.
+    // (pytidb's `TableModel`, whose metaclass passes `table=True` to every subclass, is followed:
+    // fixture metaclass_table_models.) Schemas without a `__tablename__` stay plain SQLModel
+    // classes.
+    let schema: &[u8] = b"from sqlmodel import SQLModel\nfrom sqlmodel.main import SQLModelMetaclass\n\n\nclass TableModelMeta(SQLModelMetaclass):\n    def __new__(mcs, name, bases, namespace, **kwargs):\n        if name != \"TableModel\":\n            kwargs.setdefault(\"table\", True)\n        return super().__new__(mcs, name, bases, namespace, **kwargs)\n\n\nclass TableModel(SQLModel, metaclass=TableModelMeta):\n    pass\n";
+    let models: &[u8] = b"from sqlmodel import Field, SQLModel\nfrom app.schema import TableModel\n\n\nclass Item(SQLModel):\n    __tablename__ = \"items\"\n    id: int = Field(primary_key=True)\n\n\nclass ItemPublic(SQLModel):\n    id: int\n";
+    let dir = project(&[
+        ("pyproject.toml", b""),
+        ("app/__init__.py", b""),
+        ("app/schema.py", schema),
+        ("app/models.py", models),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/models.py:5: model-like `Item` not understood: it sets `__tablename__` on a \
+         SQLModel class without `table=True`: SQLModel makes a table of it only when \
+         `table=True` is passed (by the class, or by a metaclass or base the index does not \
+         follow)\n"
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 3 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
+         findings in what was understood.\n"
     );
 }
 
@@ -623,6 +742,68 @@ fn rules_and_paths_choose_what_the_rust_fix_rewrites() {
     );
     assert_eq!(stdout(&output), "No file was changed.\n");
     assert_eq!(crate::support::tree(copy.path()), before);
+}
+
+/// Two programs (scripts with `if __name__ == "__main__":` that nothing imports) never share a
+/// process, so one MetaData in both is no clash; a program and a module of the app may one day
+/// (a script that imports the app), so that one is a DM001.
+#[test]
+fn two_programs_on_one_metadata_are_no_duplicate_but_a_program_and_the_app_are() {
+    let hero = |extra: &str| {
+        format!("from typing import Optional\n\nfrom sqlmodel import Field, SQLModel\n\n\nclass Hero(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n    name: str\n{extra}")
+    };
+    let main = "\n\ndef main():\n    print(Hero(name=\"x\"))\n\n\nif __name__ == \"__main__\":\n    main()\n";
+    let one = hero(main);
+    let two = hero(&format!("    age: Optional[int] = None\n{main}"));
+    let dir = project(&[
+        ("docs_src/tutorial001.py", one.as_bytes()),
+        ("docs_src/tutorial002.py", two.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output)),
+        (
+            Some(0),
+            "Scanned 2 files: 1 table, no findings.\n".to_owned()
+        )
+    );
+    // The same copy in the app's models, which the app imports.
+    let app = hero("");
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(dir.path().join("app/__init__.py"), "").unwrap();
+    std::fs::write(dir.path().join("app/models.py"), app).unwrap();
+    std::fs::write(
+        dir.path().join("app/main.py"),
+        "from app.models import Hero\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["--color", "never", "--select", "DM001"]);
+    let text = stdout(&output);
+    assert_eq!(text.matches(": DM001 ").count(), 2, "{text}");
+    assert!(text.contains("nothing loads both today"), "{text}");
+}
+
+/// On a MetaData the project defines, two programs are parts of one app: a copy of a table in a
+/// second script is a duplicate, as a copy anywhere else is.
+#[test]
+fn two_programs_on_the_projects_own_metadata_are_a_duplicate() {
+    let script = |extra: &str| {
+        format!("from sqlalchemy import Column, Integer, String\n\nfrom app.db import Base\n\n\nclass User(Base):\n    __tablename__ = \"users\"\n    id = Column(Integer, primary_key=True)\n{extra}\n\nif __name__ == \"__main__\":\n    print(User.__table__)\n")
+    };
+    let one = script("");
+    let two = script("    email = Column(String)\n");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB),
+        ("run.py", one.as_bytes()),
+        ("migrate_users.py", two.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--color", "never", "--select", "DM001"]);
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("run.py:6:7: DM001 table `users` is defined again by `User`; `User` at migrate_users.py:6 is the canonical definition; nothing loads both today"),
+        "{text}"
+    );
 }
 
 #[test]

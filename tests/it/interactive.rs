@@ -335,3 +335,37 @@ fn rust_duplicates_are_offered_with_their_diff_and_only_the_accepted_are_fixed()
         "{changed:?}"
     );
 }
+
+/// A Rust duplicate under `// noqa: DM001` is not offered, and its fix is not written: only
+/// `users` is asked about (1 of 1), and `posts` keeps its `table!` block.
+#[test]
+fn a_rust_duplicate_under_noqa_is_not_offered() {
+    let dir = fixture("codemods/duplicate-table/fixtures/diesel_two_schemas");
+    let schema = dir.path().join("api/src/schema.rs");
+    let text = read(dir.path(), "api/src/schema.rs").replacen(
+        "    posts (id) {\n",
+        "    posts (id) { // noqa: DM001\n",
+        1,
+    );
+    std::fs::write(&schema, text).unwrap();
+    let mut pty = spawn(dir.path());
+    answer(
+        &mut pty,
+        "DM001 Rust api/src/schema.rs:13: table `users` declared again (1 of 1)",
+        "",
+    );
+    answer(&mut pty, "+pub use db::schema::users;", "");
+    answer(&mut pty, "Fix this duplicate?", ENTER);
+    answer(&mut pty, "Write these changes?", "y");
+    let (output, code) = finish(pty);
+    assert_eq!(code, 0, "{output}");
+    assert!(!output.contains("posts` declared again"), "{output}");
+    let schema = read(dir.path(), "api/src/schema.rs");
+    assert!(
+        schema.contains("    posts (id) { // noqa: DM001\n"),
+        "{schema}"
+    );
+    assert!(!schema.contains("pub use db::schema::posts;"), "{schema}");
+    assert!(schema.contains("pub use db::schema::users;"), "{schema}");
+    assert!(!schema.contains("users (id)"), "{schema}");
+}

@@ -198,3 +198,79 @@ fn a_file_shadowed_by_a_package_is_a_warning_where_it_may_hold_models() {
     );
     assert_eq!(stdout(&output), "Scanned 7 files: 1 table, no findings.\n");
 }
+
+#[test]
+fn a_band_aid_over_many_definitions_names_three_files_and_counts_the_rest() {
+    // `users` defined again in five more files, two of them in app/m1.py: the message counts
+    // them and names the first three files with their lines (hamfarid/store-erp listed 29
+    // places in one line); two others keep the list as it was.
+    let class = |name: &str, flag: bool| {
+        format!(
+            "\n\nclass {name}(Base):\n    __tablename__ = \"users\"\n{}    id = Column(Integer, primary_key=True)\n",
+            if flag { "    __table_args__ = {\"extend_existing\": True}\n" } else { "" }
+        )
+    };
+    let head = "from sqlalchemy import Column, Integer\n\nfrom app.db import Base\n";
+    let mut files: Vec<(String, String)> = vec![
+        ("app/__init__.py".into(), String::new()),
+        (
+            "app/db.py".into(),
+            "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n".into(),
+        ),
+        ("app/m0.py".into(), format!("{head}{}", class("User", true))),
+        (
+            "app/m1.py".into(),
+            format!("{head}{}{}", class("UserA", false), class("UserB", false)),
+        ),
+    ];
+    for n in 2..=5 {
+        files.push((
+            format!("app/m{n}.py"),
+            format!("{head}{}", class("User", false)),
+        ));
+    }
+    let main: String = (0..=5).map(|n| format!("import app.m{n}\n")).collect();
+    files.push(("main.py".into(), main));
+    let listed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_bytes()))
+        .collect();
+    let dm004 = |files: &[(&str, &[u8])]| {
+        let dir = project(files);
+        let output = run(
+            dir.path(),
+            &[
+                "--color",
+                "never",
+                "--output-format",
+                "concise",
+                "--select",
+                "DM004",
+            ],
+        );
+        stdout(&output)
+    };
+    assert_eq!(
+        dm004(&listed),
+        "app/m0.py:8:23: DM004 `extend_existing` on table `users` is a band-aid: it hides the 6 \
+         other definitions at app/m1.py:6, 11, app/m2.py:6, app/m3.py:6 and 2 more\n"
+    );
+    // m0, m1 (two) only: the places as they were.
+    let few: Vec<(&str, &[u8])> = listed
+        .iter()
+        .copied()
+        .filter(|(p, _)| !p.starts_with("app/m") || p < &"app/m2")
+        .map(|(p, t)| {
+            if p == "main.py" {
+                (p, &b"import app.m0\nimport app.m1\n"[..])
+            } else {
+                (p, t)
+            }
+        })
+        .collect();
+    assert_eq!(
+        dm004(&few),
+        "app/m0.py:8:23: DM004 `extend_existing` on table `users` is a band-aid: it hides the \
+         other definition at app/m1.py:6, app/m1.py:11\n"
+    );
+}

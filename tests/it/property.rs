@@ -6,7 +6,8 @@
 //! one that already imports from the canonical module), some files CRLF or with a BOM. With the
 //! real Python: every module that imported before `--fix --yes` imports after it, every file
 //! parses, a second run plans nothing, and ruff finds nothing new (I001 included).
-//! `DEDUPE_PROPERTY_PROJECTS=500 cargo test property` runs more than the 50 of CI.
+//! `DEDUPE_PROPERTY_PROJECTS=500 cargo test property` runs more than the 50 of CI;
+//! `DEDUPE_PROPERTY_FIRST=N` starts at project N (to look at one again, with `DEDUPE_PROPERTY_DIR`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -301,9 +302,15 @@ fn generated_projects_keep_importing_after_the_fix() {
         }
         None => scratch.path().canonicalize().unwrap(),
     };
-    let roots: Vec<PathBuf> = (0..count).map(|i| base.join(format!("p{i}"))).collect();
-    for (i, root) in roots.iter().enumerate() {
-        let project = generate(i as u64);
+    // `DEDUPE_PROPERTY_FIRST` starts at another project, to look at one again.
+    let first: u64 = std::env::var("DEDUPE_PROPERTY_FIRST")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let numbers: Vec<u64> = (first..first + count).collect();
+    let roots: Vec<PathBuf> = numbers.iter().map(|i| base.join(format!("p{i}"))).collect();
+    for (&i, root) in numbers.iter().zip(&roots) {
+        let project = generate(i);
         write(root, &project);
         if std::env::var_os("DEDUPE_PROPERTY_DIR").is_some() {
             write(&base.join("before").join(format!("p{i}")), &project);

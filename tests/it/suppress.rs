@@ -224,3 +224,180 @@ fn completions_for_bash_zsh_and_fish() {
         }
     }
 }
+
+/// A copy of a Rust fixture, with `text` written to `path` in it (a pyproject.toml) when given.
+fn rust_fixture(name: &str, path: &str, text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_tree(
+        &crate::support::repo()
+            .join("codemods/duplicate-table/fixtures")
+            .join(name),
+        dir.path(),
+    );
+    if !path.is_empty() {
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    dir
+}
+
+/// Appends `comment` to line `line` (1-based) of `path` in `dir`.
+fn comment_line(dir: &std::path::Path, path: &str, line: usize, comment: &str) {
+    let text = std::fs::read_to_string(dir.join(path)).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == line {
+                format!("{l} {comment}")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(dir.join(path), lines.join("\n") + "\n").unwrap();
+}
+
+/// What the check, `--diff` and `--fix --yes` say about `dir` when its one Rust finding is
+/// hidden: no finding, no diff, nothing written.
+fn assert_rust_finding_hidden(dir: &std::path::Path, summary: &str) {
+    let output = run(dir, &["--color", "never"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output), stderr(&output)),
+        (Some(0), summary.to_owned(), String::new())
+    );
+    assert!(codes(dir, &[]).is_empty());
+    let output = run(dir, &["--diff", "--color", "never"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output), stderr(&output)),
+        (Some(0), String::new(), String::new())
+    );
+    let before = crate::support::tree(dir);
+    let output = run(dir, &["--fix", "--yes", "--allow-no-vcs"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output), stderr(&output)),
+        (Some(0), "No file was changed.\n".to_owned(), String::new())
+    );
+    assert_eq!(crate::support::tree(dir), before);
+}
+
+/// pyproject.toml's `ignore`, `select` and `per-file-ignores` hide a Rust finding, and its fix,
+/// as they hide a Python one: only `--select` and `--ignore` on the command line did.
+#[test]
+fn pyproject_settings_silence_a_rust_finding_and_its_fix() {
+    let summary = "Scanned 4 files: 1 table, no findings.\n";
+    for settings in [
+        "[tool.dedupe-models]\nignore = [\"DM001\"]\n",
+        "[tool.dedupe-models]\nselect = [\"DM004\", \"DM005\"]\n",
+        "[tool.dedupe-models.per-file-ignores]\n\"src/models.rs\" = [\"DM001\"]\n",
+        "[tool.dedupe-models.per-file-ignores]\n\"models.rs\" = [\"DM00\"]\n",
+    ] {
+        let dir = rust_fixture("diesel_leftover_block", "pyproject.toml", settings);
+        assert_rust_finding_hidden(dir.path(), summary);
+    }
+    // Another file's ignores do not reach it; the command line's select replaces the project's.
+    for (settings, args) in [
+        (
+            "[tool.dedupe-models.per-file-ignores]\n\"src/schema.rs\" = [\"DM001\"]\n",
+            &[][..],
+        ),
+        (
+            "[tool.dedupe-models]\nselect = [\"DM004\"]\n",
+            &["--select", "DM001"][..],
+        ),
+    ] {
+        let dir = rust_fixture("diesel_leftover_block", "pyproject.toml", settings);
+        assert_eq!(codes(dir.path(), args), ["DM001:5"], "{settings}");
+        let mut all = vec!["--diff", "--color", "never"];
+        all.extend(args);
+        let output = run(dir.path(), &all);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(
+            stdout(&output).contains("+pub use crate::schema::comments;\n"),
+            "{}",
+            stdout(&output)
+        );
+    }
+    // A SeaORM entity in a workspace member that is a project of its own.
+    let dir = rust_fixture(
+        "seaorm_entity_copy",
+        "service/pyproject.toml",
+        "[tool.dedupe-models.per-file-ignores]\n\"src/entities/*.rs\" = [\"DM001\"]\n",
+    );
+    assert_rust_finding_hidden(dir.path(), "Scanned 8 files: 2 tables, no findings.\n");
+}
+
+/// `// noqa` and `// noqa: DM001` on the line a Rust finding points at (the table's name in a
+/// `table!` block, the first line of a SeaORM entity's `Model`) hide it and its fix.
+#[test]
+fn noqa_on_the_line_of_a_rust_finding_silences_it_and_its_fix() {
+    for comment in ["// noqa: DM001", "// noqa", "//NOQA:DM005,DM001"] {
+        let dir = rust_fixture("diesel_leftover_block", "", "");
+        comment_line(dir.path(), "src/models.rs", 5, comment);
+        assert_rust_finding_hidden(dir.path(), "Scanned 4 files: 1 table, no findings.\n");
+    }
+    // Another code, a Python comment, or the `table!` line itself silence nothing.
+    for (line, comment) in [(5, "// noqa: DM005"), (5, "/* # noqa */"), (4, "// noqa")] {
+        let dir = rust_fixture("diesel_leftover_block", "", "");
+        comment_line(dir.path(), "src/models.rs", line, comment);
+        assert_eq!(codes(dir.path(), &[]), ["DM001:5"], "{comment}");
+    }
+    let dir = rust_fixture("seaorm_entity_copy", "", "");
+    comment_line(
+        dir.path(),
+        "service/src/entities/users.rs",
+        3,
+        "// noqa: DM001",
+    );
+    assert_rust_finding_hidden(dir.path(), "Scanned 8 files: 2 tables, no findings.\n");
+}
+
+/// Two duplicates in one `table!` call, one under `// noqa`: the other's fix, in the JSON report
+/// as in `--diff` and `--fix`, re-exports it alone and keeps the silenced one's block. The JSON
+/// `fix` was the whole plan's: the call replaced by both re-exports.
+#[test]
+fn a_rust_fix_leaves_the_duplicate_silenced_beside_it() {
+    let dir = rust_fixture("diesel_leftover_block", "", "");
+    let schema = dir.path().join("src/schema.rs");
+    let mut text = std::fs::read_to_string(&schema).unwrap();
+    text.push_str("\ndiesel::table! {\n    posts (id) {\n        id -> Int4,\n        title -> Text,\n    }\n}\n");
+    std::fs::write(&schema, text).unwrap();
+    let models = dir.path().join("src/models.rs");
+    let text = std::fs::read_to_string(&models).unwrap().replacen(
+        "        body -> Text,\n    }\n",
+        "        body -> Text,\n    }\n    posts (id) { // noqa: DM001\n        id -> Int4,\n        title -> Text,\n    }\n",
+        1,
+    );
+    std::fs::write(&models, text).unwrap();
+    assert_eq!(codes(dir.path(), &[]), ["DM001:5"]);
+    let output = run(dir.path(), &["--output-format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let fix = &report["findings"][0]["fix"];
+    assert_eq!(
+        fix["message"],
+        "re-export the canonical `pub use crate::schema::comments;`: one declaration of table `comments`",
+        "{fix:#}"
+    );
+    let contents: Vec<&str> = fix["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["", "\npub use crate::schema::comments;"]);
+    let output = run(dir.path(), &["--diff", "--color", "never"]);
+    let diff = stdout(&output);
+    assert!(
+        diff.contains("-    comments (id) {\n")
+            && diff.contains("+pub use crate::schema::comments;\n"),
+        "{diff}"
+    );
+    assert!(!diff.contains("-    posts (id)"), "{diff}");
+    let output = run(dir.path(), &["--fix", "--yes", "--allow-no-vcs"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&models).unwrap();
+    assert!(
+        text.contains("table! {\n    posts (id) { // noqa: DM001\n")
+            && text.contains("}\npub use crate::schema::comments;\n"),
+        "{text}"
+    );
+}

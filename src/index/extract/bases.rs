@@ -23,11 +23,27 @@ pub(super) fn decl_kind(value: &Expr) -> Option<(DeclKind, MetadataArg)> {
             let Expr::Attribute(attr) = call.func.as_ref() else {
                 return None;
             };
+            // `registry(metadata=...).generate_base()`: a base on a registry of its own, as
+            // `declarative_base(metadata=...)` builds one.
+            if let inner @ Expr::Call(registry) = attr.value.as_ref() {
+                return (callee_name(inner) == Some("registry"))
+                    .then(|| (DeclKind::DeclarativeBase, metadata_keyword(registry)));
+            }
             Some((
                 DeclKind::GenerateBase,
                 MetadataArg::Ref(dotted(&attr.value)?),
             ))
         }
+        _ => None,
+    }
+}
+
+/// The `cls=` of `declarative_base(cls=PreBase)` or `reg.generate_base(cls=PreBase)`: the class
+/// every model on the base derives from.
+pub(super) fn decl_mixin(value: &Expr) -> Option<Name> {
+    let Expr::Call(call) = value else { return None };
+    match callee_name(value)? {
+        "declarative_base" | "generate_base" => keyword(call, "cls").and_then(dotted),
         _ => None,
     }
 }

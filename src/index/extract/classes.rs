@@ -2,7 +2,7 @@
 //! `__table_args__`, `__abstract__`, `__bind_key__`, `metadata`, column and relationship
 //! attributes, `@declared_attr`).
 
-use super::bases::decl_kind;
+use super::bases::{decl_kind, decl_mixin};
 use super::columns::{annotation_target, is_class_var, mapped_inner};
 use super::tables::table_args;
 use super::{Collector, COLUMN_CALLS, RELATIONSHIP_CALLS};
@@ -44,6 +44,14 @@ impl Collector<'_> {
             looks_like_model: looks_like_model(class),
             tablename_of: None,
             tablename_stmt: None,
+            metaclass: class.keywords().iter().find_map(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|a| a.as_str() == "metaclass")
+                    .then(|| dotted(&k.value))
+                    .flatten()
+            }),
+            sets_table: false,
         };
         let class_index = self.facts.classes.len();
         for stmt in &class.body {
@@ -85,27 +93,17 @@ impl Collector<'_> {
                     } else if !name.starts_with("__") && !is_class_var(&ann.annotation) {
                         let (mapped, inner) = mapped_inner(&ann.annotation);
                         facts.mapped_typing |= mapped;
-                        let column = Column {
-                            attr: name.into(),
-                            name: name.into(),
-                            span: offset(ann.range),
-                            type_text: Some(self.source(inner)),
-                            foreign_key: None,
-                            foreign_key_expr: false,
-                            primary_key: false,
-                            nullable: None,
-                            unique: false,
-                            index: false,
-                            fk_options: Vec::new(),
-                            has_default: false,
-                            python_type: true,
-                        };
+                        let column =
+                            plain_field(name, offset(ann.range), self.source(inner), false);
                         if mapped {
                             facts.columns.push(column);
                         } else {
                             facts.annotated_fields.push(column);
                         }
                     }
+                }
+                Stmt::FunctionDef(func) if func.name.as_str() == "__new__" => {
+                    facts.sets_table = sets_table_keyword(&func.body);
                 }
                 Stmt::FunctionDef(func) if is_declared_attr(func) => match func.name.as_str() {
                     "__tablename__" => {
@@ -206,6 +204,7 @@ impl Collector<'_> {
                 kind,
                 metadata,
                 callee: Name::default(),
+                cls: decl_mixin(value),
             });
             return;
         }
@@ -219,21 +218,9 @@ impl Collector<'_> {
             // `name: str = "default"` in a SQLModel class is a column with a default.
             if let (Some(inner), false) = (inner, name.starts_with("__")) {
                 if !annotation.is_some_and(is_class_var) {
-                    facts.annotated_fields.push(Column {
-                        attr: name.into(),
-                        name: name.into(),
-                        span,
-                        type_text: Some(self.source(inner)),
-                        foreign_key: None,
-                        foreign_key_expr: false,
-                        primary_key: false,
-                        nullable: None,
-                        unique: false,
-                        index: false,
-                        fk_options: Vec::new(),
-                        has_default: true,
-                        python_type: true,
-                    });
+                    facts
+                        .annotated_fields
+                        .push(plain_field(name, span, self.source(inner), true));
                 }
             }
             return;
@@ -265,9 +252,70 @@ impl Collector<'_> {
                     secondary: keyword(call, "secondary").and_then(secondary),
                 });
             }
-            _ => {}
+            // `text: str = FullTextField()`, `vec: list[float] = embed_fn.VectorField(...)`: in a
+            // SQLModel table, an annotated attribute is a column whatever builds its default (a
+            // helper returning `Field(...)` included).
+            _ => {
+                if let (Some(inner), false) = (inner, name.starts_with("__")) {
+                    if !annotation.is_some_and(is_class_var) {
+                        facts.annotated_fields.push(plain_field(
+                            name,
+                            span,
+                            self.source(inner),
+                            true,
+                        ));
+                    }
+                }
+            }
         }
     }
+}
+
+/// An attribute that is a column only in a SQLModel table: `name: str`, `name: str = "x"`.
+fn plain_field(name: &str, span: Span, type_text: Name, has_default: bool) -> Column {
+    Column {
+        attr: name.into(),
+        name: name.into(),
+        span,
+        type_text: Some(type_text),
+        foreign_key: None,
+        foreign_key_expr: false,
+        primary_key: false,
+        nullable: None,
+        unique: false,
+        index: false,
+        fk_options: Vec::new(),
+        has_default,
+        python_type: true,
+    }
+}
+
+/// Whether a metaclass's `__new__` turns `table=True` on: `kwargs.setdefault("table", True)` or
+/// `kwargs["table"] = True`, at any depth of its `if`s.
+fn sets_table_keyword(body: &[Stmt]) -> bool {
+    let is_table = |e: &Expr| string_literal(e).as_deref() == Some("table");
+    body.iter().any(|stmt| match stmt {
+        Stmt::Expr(expr) => match expr.value.as_ref() {
+            Expr::Call(call) if callee_name(&expr.value) == Some("setdefault") => {
+                matches!(call.arguments.args.as_ref(), [key, value] if is_table(key) && is_true(value))
+            }
+            _ => false,
+        },
+        Stmt::Assign(assign) => {
+            is_true(&assign.value)
+                && assign.targets.iter().any(
+                    |t| matches!(t, Expr::Subscript(sub) if is_table(&sub.slice)),
+                )
+        }
+        Stmt::If(if_stmt) => {
+            sets_table_keyword(&if_stmt.body)
+                || if_stmt
+                    .elif_else_clauses
+                    .iter()
+                    .any(|c| sets_table_keyword(&c.body))
+        }
+        _ => false,
+    })
 }
 
 /// `secondary=post_tags`, `secondary=lambda: post_tags`, `secondary="post_tags"`.

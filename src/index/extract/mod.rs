@@ -14,7 +14,7 @@ use super::facts::*;
 use super::table_name;
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{callee_name, dotted, keyword, offset, string_literal, Ranged};
-use bases::{call_decl, decl_kind, function_returns};
+use bases::{call_decl, decl_kind, decl_mixin, function_returns};
 
 const COLUMN_CALLS: &[&str] = &["Column", "mapped_column", "Field"];
 const RELATIONSHIP_CALLS: &[&str] = &["relationship", "Relationship", "relation"];
@@ -80,6 +80,7 @@ impl<'t> Collector<'t> {
                 kind,
                 metadata,
                 callee: Name::default(),
+                cls: decl_mixin(value),
             });
             self.bind(target, Binding::Decl(index));
         } else if let Some(table) = self.table_call(value, Some(target), stmt_span, None) {
@@ -96,6 +97,7 @@ impl<'t> Collector<'t> {
                 kind: DeclKind::Call,
                 metadata,
                 callee,
+                cls: None,
             });
             self.bind(target, Binding::Decl(index));
         } else if let Some(path) = dotted(value) {
@@ -158,6 +160,10 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                 for clause in &if_stmt.elif_else_clauses {
                     walk_body(self, &clause.body);
                 }
+            }
+            Stmt::If(if_stmt) if self.at_module_level() && is_main_guard(&if_stmt.test) => {
+                self.facts.main_guard = true;
+                walk_stmt(self, stmt);
             }
             Stmt::Try(try_stmt) => {
                 // `try: from app.db import db` / `except ImportError: db = SQLAlchemy()`: the
@@ -372,6 +378,19 @@ fn compiled_pattern(value: &Expr) -> Option<Name> {
     (dotted(&call.func).as_deref() == Some("re.compile") && call.arguments.keywords.is_empty())
         .then(|| string_literal(pattern))
         .flatten()
+}
+
+/// `__name__ == "__main__"`, either way round.
+fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Compare(compare) = test else {
+        return false;
+    };
+    let ([ast::CmpOp::Eq], [right]) = (&*compare.ops, &*compare.comparators) else {
+        return false;
+    };
+    let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == "__name__");
+    let is_main = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "__main__");
+    (is_name(&compare.left) && is_main(right)) || (is_main(&compare.left) && is_name(right))
 }
 
 fn is_type_checking(test: &Expr) -> bool {

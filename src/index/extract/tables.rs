@@ -83,6 +83,7 @@ impl Collector<'_> {
                         flag: arg.as_str().into(),
                         span: offset(kw.range),
                         removal: remove_item(self.text, &list, index),
+                        emptied: Vec::new(),
                     });
                 }
             }
@@ -125,6 +126,14 @@ pub(super) fn table_args(expr: &Expr, stmt: Span, text: &str, own_statement: boo
         items: dict.items.iter().map(dict_item_span).collect(),
         tuple: false,
     };
+    let emptied_dict = || {
+        let (start, end) = offset(dict.range);
+        vec![TextEdit {
+            start,
+            end,
+            content: "{}".into(),
+        }]
+    };
     // What goes when the dict would be left empty: the dict from the tuple, or the statement.
     let empty_dict_removal = || -> Vec<TextEdit> {
         match tuple {
@@ -137,16 +146,10 @@ pub(super) fn table_args(expr: &Expr, stmt: Span, text: &str, own_statement: boo
                 remove_item(text, &list, tuple.elts.len() - 1)
             }
             _ if own_statement => vec![remove_statement(text, stmt)],
-            _ => {
-                let (start, end) = offset(dict.range);
-                vec![TextEdit {
-                    start,
-                    end,
-                    content: "{}".into(),
-                }]
-            }
+            _ => emptied_dict(),
         }
     };
+    let statement_goes = own_statement && tuple.is_none_or(|t| t.elts.len() <= 1);
     let band_aids = dict
         .items
         .iter()
@@ -171,7 +174,7 @@ pub(super) fn table_args(expr: &Expr, stmt: Span, text: &str, own_statement: boo
             "autoload_with" | "autoload" => args.reflected = true,
             flag if BAND_AIDS.contains(&flag) && is_true(&item.value) => {
                 // The last band-aid of a dict that holds nothing else takes the dict with it.
-                let removal = if dict.items.len() == band_aids {
+                let (removal, emptied) = if dict.items.len() == band_aids {
                     let first = dict.items.iter().position(|i| {
                         i.key
                             .as_ref()
@@ -179,17 +182,23 @@ pub(super) fn table_args(expr: &Expr, stmt: Span, text: &str, own_statement: boo
                             .is_some_and(|k| BAND_AIDS.contains(&k.as_str()))
                     });
                     if first == Some(index) {
-                        empty_dict_removal()
+                        let emptied = if statement_goes {
+                            emptied_dict()
+                        } else {
+                            Vec::new()
+                        };
+                        (empty_dict_removal(), emptied)
                     } else {
-                        Vec::new()
+                        (Vec::new(), Vec::new())
                     }
                 } else {
-                    remove_item(text, &entries, index)
+                    (remove_item(text, &entries, index), Vec::new())
                 };
                 args.flags.push(BandAid {
                     flag: key.clone(),
                     span: entries.items[index],
                     removal,
+                    emptied,
                 });
             }
             _ => {}

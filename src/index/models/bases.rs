@@ -82,6 +82,15 @@ impl Builder<'_> {
         Some(id)
     }
 
+    /// The class named by `cls=` in `declarative_base(cls=PreBase)` / `reg.generate_base(cls=...)`.
+    pub(super) fn decl_mixin(&mut self, file: FileId, index: usize) -> Option<(FileId, usize)> {
+        let cls = self.facts(file).decls[index].cls.clone()?;
+        match self.resolve(file, &cls).entity {
+            Entity::Class(f, c) => Some((f, c)),
+            _ => None,
+        }
+    }
+
     /// The MetaData an expression such as `Base.metadata`, `metadata`, `db` or
     /// `SQLModel.metadata` stands for.
     pub(super) fn metadata_of_expr(&mut self, file: FileId, dotted: &str) -> Option<BaseId> {

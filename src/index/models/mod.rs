@@ -190,6 +190,9 @@ struct Inherited {
     /// With the file it is written in, where a rule's helpers are looked up.
     tablename: Option<(FileId, TableName)>,
     table_args: Option<(FileId, TableArgs)>,
+    /// A parent's `__table_args__` that `table_args` overrides: removing the latter's statement
+    /// would let the parent's apply.
+    overrides_table_args: bool,
     bind_key: Option<String>,
     columns: Vec<Column>,
     fields: Vec<Column>,
@@ -208,6 +211,9 @@ struct Builder<'a> {
     /// Mapped classes whose `__tablename__` (own or inherited) cannot be evaluated.
     /// With the reason, where one is known.
     unnamed: HashMap<(FileId, usize), Option<String>>,
+    /// SQLModel classes with a `__tablename__` or a primary key whose project base has a
+    /// metaclass the index cannot read, with the reason.
+    metaclass_unread: HashMap<(FileId, usize), String>,
     models: Models,
 }
 
@@ -229,8 +235,17 @@ impl Models {
             calls: HashMap::new(),
             parents: HashSet::new(),
             unnamed: HashMap::new(),
+            metaclass_unread: HashMap::new(),
             models: Models::default(),
         };
+        // The `cls=` of a base factory is every model's parent, never a model of its own.
+        for (file, source) in files.iter().enumerate() {
+            for decl in 0..source.facts.decls.len() {
+                if let Some(mixin) = builder.decl_mixin(file, decl) {
+                    builder.parents.insert(mixin);
+                }
+            }
+        }
         for (file, source) in files.iter().enumerate() {
             for class in 0..source.facts.classes.len() {
                 builder.role(file, class);

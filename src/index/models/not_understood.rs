@@ -34,7 +34,20 @@ impl Builder<'_> {
         for file in 0..self.files.len() {
             let facts = self.facts(file);
             for (index, class) in facts.classes.iter().enumerate() {
-                if !class.looks_like_model {
+                if let Some(reason) = self.metaclass_unread.get(&(file, index)) {
+                    self.models.not_understood.push(NotUnderstood {
+                        file,
+                        offset: class.name_offset,
+                        symbol: class.name.to_string(),
+                        reason: reason.clone(),
+                    });
+                    continue;
+                }
+                // A mapped class whose table name has a known reason not to be evaluated (one
+                // from a library base) is a model, whatever its body.
+                if !class.looks_like_model
+                    && !matches!(self.unnamed.get(&(file, index)), Some(Some(_)))
+                {
                     continue;
                 }
                 let reason = match self.roles.get(&(file, index)) {
@@ -57,6 +70,21 @@ impl Builder<'_> {
                                 )
                             })
                         })
+                    }
+                    // SQLModel ignores `__tablename__` without `table=True`, so the class says it
+                    // is a table through something the index does not see: a metaclass or a base
+                    // that passes `table=True` (pytidb's `TableModel`), or a forgotten keyword.
+                    Some(Role::SqlModelFields)
+                        if !class.is_abstract
+                            && class.tablename.is_some()
+                            && !self.parents.contains(&(file, index)) =>
+                    {
+                        Some(
+                            "it sets `__tablename__` on a SQLModel class without `table=True`: \
+                             SQLModel makes a table of it only when `table=True` is passed (by the \
+                             class, or by a metaclass or base the index does not follow)"
+                                .to_owned(),
+                        )
                     }
                     Some(Role::Mapped { table: None, .. }) => {
                         self.unnamed.get(&(file, index)).map(|reason| {

@@ -7,6 +7,38 @@ use crate::index::module_map::FileId;
 use crate::index::resolve::Entity;
 use crate::index::table_name::{camel_to_snake, external_rule, NamePart, NameRule, Step, Sub};
 
+/// A class whose attributes a model inherits, in the order Python's MRO reads them.
+enum Ancestor {
+    Class(FileId, usize),
+    /// A library base known to set `__tablename__`, or known not to be readable.
+    Library(TableName),
+}
+
+/// The `__tablename__` a library base class sets, where the index knows it: fastapi-users'
+/// SQLAlchemy tables. Another class of that library is a name the index cannot read.
+fn library_table(path: &str) -> Option<TableName> {
+    let (package, class) = path.rsplit_once('.')?;
+    if !package.starts_with("fastapi_users_db_sqlalchemy") {
+        return None;
+    }
+    let value = match class {
+        "SQLAlchemyBaseUserTable" | "SQLAlchemyBaseUserTableUUID" => "user",
+        "SQLAlchemyBaseOAuthAccountTable" | "SQLAlchemyBaseOAuthAccountTableUUID" => {
+            "oauth_account"
+        }
+        "SQLAlchemyBaseAccessTokenTable" | "SQLAlchemyBaseAccessTokenTableUUID" => "accesstoken",
+        _ => {
+            return Some(TableName::Unknown(Some(format!(
+                "comes from `{path}`, a library class whose table name the index does not know"
+            ))))
+        }
+    };
+    Some(TableName::Literal {
+        value: value.into(),
+        span: (0, 0),
+    })
+}
+
 fn not_a_name_helper(callee: &str) -> String {
     format!(
         "its `__tablename__` calls `{callee}`, which is not a project function the index can \
@@ -36,6 +68,9 @@ impl Builder<'_> {
         let mut parent_base: Option<BaseId> = None;
         let mut mapped_parent: Option<Option<String>> = None;
         let mut sqlmodel = false;
+        // A project base whose metaclass turns `table=True` on (`Ok`), or one the index cannot
+        // read (`Err`, the reason).
+        let mut metaclass_table: Option<Result<(), String>> = None;
         let mut flask = false;
         let mut reflected = false;
         for base in &class.bases {
@@ -80,7 +115,12 @@ impl Builder<'_> {
                         mapped_parent = Some(table);
                         flask |= parent_flask;
                     }
-                    Role::SqlModelFields => sqlmodel = true,
+                    Role::SqlModelFields => {
+                        sqlmodel = true;
+                        if metaclass_table.is_none() {
+                            metaclass_table = self.metaclass_table(f, c, 0);
+                        }
+                    }
                     Role::Plain | Role::InProgress => {}
                 },
                 Entity::Table(..)
@@ -136,8 +176,17 @@ impl Builder<'_> {
         }
         let registry = match parent_base {
             Some(base) => base,
-            None if sqlmodel && class.table_kw => self.sqlmodel_base(),
-            None if sqlmodel => return Role::SqlModelFields,
+            None if sqlmodel && (class.table_kw || metaclass_table == Some(Ok(()))) => {
+                self.sqlmodel_base()
+            }
+            None if sqlmodel => {
+                let declares_table =
+                    class.tablename.is_some() || class.columns.iter().any(|c| c.primary_key);
+                if let (Some(Err(reason)), true) = (metaclass_table, declares_table) {
+                    self.metaclass_unread.insert((file, index), reason);
+                }
+                return Role::SqlModelFields;
+            }
             None => return Role::Plain,
         };
         if class.is_abstract {
@@ -210,6 +259,47 @@ impl Builder<'_> {
             table,
             flask,
         }
+    }
+
+    /// What the metaclass of a SQLModel class (its own `metaclass=`, or its bases') does to the
+    /// classes derived from it: `Ok` when its `__new__` turns `table=True` on; `Err` with the
+    /// reason when it is a metaclass the index cannot read; `None` for SQLModel's own.
+    fn metaclass_table(
+        &mut self,
+        file: FileId,
+        index: usize,
+        depth: usize,
+    ) -> Option<Result<(), String>> {
+        if depth > 8 {
+            return None;
+        }
+        let class = &self.facts(file).classes[index];
+        if let Some(meta) = class.metaclass.clone() {
+            let class_name = class.name.clone();
+            let unread = |what: String| {
+                Err(format!(
+                    "it is a SQLModel class without `table=True`, but its base `{class_name}` has \
+                     metaclass `{meta}`{what}, which may turn `table=True` on; the index cannot \
+                     tell whether it is a table"
+                ))
+            };
+            return Some(match self.resolve(file, &meta).entity {
+                Entity::Class(f, c) if self.facts(f).classes[c].sets_table => Ok(()),
+                Entity::Class(..) => unread(String::new()),
+                Entity::External(path) if path.ends_with("SQLModelMetaclass") => return None,
+                Entity::External(path) => unread(format!(" (`{path}`)")),
+                _ => unread(" (not resolved)".to_owned()),
+            });
+        }
+        let bases = class.bases.clone();
+        for base in bases {
+            if let Entity::Class(f, c) = self.resolve(file, &base).entity {
+                if let Some(found) = self.metaclass_table(f, c, depth + 1) {
+                    return Some(found);
+                }
+            }
+        }
+        None
     }
 
     /// The table a `declared_attr` rule written in `at` names for the class; `None`, with the
@@ -335,9 +425,18 @@ impl Builder<'_> {
     /// Own attributes first, then those of non-mapped parents, depth first, left to right.
     pub(super) fn inherited(&mut self, file: FileId, index: usize) -> Inherited {
         let mut out = Inherited::default();
-        let mut stack = vec![(file, index)];
+        let mut stack = vec![Ancestor::Class(file, index)];
         let mut seen = Vec::new();
-        while let Some((f, c)) = stack.pop() {
+        while let Some(ancestor) = stack.pop() {
+            let (f, c) = match ancestor {
+                Ancestor::Class(f, c) => (f, c),
+                Ancestor::Library(name) => {
+                    if out.tablename.is_none() {
+                        out.tablename = Some((file, name));
+                    }
+                    continue;
+                }
+            };
             if seen.contains(&(f, c)) || seen.len() > 64 {
                 continue;
             }
@@ -348,6 +447,8 @@ impl Builder<'_> {
             }
             if out.table_args.is_none() {
                 out.table_args = class.table_args.clone().map(|a| (f, a));
+            } else if class.table_args.is_some() {
+                out.overrides_table_args = true;
             }
             if out.bind_key.is_none() {
                 out.bind_key = class.bind_key.as_deref().map(str::to_owned);
@@ -359,10 +460,28 @@ impl Builder<'_> {
             out.mapped_typing |= class.mapped_typing;
             let mut parents = Vec::new();
             for base in &class.bases {
-                if let Entity::Class(pf, pc) = self.resolver.resolve(f, base).entity {
-                    if !matches!(self.role(pf, pc), Role::Mapped { .. }) {
-                        parents.push((pf, pc));
+                match self.resolver.resolve(f, base).entity {
+                    Entity::Class(pf, pc) if !matches!(self.role(pf, pc), Role::Mapped { .. }) => {
+                        parents.push(Ancestor::Class(pf, pc));
                     }
+                    // `Base = declarative_base(cls=PreBase)`: `Base` derives from `PreBase`.
+                    Entity::Decl(..) => {
+                        let resolved = self.resolve(f, base);
+                        if let (Entity::Decl(df, dd), true) =
+                            (resolved.entity, resolved.rest.is_empty())
+                        {
+                            if let Some((mf, mc)) = self.decl_mixin(df, dd) {
+                                parents.push(Ancestor::Class(mf, mc));
+                            }
+                        }
+                    }
+                    // A library class that names the table (fastapi-users' user table).
+                    Entity::External(path) => {
+                        if let Some(name) = library_table(&path) {
+                            parents.push(Ancestor::Library(name));
+                        }
+                    }
+                    _ => {}
                 }
             }
             stack.extend(parents.into_iter().rev());

@@ -79,7 +79,16 @@ impl Builder<'_> {
                         .map(str::to_owned)
                         .or_else(|| self.models.bases[metadata].schema.clone()),
                     args.known,
-                    args.flags.iter().map(|b| (*f, b.clone())).collect(),
+                    args.flags
+                        .iter()
+                        .map(|b| {
+                            let mut flag = b.clone();
+                            if inherited.overrides_table_args && !flag.emptied.is_empty() {
+                                flag.removal = std::mem::take(&mut flag.emptied);
+                            }
+                            (*f, flag)
+                        })
+                        .collect(),
                     args.constraints.clone(),
                 ),
                 None => (
