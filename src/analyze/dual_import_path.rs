@@ -109,7 +109,7 @@ fn script_name_is_right(
         return false;
     };
     let in_package = map.file_at(&dir.join("__init__.py")).is_some();
-    if in_package && !has_main_guard(&source.text) {
+    if in_package && !source.facts.main_guard {
         return false;
     }
     if found_from(ctx, dir, stray) != Some(file) || found_from(ctx, dir, canonical) == Some(file) {
@@ -151,12 +151,6 @@ fn found_from(ctx: &Context, dir: &std::path::Path, name: &str) -> Option<FileId
     path.extend(name.split('.'));
     map.file_at(&path.join("__init__.py"))
         .or_else(|| map.file_at(&path.with_extension("py")))
-}
-
-/// Whether a module has a top-level `if __name__ == "__main__":` block.
-fn has_main_guard(text: &str) -> bool {
-    text.lines()
-        .any(|line| line.starts_with("if __name__") && line.contains("__main__"))
 }
 
 /// The name every file loaded under two names is to be imported by, stray or not a finding.
@@ -363,7 +357,7 @@ fn written_module(ctx: &Context, importer: FileId, site: usize, stray: &str) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::{has_main_guard, path_inserts};
+    use super::path_inserts;
 
     #[test]
     fn folders_put_on_sys_path_from_file() {
@@ -375,16 +369,5 @@ mod tests {
             sys.path.insert(0, str(Path(__file__).parents[2]))\n\
             sys.path.insert(0, \"/opt/app\")\n";
         assert_eq!(path_inserts(text).collect::<Vec<_>>(), [2, 1, 2]);
-    }
-
-    #[test]
-    fn main_guard_at_top_level_only() {
-        assert!(has_main_guard(
-            "x = 1\nif __name__ == \"__main__\":\n    main()\n"
-        ));
-        assert!(has_main_guard("if __name__ == '__main__':\n    main()\n"));
-        assert!(!has_main_guard(
-            "def f():\n    if __name__ == \"__main__\":\n        pass\n"
-        ));
     }
 }
