@@ -7,43 +7,150 @@ use super::Context;
 use crate::index::module_map::FileId;
 use crate::report::{Code, Finding};
 
-/// The name each dual-loaded file should be imported as, and the stray names.
-pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<String>)> {
+/// A stray name of a dual-loaded file and the import statements that use it and are findings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StrayName {
+    pub name: String,
+    pub sites: Vec<SiteRef>,
+    /// Imports in scripts that use the stray name rightly (`script_name_is_right`): not
+    /// findings, not rewritten, and the file still runs under this name there.
+    pub kept: Vec<SiteRef>,
+}
+
+/// The name each dual-loaded file should be imported as, and the stray names with the imports
+/// that are findings.
+///
+/// An import under a stray name is a finding when what it runs under that name defines a table
+/// or a base again: the module itself and the packages the name runs, with what their relative
+/// imports reach (`model_modules`). `from src.core.config import x` beside `core.config` runs
+/// `src/core/__init__.py` and `src/core/config.py` a second time; when neither defines or loads a
+/// table, that second run changes nothing of the database, even though another import through
+/// `src.core` (`src.core.database`) does load models and is a finding of its own.
+///
+/// An import in a script is right when it names the module as Python finds it from the
+/// script's own folder (see `script_name_is_right`): rewriting it would break `python x.py`.
+pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<StrayName>)> {
     let decided = decided_names(ctx);
     if decided.is_empty() {
         return Vec::new();
     }
     let map = &ctx.index.module_map;
-    let mut out = Vec::new();
     let models = model_modules(ctx);
+    let imported = super::runtime::statically_imported(ctx.index);
+    let mut out = Vec::new();
     for (file, names) in ctx.runtime.dual_loaded() {
         let Some(best) = decided.get(&file).cloned() else {
             continue;
         };
-        let stray: Vec<String> = names.keys().filter(|n| **n != best).cloned().collect();
-        // A package matters when a stray import through it loads a model module below it.
-        let loads_models = |name: &String| {
-            names[name].iter().any(|&(importer, site)| {
-                ctx.index.files[importer]
-                    .site_loads(site)
-                    .iter()
-                    .any(|load| {
-                        models.contains(&(load.file as FileId))
-                            && load.module.is_some_and(|m| {
-                                let loaded = map.module_name(m);
-                                loaded.len() > name.len()
-                                    && loaded.starts_with(name.as_str())
-                                    && loaded.as_bytes()[name.len()] == b'.'
-                            })
-                    })
-            })
+        // Whether the import runs a module defining models under `name` or a name below it.
+        let loads_models = |name: &str, &(importer, site): &SiteRef| {
+            ctx.index.files[importer]
+                .site_loads(site)
+                .iter()
+                .any(|load| {
+                    models.contains(&(load.file as FileId))
+                        && load.module.is_some_and(|m| {
+                            let loaded = map.module_name(m);
+                            loaded == name
+                                || (loaded.len() > name.len()
+                                    && loaded.starts_with(name)
+                                    && loaded.as_bytes()[name.len()] == b'.')
+                        })
+                })
         };
-        if models.contains(&file) || stray.iter().any(loads_models) {
+        let stray: Vec<StrayName> = names
+            .iter()
+            .filter(|(name, _)| **name != best)
+            .map(|(name, sites)| {
+                let (kept, sites) = sites
+                    .iter()
+                    .filter(|site| loads_models(name, site))
+                    .partition(|site| {
+                        script_name_is_right(ctx, &imported, **site, file, name, &best)
+                    });
+                StrayName {
+                    name: name.clone(),
+                    sites,
+                    kept,
+                }
+            })
+            .filter(|s| !s.sites.is_empty() || !s.kept.is_empty())
+            .collect();
+        if !stray.is_empty() {
             out.push((file, best, stray));
         }
     }
     out.sort();
     out
+}
+
+/// Whether `importer` is a script whose import of `file` as `stray` is the name Python finds
+/// from the script's own folder, where `canonical` is not found.
+///
+/// `python backend/src/tool.py` puts `backend/src/`, the script's folder, first on `sys.path`
+/// (and not the current directory): `from models.user import User` is right there, and
+/// `src.models.user` does not resolve. A script is a module nothing imports that is not a test
+/// and either has an `if __name__ == "__main__":` block or lies outside any package (nothing
+/// could import it as part of one).
+fn script_name_is_right(
+    ctx: &Context,
+    imported: &[bool],
+    (importer, site): SiteRef,
+    file: FileId,
+    stray: &str,
+    canonical: &str,
+) -> bool {
+    let map = &ctx.index.module_map;
+    let source = &ctx.index.files[importer];
+    if imported.get(importer).copied().unwrap_or(true) || source.in_tests {
+        return false;
+    }
+    let Some(dir) = map.path(importer).parent() else {
+        return false;
+    };
+    let in_package = map.file_at(&dir.join("__init__.py")).is_some();
+    if in_package && !source.facts.main_guard {
+        return false;
+    }
+    if found_from(ctx, dir, stray) != Some(file) || found_from(ctx, dir, canonical) == Some(file) {
+        return false;
+    }
+    // A folder the script puts on `sys.path` before the import, where the canonical name is
+    // found, makes the rewrite work as well.
+    let before = &source.text[..source.facts.imports[site].stmt.0 as usize];
+    !path_inserts(before)
+        .filter_map(|up| map.path(importer).ancestors().nth(up))
+        .any(|folder| found_from(ctx, folder, canonical) == Some(file))
+}
+
+/// The folders that `sys.path.insert`/`append` lines in `text` add, written the common way from
+/// `__file__`, as how many levels up from the file: `os.path.dirname(os.path.dirname(__file__))`
+/// and `Path(__file__).resolve().parent.parent` are 2, an `os.path.join(..., "..")` one more.
+/// A line that joins any other name is left out: its folder is not known.
+fn path_inserts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|line| {
+            (line.starts_with("sys.path.insert(") || line.starts_with("sys.path.append("))
+                && line.contains("__file__")
+                && !line.contains(".parents")
+        })
+        .filter_map(|line| {
+            let dots = line.matches("'..'").count() + line.matches("\"..\"").count();
+            let quotes = line.matches(['\'', '"']).count();
+            // `insert(0, ...)` has no string but the `..` ones.
+            (quotes == 2 * dots)
+                .then(|| line.matches("dirname(").count() + line.matches(".parent").count() + dots)
+        })
+}
+
+/// The project file Python finds for a module name from one `sys.path` folder.
+fn found_from(ctx: &Context, dir: &std::path::Path, name: &str) -> Option<FileId> {
+    let map = &ctx.index.module_map;
+    let mut path = dir.to_path_buf();
+    path.extend(name.split('.'));
+    map.file_at(&path.join("__init__.py"))
+        .or_else(|| map.file_at(&path.with_extension("py")))
 }
 
 /// The name every file loaded under two names is to be imported by, stray or not a finding.
@@ -186,9 +293,8 @@ pub fn findings(ctx: &Context) -> Vec<Finding> {
     // One finding per import statement, naming the most specific stray module it loads.
     let mut per_site: BTreeMap<SiteRef, (String, FileId, String)> = BTreeMap::new();
     for (file, canonical, stray) in canonical_names(ctx) {
-        let names = &ctx.runtime.names[file];
-        for name in &stray {
-            for &site in &names[name] {
+        for StrayName { name, sites, .. } in &stray {
+            for &site in sites {
                 let longer = per_site
                     .get(&site)
                     .is_none_or(|(n, _, _)| n.len() < name.len());
@@ -247,4 +353,21 @@ fn written_module(ctx: &Context, importer: FileId, site: usize, stray: &str) -> 
         .into_iter()
         .find(|c| c == stray || c.starts_with(&format!("{stray}.")))
         .unwrap_or_else(|| stray.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_inserts;
+
+    #[test]
+    fn folders_put_on_sys_path_from_file() {
+        let text = "import os, sys\n\
+            sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n\
+            sys.path.append(str(Path(__file__).resolve().parent))\n\
+            sys.path.insert(0, os.path.join(os.path.dirname(__file__), \"..\"))\n\
+            sys.path.insert(0, os.path.join(os.path.dirname(__file__), \"src\"))\n\
+            sys.path.insert(0, str(Path(__file__).parents[2]))\n\
+            sys.path.insert(0, \"/opt/app\")\n";
+        assert_eq!(path_inserts(text).collect::<Vec<_>>(), [2, 1, 2]);
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Change, Planner};
-use crate::analyze::dual_import_path::canonical_names;
+use crate::analyze::dual_import_path::{canonical_names, StrayName};
 use crate::index::facts::TextEdit;
 use crate::index::module_map::FileId;
 
@@ -33,23 +33,38 @@ fn rename(module: &str, stray_prefix: &str, canonical_prefix: &str) -> Option<St
 pub fn plan(p: &mut Planner) {
     let ctx = p.ctx;
     let mut unfixed: BTreeMap<FileId, bool> = BTreeMap::new();
+    // Script imports left as they are, each once, under the most specific name it uses.
+    let mut kept_sites: BTreeMap<(FileId, usize), (String, String)> = BTreeMap::new();
     for (file, canonical, stray) in canonical_names(ctx) {
-        let names = &ctx.runtime.names[file];
         let change = Change::DualPath(file);
         if p.leaves(change) {
             let message = format!(
                 "{} is still imported as {}: you chose to leave it",
                 ctx.index.files[file].display,
-                stray.join(", ")
+                stray
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             p.skip(file, 0, message);
             unfixed.insert(file, true);
             continue;
         }
         let mut all_fixed = true;
-        for name in &stray {
+        for StrayName { name, sites, kept } in &stray {
             let (stray_prefix, canonical_prefix) = prefixes(name, &canonical);
-            let mut sites = names[name].clone();
+            for &site in kept {
+                // The file keeps running under this name in the script: not fixed.
+                all_fixed = false;
+                let longer = kept_sites
+                    .get(&site)
+                    .is_none_or(|(n, _)| n.len() < name.len());
+                if longer {
+                    kept_sites.insert(site, (name.clone(), canonical.clone()));
+                }
+            }
+            let mut sites = sites.clone();
             sites.extend(type_checking_sites(ctx, file, name));
             for (importer, site_index) in sites {
                 let text = p.text(importer);
@@ -96,6 +111,14 @@ pub fn plan(p: &mut Planner) {
             }
         }
         unfixed.insert(file, !all_fixed);
+    }
+    for ((importer, site_index), (name, canonical)) in kept_sites {
+        let site = &ctx.index.files[importer].facts.imports[site_index];
+        let message = format!(
+            "`{name}` stays in this script: run as `python {}`, it finds `{name}` from its own folder, where `{canonical}` is not found",
+            ctx.index.files[importer].display
+        );
+        p.skip(importer, site.stmt.0, message);
     }
     p.fixed_dual
         .extend(unfixed.into_iter().filter(|(_, u)| !u).map(|(f, _)| f));

@@ -29,11 +29,22 @@ pub fn select(ctx: &Context) -> Selection {
         .files()
         .filter(|&f| index.files[f].parsed)
         .collect();
-    let canonical: std::collections::HashMap<FileId, String> =
-        crate::analyze::dual_import_path::canonical_names(ctx)
-            .into_iter()
-            .map(|(file, name, _)| (file, name))
-            .collect();
+    let dual = crate::analyze::dual_import_path::canonical_names(ctx);
+    let canonical: std::collections::HashMap<FileId, String> = dual
+        .iter()
+        .map(|(file, name, _)| (*file, name.clone()))
+        .collect();
+    // A stray name only scripts use, each run from its own folder, is never imported beside the
+    // canonical one in a process: not verified as a second import.
+    let script_only: BTreeSet<(FileId, &str)> = dual
+        .iter()
+        .flat_map(|(file, _, stray)| {
+            stray
+                .iter()
+                .filter(|s| s.sites.is_empty())
+                .map(move |s| (*file, s.name.as_str()))
+        })
+        .collect();
     let imported = crate::analyze::runtime::statically_imported(index);
     let mut first = Vec::new();
     let mut stray = Vec::new();
@@ -81,7 +92,12 @@ pub fn select(ctx: &Context) -> Selection {
             });
             continue;
         };
-        stray.extend(names.into_iter().filter(|n| *n != name).map(|n| (n, file)));
+        stray.extend(
+            names
+                .into_iter()
+                .filter(|n| *n != name && !script_only.contains(&(file, n.as_str())))
+                .map(|n| (n, file)),
+        );
         first.push((name, file));
     }
     // Canonical definitions before their duplicates, so that SQLAlchemy's "already defined"
