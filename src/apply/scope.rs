@@ -12,11 +12,21 @@ use crate::plan::Plan;
 
 /// The files the plan must leave unchanged, with why: planned around like files a person left
 /// out, so that `--diff` shows exactly what `--fix` writes. Here, files whose real path lies
-/// outside the project.
+/// outside the project, and files that mix a bare CR with other line endings.
 pub fn protected(index: &Index) -> BTreeMap<FileId, String> {
     let roots = roots(index);
     let mut protected = BTreeMap::new();
     for (id, file) in index.files.iter().enumerate() {
+        // A bare CR among other line endings (CR-only files are read with their lines): the
+        // line-based parts of a rewrite cannot keep such a file's lines.
+        let bytes = file.text.as_bytes();
+        if (0..bytes.len()).any(|i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            protected.insert(
+                id,
+                "left unchanged: it is a file whose lines end in a bare CR and in LF or CRLF too, which a rewrite cannot keep line by line; give it one kind of line ending, then run again".to_owned(),
+            );
+            continue;
+        }
         let Ok(real) = std::fs::canonicalize(&file.path) else {
             continue;
         };

@@ -283,6 +283,30 @@ fn re_exports_left_next_to_each_other_are_one_statement() {
     );
 }
 
+/// A file whose first line ends in LF and the others in a bare CR (Python reads it): the line-based
+/// parts of its rewrite could not keep its lines, and the emptied `if TYPE_CHECKING:` block was
+/// a rewrite that did not parse, "a bug in dedupe-models" (the long fuzz run, seed 29953). It
+/// is left unchanged with a `skipped:` line that says what to do.
+#[test]
+fn a_file_mixing_a_bare_cr_with_lf_is_left_with_what_to_do() {
+    let mixed =
+        "from app.a import User as Alias  # noqa: F401\n".to_owned() + &USER_B.replace('\n', "\r");
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/db.py", DB.as_bytes()),
+        ("app/a.py", USER_A.as_bytes()),
+        ("app/b.py", mixed.as_bytes()),
+    ]);
+    let output = run(dir.path(), &["--diff", "--color", "never"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(!err.contains("bug in dedupe-models"), "{err}");
+    assert!(
+        err.contains("app/b.py is a file whose lines end in a bare CR and in LF or CRLF too, which a rewrite cannot keep line by line; give it one kind of line ending, then run again"),
+        "{err}"
+    );
+}
+
 pub fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .args([
