@@ -51,7 +51,8 @@ pub fn clusters(ctx: &Context) -> Vec<Vec<TableId>> {
                 // A MetaData the project defines is its app's, whichever program uses it; a
                 // library's global one (SQLModel's) is shared by programs that may be unrelated.
                 let library = models.bases[a.metadata].file.is_none();
-                let programs = library && in_a_program(ctx, defs[i]) && in_a_program(ctx, defs[j]);
+                let programs =
+                    library && only_programs_load(ctx, defs[i]) && only_programs_load(ctx, defs[j]);
                 let one_metadata = a.metadata == b.metadata && !twin[i] && !twin[j] && !programs;
                 if one_metadata || ctx.runtime.meet(&[a.file, b.file]) {
                     let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
@@ -151,7 +152,7 @@ pub fn chosen_by(ctx: &Context, cluster: &[TableId]) -> Option<String> {
 }
 
 /// Whether only programs load a definition (see `Runtime::only_in_programs`).
-fn in_a_program(ctx: &Context, table: TableId) -> bool {
+fn only_programs_load(ctx: &Context, table: TableId) -> bool {
     ctx.runtime
         .only_in_programs(ctx.index.models.tables[table].file)
 }

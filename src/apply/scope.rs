@@ -20,7 +20,11 @@ pub fn protected(index: &Index) -> BTreeMap<FileId, String> {
         // A bare CR among other line endings (CR-only files are read with their lines): the
         // line-based parts of a rewrite cannot keep such a file's lines.
         let bytes = file.text.as_bytes();
-        if (0..bytes.len()).any(|i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+        if file
+            .text
+            .match_indices('\r')
+            .any(|(i, _)| bytes.get(i + 1) != Some(&b'\n'))
+        {
             protected.insert(
                 id,
                 "left unchanged: it is a file whose lines end in a bare CR and in LF or CRLF too, which a rewrite cannot keep line by line; give it one kind of line ending, then run again".to_owned(),
