@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::runtime::SiteRef;
+use super::scripts::{found_from, inserted_folders, is_script};
 use super::Context;
 use crate::index::module_map::FileId;
 use crate::report::{Code, Finding};
@@ -89,9 +90,7 @@ pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<StrayName>)> {
 ///
 /// `python backend/src/tool.py` puts `backend/src/`, the script's folder, first on `sys.path`
 /// (and not the current directory): `from models.user import User` is right there, and
-/// `src.models.user` does not resolve. A script is a module nothing imports that is not a test
-/// and either has an `if __name__ == "__main__":` block or lies outside any package (nothing
-/// could import it as part of one).
+/// `src.models.user` does not resolve (see `scripts::is_script`).
 fn script_name_is_right(
     ctx: &Context,
     imported: &[bool],
@@ -102,55 +101,20 @@ fn script_name_is_right(
 ) -> bool {
     let map = &ctx.index.module_map;
     let source = &ctx.index.files[importer];
-    if imported.get(importer).copied().unwrap_or(true) || source.in_tests {
+    if !is_script(ctx, imported, importer) {
         return false;
     }
     let Some(dir) = map.path(importer).parent() else {
         return false;
     };
-    let in_package = map.file_at(&dir.join("__init__.py")).is_some();
-    if in_package && !source.facts.main_guard {
-        return false;
-    }
-    if found_from(ctx, dir, stray) != Some(file) || found_from(ctx, dir, canonical) == Some(file) {
+    if found_from(map, dir, stray) != Some(file) || found_from(map, dir, canonical) == Some(file) {
         return false;
     }
     // A folder the script puts on `sys.path` before the import, where the canonical name is
     // found, makes the rewrite work as well.
     let before = &source.text[..source.facts.imports[site].stmt.0 as usize];
-    !path_inserts(before)
-        .filter_map(|up| map.path(importer).ancestors().nth(up))
-        .any(|folder| found_from(ctx, folder, canonical) == Some(file))
-}
-
-/// The folders that `sys.path.insert`/`append` lines in `text` add, written the common way from
-/// `__file__`, as how many levels up from the file: `os.path.dirname(os.path.dirname(__file__))`
-/// and `Path(__file__).resolve().parent.parent` are 2, an `os.path.join(..., "..")` one more.
-/// A line that joins any other name is left out: its folder is not known.
-fn path_inserts(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.lines()
-        .map(str::trim_start)
-        .filter(|line| {
-            (line.starts_with("sys.path.insert(") || line.starts_with("sys.path.append("))
-                && line.contains("__file__")
-                && !line.contains(".parents")
-        })
-        .filter_map(|line| {
-            let dots = line.matches("'..'").count() + line.matches("\"..\"").count();
-            let quotes = line.matches(['\'', '"']).count();
-            // `insert(0, ...)` has no string but the `..` ones.
-            (quotes == 2 * dots)
-                .then(|| line.matches("dirname(").count() + line.matches(".parent").count() + dots)
-        })
-}
-
-/// The project file Python finds for a module name from one `sys.path` folder.
-fn found_from(ctx: &Context, dir: &std::path::Path, name: &str) -> Option<FileId> {
-    let map = &ctx.index.module_map;
-    let mut path = dir.to_path_buf();
-    path.extend(name.split('.'));
-    map.file_at(&path.join("__init__.py"))
-        .or_else(|| map.file_at(&path.with_extension("py")))
+    !inserted_folders(map.path(importer), before)
+        .any(|folder| found_from(map, &folder, canonical) == Some(file))
 }
 
 /// The name every file loaded under two names is to be imported by, stray or not a finding.
@@ -353,21 +317,4 @@ fn written_module(ctx: &Context, importer: FileId, site: usize, stray: &str) -> 
         .into_iter()
         .find(|c| c == stray || c.starts_with(&format!("{stray}.")))
         .unwrap_or_else(|| stray.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::path_inserts;
-
-    #[test]
-    fn folders_put_on_sys_path_from_file() {
-        let text = "import os, sys\n\
-            sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n\
-            sys.path.append(str(Path(__file__).resolve().parent))\n\
-            sys.path.insert(0, os.path.join(os.path.dirname(__file__), \"..\"))\n\
-            sys.path.insert(0, os.path.join(os.path.dirname(__file__), \"src\"))\n\
-            sys.path.insert(0, str(Path(__file__).parents[2]))\n\
-            sys.path.insert(0, \"/opt/app\")\n";
-        assert_eq!(path_inserts(text).collect::<Vec<_>>(), [2, 1, 2]);
-    }
 }

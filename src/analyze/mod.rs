@@ -8,6 +8,7 @@ mod duplicate_table;
 pub mod extend_existing;
 pub mod runtime;
 pub mod score;
+pub mod scripts;
 
 use std::collections::{BTreeMap, HashSet};
 

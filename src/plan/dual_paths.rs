@@ -96,6 +96,19 @@ pub fn plan(p: &mut Planner) {
                     all_fixed = false;
                     continue;
                 };
+                // A script that loads this module and finds the stray name but not the
+                // canonical one would break: the import stays, and the finding with it.
+                let target = ctx.index.module_map.resolve(&fixed, Some(importer));
+                let why = target
+                    .filter(|_| !site.type_checking)
+                    .and_then(|target| p.not_found(importer, target, &fixed, Some(&module)));
+                if let Some(why) = why {
+                    all_fixed = false;
+                    let top = fixed.split('.').next().unwrap_or(&fixed);
+                    let message = format!("`{module}` is not rewritten to `{fixed}`: {why}; put the folder that holds `{top}` on that script's `sys.path` too, then run again");
+                    p.skip(importer, site.stmt.0, message);
+                    continue;
+                }
                 let reason = format!("import `{fixed}`, the name the package uses, not `{module}`");
                 if !p.file(importer).add(
                     TextEdit {

@@ -59,6 +59,8 @@ pub fn plan(p: &mut Planner) {
         }
         // A Table and a class of one table: neither can be a re-export of the other.
         let mut pairs = BTreeMap::new();
+        // The module each re-export imports, as written in the duplicate's module.
+        let mut written = BTreeMap::new();
         for &t in &cluster[1..] {
             let dup = &tables[t];
             let pair = super::pairs::is_pair(p, dup, canonical);
@@ -70,12 +72,35 @@ pub fn plan(p: &mut Planner) {
                 };
                 match fix {
                     Ok(fix) => {
+                        if fix.imports_canonical {
+                            match p.import_name(dup.file, canonical.file, &module) {
+                                Ok(name) if name.level == 0 => {}
+                                Ok(_) => problems.push(format!(
+                                    "a script loads {} where `{module}` is not found, and this fix writes no relative import; fix this table by hand",
+                                    ctx.index.files[dup.file].display
+                                )),
+                                Err(why) => problems.push(unreachable(why)),
+                            }
+                        }
                         pairs.insert(t, fix);
                     }
                     Err(why) => problems.push(why),
                 }
-            } else if matches!(dup.origin, Origin::Class(_))
-                != matches!(canonical.origin, Origin::Class(_))
+            } else if dup.file != canonical.file {
+                let (source, source_module) = match (&mapped, dup.origin) {
+                    (Some((file, Some(m), _)), Origin::Class(_)) => (*file, m.clone()),
+                    _ => (canonical.file, module.clone()),
+                };
+                match p.import_name(dup.file, source, &source_module) {
+                    Ok(name) => {
+                        written.insert(t, name.text());
+                    }
+                    Err(why) => problems.push(unreachable(why)),
+                }
+            }
+            if !pair
+                && matches!(dup.origin, Origin::Class(_))
+                    != matches!(canonical.origin, Origin::Class(_))
                 && !(mapped.is_some() && matches!(dup.origin, Origin::Class(_)))
             {
                 problems.push(format!(
@@ -250,7 +275,8 @@ pub fn plan(p: &mut Planner) {
                 format!(" as {}", dup.symbol)
             };
             // A re-export for the module's importers: linters must not call it unused.
-            let content = format!("from {module} import {symbol}{alias}  # noqa: F401");
+            let from = written.get(&t).cloned().unwrap_or_else(|| module.clone());
+            let content = format!("from {from} import {symbol}{alias}  # noqa: F401");
             let reason = format!(
                 "re-export `{symbol}` from {module}: the one definition of table `{}`",
                 dup.name
@@ -274,6 +300,11 @@ pub fn plan(p: &mut Planner) {
         }
         p.fixed_clusters.insert(cluster_index);
     }
+}
+
+/// Why a re-export cannot be written, as a table's problem: `why` from `Planner::import_name`.
+fn unreachable(why: String) -> String {
+    format!("a re-export would not import: {why}; run that script with the project's root on `sys.path` (`python -m`), or fix this table by hand")
 }
 
 fn shim_key(def: &TableDef) -> ShimKey {

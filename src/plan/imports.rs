@@ -113,6 +113,27 @@ fn rewrite_site(p: &mut Planner, file: FileId, site: &ImportSite, moved: &Moved,
     if p.file(file).covers(site.stmt) {
         return;
     }
+    // A name stays where a script that loads this module would not find the canonical one:
+    // it keeps working through the re-export.
+    let mut moved = moved.clone();
+    if site.level == 0 {
+        moved.retain(|(_, module, symbol)| {
+            let map = &p.ctx.index.module_map;
+            let Some(target) = map.resolve(module, Some(file)) else {
+                return true;
+            };
+            let Some(why) = p.not_found(file, target, module, site.module.as_deref()) else {
+                return true;
+            };
+            let message = format!("`{symbol}` is still imported through the re-export here: {why}");
+            p.skip(file, site.stmt.0, message);
+            false
+        });
+        if moved.is_empty() {
+            return;
+        }
+    }
+    let moved = &moved;
     // The canonical module's own import of its duplicate: the class it defines takes the name,
     // and importing itself would be circular. The name just leaves the statement.
     let own = p.module_name(file);

@@ -17,12 +17,14 @@ mod merge;
 mod new_import;
 mod pairs;
 mod placement;
+mod run_names;
 mod tidy;
 
 pub use duplicates::lost_fields;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::analyze::scripts::ScriptRuns;
 use crate::analyze::Context;
 use crate::index::facts::{Span, TextEdit};
 use crate::index::models::{BaseId, TableId};
@@ -226,6 +228,8 @@ pub(crate) struct Planner<'a, 'c> {
     /// Definitions that stop defining their table without becoming a re-export: a Table that
     /// becomes a kept class's `__table__`, a class mapped onto a kept Table (`pairs`).
     pub replaced: BTreeSet<ShimKey>,
+    /// How scripts load the project's modules: an import the plan writes must be found there.
+    pub scripts: &'c ScriptRuns,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -392,8 +396,13 @@ pub fn plan(ctx: &Context, options: &PlanOptions) -> Plan {
     // made a re-export circular may be one the plan rewrites). Plan, look at the project the plan
     // makes, leave what would break, and plan again; each round leaves at least one table more.
     let mut held = BTreeMap::new();
+    let scripts = if ctx.duplicates.is_empty() && ctx.runtime.dual_loaded().next().is_none() {
+        ScriptRuns::default()
+    } else {
+        ScriptRuns::build(ctx)
+    };
     loop {
-        let (plan, re_exports, fixed) = plan_round(ctx, options, &held);
+        let (plan, re_exports, fixed) = plan_round(ctx, options, &held, &scripts);
         let conflicts = after::conflicts(ctx, &plan, &re_exports, &fixed);
         let before = held.len();
         for (cluster, why) in conflicts {
@@ -409,6 +418,7 @@ fn plan_round(
     ctx: &Context,
     options: &PlanOptions,
     held: &BTreeMap<usize, String>,
+    scripts: &ScriptRuns,
 ) -> (Plan, Vec<after::ReExport>, BTreeSet<usize>) {
     let mut planner = Planner {
         ctx,
@@ -425,6 +435,7 @@ fn plan_round(
         re_exports: Vec::new(),
         new_imports: BTreeMap::new(),
         replaced: BTreeSet::new(),
+        scripts,
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
         planner.names.insert(file, Some(canonical));

@@ -35,16 +35,42 @@ pub fn select(ctx: &Context) -> Selection {
         .map(|(file, name, _)| (*file, name.clone()))
         .collect();
     // A stray name only scripts use, each run from its own folder, is never imported beside the
-    // canonical one in a process: not verified as a second import.
-    let script_only: BTreeSet<(FileId, &str)> = dual
+    // canonical one in a process: not verified as a second import. So is a name a file runs under
+    // only in scripts' processes, through relative imports (`from .suppliers import Supplier` in
+    // a module a script loads as `models.legacy`), with no import of the app's that uses it.
+    let mut script_only: BTreeSet<(FileId, String)> = dual
         .iter()
         .flat_map(|(file, _, stray)| {
             stray
                 .iter()
                 .filter(|s| s.sites.is_empty())
+                .map(move |s| (*file, s.name.clone()))
+        })
+        .collect();
+    let in_app: BTreeSet<(FileId, &str)> = dual
+        .iter()
+        .flat_map(|(file, _, stray)| {
+            stray
+                .iter()
+                .filter(|s| !s.sites.is_empty())
                 .map(move |s| (*file, s.name.as_str()))
         })
         .collect();
+    if ctx.runtime.dual_loaded().next().is_some() {
+        let scripts = crate::analyze::scripts::ScriptRuns::build(ctx);
+        let map = &index.module_map;
+        for (file, names) in ctx.runtime.dual_loaded() {
+            for load in scripts.loading(file) {
+                let Some(name) = load.name_of(map, file) else {
+                    continue;
+                };
+                let only_relative = names.get(&name).is_some_and(Vec::is_empty);
+                if only_relative && !in_app.contains(&(file, name.as_str())) {
+                    script_only.insert((file, name));
+                }
+            }
+        }
+    }
     let imported = crate::analyze::runtime::statically_imported(index);
     let mut first = Vec::new();
     let mut stray = Vec::new();
@@ -78,6 +104,13 @@ pub fn select(ctx: &Context) -> Selection {
             .get(file)
             .map(|n| n.keys().filter(|n| !n.starts_with('<')).cloned().collect())
             .unwrap_or_default();
+        // A name only scripts run it under is neither its name here nor a second import.
+        if names
+            .iter()
+            .any(|n| !script_only.contains(&(file, n.clone())))
+        {
+            names.retain(|n| !script_only.contains(&(file, n.clone())));
+        }
         if names.is_empty() {
             names.extend(index.module_map.names(file).first().map(|n| n.name.clone()));
         }
@@ -95,7 +128,7 @@ pub fn select(ctx: &Context) -> Selection {
         stray.extend(
             names
                 .into_iter()
-                .filter(|n| *n != name && !script_only.contains(&(file, n.as_str())))
+                .filter(|n| *n != name && !script_only.contains(&(file, n.clone())))
                 .map(|n| (n, file)),
         );
         first.push((name, file));

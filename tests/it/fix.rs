@@ -152,6 +152,15 @@ fn fixture_diffs_apply_and_converge() {
                     "{name}: after the fix its suite should fail with `{expected}`:\n{printed}"
                 ));
             }
+            // What else the suite must print then: the tests the fix must not break still pass.
+            let also = pytest.get("after_fix_also").and_then(|a| a.as_array());
+            for line in also.into_iter().flatten().filter_map(|a| a.as_str()) {
+                if !printed.contains(line) {
+                    problems.push(format!(
+                        "{name}: after the fix pytest did not print `{line}`:\n{printed}"
+                    ));
+                }
+            }
         } else if !passed {
             problems.push(format!(
                 "{name}: its suite still fails after the fix:\n{printed}"
