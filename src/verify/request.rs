@@ -72,6 +72,13 @@ pub fn select(ctx: &Context) -> Selection {
             });
             continue;
         }
+        if !imported[file] && source.facts.serves_app {
+            left_out.push(LeftOut {
+                file,
+                reason: "a web application that nothing imports (`app = FastAPI()`): a server runs it in a process of its own",
+            });
+            continue;
+        }
         let mut names: Vec<String> = ctx
             .runtime
             .names
