@@ -164,13 +164,15 @@ impl Runtime {
                 &mut reached,
             );
             // Again, without entering the programs the tests import: what is left is what the
-            // tests load themselves.
+            // tests load themselves. Only a main guard or a web application marks a program
+            // here: an imported module's top-level call (`event.listen(...)`) is no sign of one.
             let mut queue = entries;
             let mut visited = HashSet::new();
             while let Some(id) = queue.pop() {
                 let file = graph.instances[id].file;
-                let program = index.files[file].facts.runs_as_program()
-                    && !is_test_module(graph.map.path(file));
+                let facts = &index.files[file].facts;
+                let program =
+                    (facts.main_guard || facts.serves_app) && !is_test_module(graph.map.path(file));
                 if program || !visited.insert(id) {
                     continue;
                 }
