@@ -320,6 +320,7 @@ impl Index {
         models.mapped.retain(|m| m.file < live_files);
         models.create_alls.retain(|c| c.file < live_files);
         models.not_understood.retain(|n| n.file < live_files);
+        models.note_unknown_schemas(&index_files);
         let mut not_understood: Vec<&models::NotUnderstood> =
             models.not_understood.iter().collect();
         not_understood.sort_by_key(|n| (n.file, n.offset));

@@ -217,6 +217,41 @@ fn a_sqlmodel_class_under_a_metaclass_the_index_cannot_read_is_never_silent() {
 }
 
 #[test]
+fn a_computed_schema_that_hides_a_comparison_is_never_silent() {
+    // Indico's idiom: `__table_args__` from a project helper. The index cannot tell whether two
+    // `logs` tables are one table or two schemas' tables, so it must say it did not compare them.
+    let logs: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.db import Base, table_args\n\n\nclass EventLog(Base):\n    __tablename__ = 'logs'\n    __table_args__ = table_args(schema='events')\n    id = Column(Integer, primary_key=True)\n\n\nclass CategoryLog(Base):\n    __tablename__ = 'logs'\n    __table_args__ = table_args(schema='categories')\n    id = Column(Integer, primary_key=True)\n\n\nclass AuditLog(Base):\n    __tablename__ = 'logs'\n    __table_args__ = {'schema': 'audit'}\n    id = Column(Integer, primary_key=True)\n\n\nclass Item(Base):\n    __tablename__ = 'items'\n    __table_args__ = table_args(schema='shop')\n    id = Column(Integer, primary_key=True)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/db.py",
+            b"from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\ndef table_args(**kwargs):\n    return kwargs\n",
+        ),
+        ("app/logs.py", logs),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    let warning = |line: u32, class: &str, others: &str| {
+        format!(
+            "warning: app/logs.py:{line}: model-like `{class}` not understood: its schema cannot \
+             be read (its `__table_args__` is computed), so it is not compared with the other \
+             definitions of table `logs` on its metadata ({others}); a literal \
+             `{{\"schema\": \"...\"}}` in `__table_args__` can be read\n"
+        )
+    };
+    assert_eq!(
+        stderr(&output),
+        warning(5, "EventLog", "app/logs.py:11, app/logs.py:17")
+            + &warning(11, "CategoryLog", "app/logs.py:5, app/logs.py:17")
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 3 files: 3 tables, 2 model-like definitions not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
 fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
     // A project class named like SQLModel's, in a package that is not SQLModel: the index does
     // not take it for a declarative base; `table=True` still says it is a table.

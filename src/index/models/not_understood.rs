@@ -181,3 +181,52 @@ impl Builder<'_> {
         }
     }
 }
+
+impl super::Models {
+    /// A definition whose schema cannot be read (a computed `__table_args__`) is compared with no
+    /// other definition of its table: where another definition of that name on the same metadata
+    /// makes that matter, it is listed as not understood, so "no findings" is never said about a
+    /// duplicate the index could not tell apart from two schemas' tables.
+    pub(crate) fn note_unknown_schemas(&mut self, files: &[crate::index::SourceFile]) {
+        const SHOWN: usize = 3;
+        for def in self.tables.iter().filter(|d| !d.schema_known) {
+            let others: Vec<String> = self
+                .tables
+                .iter()
+                .filter(|o| {
+                    !std::ptr::eq(*o, def)
+                        && o.metadata == def.metadata
+                        && o.bind_key == def.bind_key
+                        && o.name == def.name
+                })
+                .map(|o| {
+                    let file = &files[o.file];
+                    format!("{}:{}", file.display, file.line_col(o.offset).0)
+                })
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let more = match others.len().saturating_sub(SHOWN) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let others_of = match others.len() {
+                1 => "the other definition",
+                _ => "the other definitions",
+            };
+            self.not_understood.push(NotUnderstood {
+                file: def.file,
+                offset: def.offset,
+                symbol: def.symbol.clone(),
+                reason: format!(
+                    "its schema cannot be read (its `__table_args__` is computed), so it is not \
+                     compared with {others_of} of table `{}` on its metadata ({}{more}); a \
+                     literal `{{\"schema\": \"...\"}}` in `__table_args__` can be read",
+                    def.name,
+                    others[..others.len().min(SHOWN)].join(", ")
+                ),
+            });
+        }
+    }
+}
