@@ -252,6 +252,25 @@ fn a_computed_schema_that_hides_a_comparison_is_never_silent() {
 }
 
 #[test]
+fn a_module_level_table_with_a_computed_name_is_never_silent() {
+    // JupyterHub's role maps: one `Table` per entity, made in a module-level loop. A function's
+    // `Table(table_name, ...)` is a tool for any table (a backup, a drop) and no definition.
+    let orm: &[u8] = b"from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\nfor entity in ('user', 'group'):\n    Table(\n        f'{entity}_role_map',\n        Base.metadata,\n        Column(f'{entity}_id', ForeignKey(f'{entity}s.id'), primary_key=True),\n    )\n\n\ndef drop(engine, table_name):\n    Table(table_name, MetaData(), Column('id', Integer)).drop(engine)\n";
+    let dir = project(&[("app/__init__.py", b""), ("app/orm.py", orm)]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/orm.py:7: model-like `Table(f'{entity}_role_map', ...)` not understood: its \
+         table name is computed, and the index reads a string literal only\n"
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 2 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+}
+
+#[test]
 fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
     // A project class named like SQLModel's, in a package that is not SQLModel: the index does
     // not take it for a declarative base; `table=True` still says it is a table.

@@ -107,14 +107,25 @@ impl Builder<'_> {
                 }
             }
             for nested in &facts.nested_models {
+                let (symbol, reason) = match &nested.function {
+                    Some(function) => (
+                        nested.name.to_string(),
+                        format!(
+                            "it is defined inside function `{function}`, and the index reads \
+                             module-level models only"
+                        ),
+                    ),
+                    None => (
+                        format!("Table({}, ...)", short(&nested.name)),
+                        "its table name is computed, and the index reads a string literal only"
+                            .to_owned(),
+                    ),
+                };
                 self.models.not_understood.push(NotUnderstood {
                     file,
                     offset: nested.offset,
-                    symbol: nested.name.to_string(),
-                    reason: format!(
-                        "it is defined inside function `{}`, and the index reads module-level models only",
-                        nested.function
-                    ),
+                    symbol,
+                    reason,
                 });
             }
         }
@@ -179,6 +190,17 @@ impl Builder<'_> {
                 table.callee
             )),
         }
+    }
+}
+
+/// A computed name's source as one short line for a warning.
+fn short(source: &str) -> String {
+    const MAX: usize = 60;
+    let line = source.lines().next().unwrap_or_default();
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None if line.len() < source.len() => format!("{line}..."),
+        None => line.to_owned(),
     }
 }
 
