@@ -195,6 +195,18 @@ impl Index {
         }
         files.sort();
         files.dedup();
+        // As ruff's "No Python files found": a PATH with nothing to read is said, never a
+        // silent "no findings".
+        for path in &scope.paths {
+            let under = |p: &PathBuf| p.starts_with(path);
+            if !files.iter().chain(&aside).chain(&rust_sources).any(under) {
+                warnings.push(Warning {
+                    path: display_path(path, &scope.cwd),
+                    line: 0,
+                    message: "no Python or Rust files found under it".into(),
+                });
+            }
+        }
         let aliases = crate::walk::real_files(&mut files, &symlinks);
         // Migration folders are read aside: after the project's files, never reported on.
         aside.sort();

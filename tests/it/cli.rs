@@ -271,6 +271,22 @@ fn a_module_level_table_with_a_computed_name_is_never_silent() {
 }
 
 #[test]
+fn a_path_with_no_python_or_rust_files_is_said() {
+    // As ruff's "No Python files found": a mistyped or empty folder is no clean codebase.
+    let dir = project(&[
+        ("docs/index.md", b"# docs\n"),
+        ("app/models.py", b"x = 1\n"),
+    ]);
+    let output = run(dir.path(), &["--color", "never", "docs", "app"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: docs: no Python or Rust files found under it\n"
+    );
+    assert_eq!(stdout(&output), "Scanned 1 file: 0 tables, no findings.\n");
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
 fn a_table_class_whose_bases_all_look_plain_is_never_silent() {
     // A project class named like SQLModel's, in a package that is not SQLModel: the index does
     // not take it for a declarative base; `table=True` still says it is a table.
