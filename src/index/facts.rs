@@ -282,6 +282,8 @@ pub struct NestedModel {
     /// The enclosing function; none for a module-level `Table(...)` whose name is computed
     /// (`f"{entity}_role_map"`), whose source `name` then holds.
     pub function: Option<Name>,
+    /// A `Table(...)` call's callee (`Table`, `sa.Table`, `db.Table`); none for a class.
+    pub callee: Option<Name>,
 }
 
 #[derive(Debug, Clone)]

@@ -159,6 +159,40 @@ fn models_take_their_table_name_from_the_cls_of_their_base_or_a_library_base() {
 }
 
 #[test]
+fn flask_appbuilder_models_share_its_global_base() {
+    // Superset's layout: `from flask_appbuilder import Model`, `metadata = Model.metadata` for
+    // association tables, Flask-SQLAlchemy's naming; before, every model was "not understood".
+    // `Table("bar", "foo")` is the project's own `sql_parse.Table`, no SQLAlchemy table.
+    let core: &[u8] = b"from flask_appbuilder import Model\nfrom sqlalchemy import Column, ForeignKey, Integer, String, Table\n\nmetadata = Model.metadata\n\nslice_user = Table('slice_user', metadata, Column('id', Integer, primary_key=True), Column('slice_id', Integer, ForeignKey('slices.id')))\n\nclass Slice(Model):\n    __tablename__ = 'slices'\n    id = Column(Integer, primary_key=True)\n    name = Column(String(250))\n\nclass KeyValue(Model):\n    id = Column(Integer, primary_key=True)\n";
+    let legacy: &[u8] = b"from flask_appbuilder.models.sqla import Model\nfrom sqlalchemy import Column, Integer\n\nclass OldSlice(Model):\n    __tablename__ = 'slices'\n    id = Column(Integer, primary_key=True)\n";
+    let parse: &[u8] =
+        b"class Table:\n    def __init__(self, table, schema=None):\n        self.table = table\n";
+    let test: &[u8] = b"from app.sql_parse import Table\n\ndef test_table():\n    assert Table('bar', 'foo').table == 'bar'\n";
+    let dir = project(&[
+        ("app/__init__.py", b"from app import core, legacy\n"),
+        ("app/core.py", core),
+        ("app/legacy.py", legacy),
+        ("app/sql_parse.py", parse),
+        ("tests/test_sql_parse.py", test),
+    ]);
+    let output = run(dir.path(), &["--color", "never", "--show-tables"]);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(
+        stdout(&output),
+        "app/core.py:6:1: slice_user  `slice_user` (table) on `flask_appbuilder.Model`\n\
+         app/core.py:8:7: slices  `Slice` (class) on `flask_appbuilder.Model`\n\
+         app/core.py:13:7: key_value  `KeyValue` (class) on `flask_appbuilder.Model`\n\
+         app/legacy.py:4:7: slices  `OldSlice` (class) on `flask_appbuilder.Model`\n\
+         4 definitions of 3 tables (5 files scanned).\n"
+    );
+    let check = stdout(&run(dir.path(), &["--color", "never"]));
+    assert!(
+        check.contains("app/legacy.py:4:7: DM001 table `slices` is defined again by `OldSlice`"),
+        "{check}"
+    );
+}
+
+#[test]
 fn a_sqlmodel_field_built_by_a_helper_is_a_column_the_fix_does_not_lose() {
     // `text: str = TextField()`, a project helper returning `Field(...)`: a column of the table.
     // Uncounted, demo's `Chunk` looked like a subset and the fix replaced it, losing `text`.

@@ -151,6 +151,7 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                             offset: class.name.range.start().to_u32(),
                             name: class.name.as_str().into(),
                             function: Some(function.clone()),
+                            callee: None,
                         });
                     }
                 }
@@ -256,6 +257,7 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                         offset: call.range().start().to_u32(),
                         name: literal.unwrap_or_else(|| self.source(first)),
                         function,
+                        callee: dotted(&call.func),
                     });
                 }
             }

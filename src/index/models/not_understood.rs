@@ -107,6 +107,11 @@ impl Builder<'_> {
                 }
             }
             for nested in &facts.nested_models {
+                if let Some(callee) = &nested.callee {
+                    if !self.may_be_sqlalchemy_table(file, callee) {
+                        continue;
+                    }
+                }
                 let (symbol, reason) = match &nested.function {
                     Some(function) => (
                         nested.name.to_string(),
@@ -176,11 +181,8 @@ impl Builder<'_> {
     /// A `Table(...)` call whose metadata the index cannot follow; `None` for a `Table` that is
     /// not SQLAlchemy's (`rich.table.Table("title")`).
     pub(super) fn unplaced_table(&mut self, file: FileId, table: &TableCall) -> Option<String> {
-        if let Entity::External(path) = self.resolve(file, &table.callee).entity {
-            let root = path.split('.').next().unwrap_or(&path);
-            if !matches!(root, "sqlalchemy" | "sqlmodel" | "flask_sqlalchemy") {
-                return None;
-            }
+        if !self.may_be_sqlalchemy_table(file, &table.callee) {
+            return None;
         }
         match &table.metadata {
             Some(metadata) => Some(format!("metadata `{metadata}` could not be resolved")),
@@ -189,6 +191,25 @@ impl Builder<'_> {
                 "`{}` is not called with a metadata the index can follow",
                 table.callee
             )),
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// Whether a call named `Table` may make a SQLAlchemy table: not when it is a project's own
+    /// class or function (Superset's `sql_parse.Table("name", "schema")`) or another library's
+    /// (`rich.table.Table("title")`).
+    fn may_be_sqlalchemy_table(&mut self, file: FileId, callee: &str) -> bool {
+        match self.resolve(file, callee).entity {
+            Entity::External(path) => {
+                let root = path.split('.').next().unwrap_or(&path);
+                matches!(
+                    root,
+                    "sqlalchemy" | "sqlmodel" | "flask_sqlalchemy" | "flask_appbuilder"
+                )
+            }
+            Entity::Class(..) | Entity::Function(..) => false,
+            _ => true,
         }
     }
 }
