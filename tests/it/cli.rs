@@ -193,6 +193,24 @@ fn flask_appbuilder_models_share_its_global_base() {
 }
 
 #[test]
+fn a_foreign_key_to_a_column_object_connects_no_metadata() {
+    // `ForeignKey(t1.c.id)` holds the column itself; it is no string `"t1.c.id"` naming a table
+    // `c` that another base has (SQLAlchemy's own typing tests: a false DM003 claiming
+    // NoReferencedTableError, while `t1` is on the same MetaData).
+    let core: &[u8] = b"from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table\n\nm = MetaData()\n\nt1 = Table('t1', m, Column('id', Integer, primary_key=True))\n\nt3 = Table('t3', m, Column('t1id', ForeignKey(t1.c.id)))\n";
+    let orm: &[u8] = b"from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\nclass C(Base):\n    __tablename__ = 'c'\n    id = Column(Integer, primary_key=True)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/core.py", core),
+        ("app/orm.py", orm),
+        ("app/main.py", b"import app.core\nimport app.orm\n"),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(stdout(&output), "Scanned 4 files: 3 tables, no findings.\n");
+}
+
+#[test]
 fn a_sqlmodel_field_built_by_a_helper_is_a_column_the_fix_does_not_lose() {
     // `text: str = TextField()`, a project helper returning `Field(...)`: a column of the table.
     // Uncounted, demo's `Chunk` looked like a subset and the fix replaced it, losing `text`.
