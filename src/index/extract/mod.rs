@@ -39,6 +39,12 @@ pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts
         Stmt::For(_) | Stmt::While(_) | Stmt::With(_) => true,
         _ => false,
     });
+    let facts = &collector.facts;
+    let serves_app = facts
+        .decls
+        .iter()
+        .any(|d| d.kind == DeclKind::Call && !d.is_held() && facts.is_web_app_class(&d.callee));
+    collector.facts.serves_app = serves_app;
     collector.facts.bindings = Bindings::from_ordered(collector.bindings);
     collector.facts.shrink_to_fit();
     collector.facts
@@ -150,7 +156,8 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                         self.facts.nested_models.push(NestedModel {
                             offset: class.name.range.start().to_u32(),
                             name: class.name.as_str().into(),
-                            function: function.clone(),
+                            function: Some(function.clone()),
+                            callee: None,
                         });
                     }
                 }
@@ -237,19 +244,26 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
-        if let (Expr::Call(call), Some((_, function))) = (expr, self.functions.last()) {
-            // `Table("name", metadata, ...)` in a function: not read, but never silently.
-            // A reflected one (`autoload_with=`) defines nothing.
+        // A `Table("name", metadata, ...)` in a function, or one at module level whose name is
+        // computed (`Table(f"{entity}_role_map", Base.metadata, ...)` in a loop): not read, but
+        // never silently. A reflected one (`autoload_with=`) defines nothing, and a function's
+        // `Table(table_name, ...)` is a tool for any table (a backup, a drop), no definition.
+        if let Expr::Call(call) = expr {
+            let function = self.functions.last().map(|(_, name)| name.clone());
+            let first = call.arguments.args.first();
+            let literal = first.and_then(string_literal);
             if callee_name(expr) == Some("Table")
                 && call.arguments.args.len() > 1
                 && keyword(call, "autoload_with").is_none()
                 && keyword(call, "autoload").is_none()
+                && function.is_some() == literal.is_some()
             {
-                if let Some(name) = call.arguments.args.first().and_then(string_literal) {
+                if let Some(first) = first.filter(|a| !matches!(a, Expr::Starred(_))) {
                     self.facts.nested_models.push(NestedModel {
                         offset: call.range().start().to_u32(),
-                        name,
-                        function: function.clone(),
+                        name: literal.unwrap_or_else(|| self.source(first)),
+                        function,
+                        callee: dotted(&call.func),
                     });
                 }
             }
@@ -421,5 +435,29 @@ mod tests {
         assert!(facts("for row in rows:\n    print(row)\n").works_at_import);
         assert!(facts("if \"__main__\" == __name__:\n    run()\n").main_guard);
         assert!(!facts("def f():\n    if __name__ == \"__main__\":\n        run()\n").main_guard);
+    }
+
+    #[test]
+    fn a_web_application_at_the_top_level_marks_a_program() {
+        for module in [
+            "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "from flask import Flask as F\napp = F(__name__)\n",
+            "import fastapi\napp: fastapi.FastAPI = fastapi.FastAPI(title=\"x\")\n",
+            "import starlette.applications\napp = starlette.applications.Starlette()\n",
+            "import litestar as ls\napp = ls.Litestar([])\n",
+        ] {
+            let facts = facts(module);
+            assert!(facts.serves_app && facts.runs_as_program(), "{module}");
+        }
+        for module in [
+            "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+            "from myapp import FastAPI\n\napp = FastAPI()\n",
+            "from fastapi import FastAPI\n\ndef make():\n    app = FastAPI()\n    return app\n",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from fastapi import FastAPI\napp = FastAPI()\n",
+            "from fastapi import FastAPI\n\nclass Settings:\n    app = FastAPI()\n",
+        ] {
+            let facts = facts(module);
+            assert!(!facts.serves_app && !facts.runs_as_program(), "{module}");
+        }
     }
 }
