@@ -38,6 +38,9 @@ pub struct FileFacts {
     /// Builds a web application at its top level (`app = FastAPI()`, `app = Flask(__name__)`):
     /// a server (`uvicorn main:app`, `flask run`) runs it in a process of its own.
     pub serves_app: bool,
+    /// Statements that are a string and nothing else, at any depth: docstrings. A name they
+    /// mention is no use of it (`"""Return the value as a String."""` keeps no import alive).
+    pub string_statements: Vec<Span>,
 }
 
 impl FileFacts {
@@ -58,6 +61,7 @@ impl FileFacts {
         self.decls.shrink_to_fit();
         self.functions.shrink_to_fit();
         self.nested_models.shrink_to_fit();
+        self.string_statements.shrink_to_fit();
         self.create_alls.shrink_to_fit();
         self.warning_filters.shrink_to_fit();
         self.imperative_maps.shrink_to_fit();

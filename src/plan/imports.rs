@@ -308,6 +308,14 @@ pub fn remove_unused(p: &mut Planner) {
                 .filter(|s| !s.in_function)
                 .map(|s| (s.stmt.0, s.stmt.1, String::new())),
         );
+        // A docstring that mentions a name is no use of it.
+        cuts.extend(
+            source
+                .facts
+                .string_statements
+                .iter()
+                .map(|&(start, end)| (start, end, String::new())),
+        );
         cuts.sort();
         for (start, end, content) in cuts {
             if (start as usize) < at {

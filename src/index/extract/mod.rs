@@ -123,6 +123,9 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.record_import(stmt),
+            Stmt::Expr(expr) if matches!(*expr.value, Expr::StringLiteral(_)) => {
+                self.facts.string_statements.push(offset(expr.range));
+            }
             Stmt::FunctionDef(func) => {
                 if self.at_module_level() {
                     let returns = function_returns(&func.body)
