@@ -79,7 +79,7 @@ pub fn plan(p: &mut Planner) {
                                     "a script loads {} where `{module}` is not found, and this fix writes no relative import; fix this table by hand",
                                     ctx.index.files[dup.file].display
                                 )),
-                                Err(why) => problems.push(unreachable(why)),
+                                Err(why) => problems.push(not_importable(why)),
                             }
                         }
                         pairs.insert(t, fix);
@@ -95,7 +95,7 @@ pub fn plan(p: &mut Planner) {
                     Ok(name) => {
                         written.insert(t, name.text());
                     }
-                    Err(why) => problems.push(unreachable(why)),
+                    Err(why) => problems.push(not_importable(why)),
                 }
             }
             if !pair
@@ -303,7 +303,7 @@ pub fn plan(p: &mut Planner) {
 }
 
 /// Why a re-export cannot be written, as a table's problem: `why` from `Planner::import_name`.
-fn unreachable(why: String) -> String {
+fn not_importable(why: String) -> String {
     format!("a re-export would not import: {why}; run that script with the project's root on `sys.path` (`python -m`), or fix this table by hand")
 }
 
