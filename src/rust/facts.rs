@@ -30,7 +30,12 @@ pub struct ModDecl {
     pub name: String,
     pub outline: bool,
     pub path_attr: Option<String>,
-    pub cfg_test: bool,
+    /// Under a `#[cfg(...)]`: compiled in some builds only.
+    pub cfg: bool,
+    /// Under `#[cfg(test)]`: only in the crate's test build.
+    pub test: bool,
+    /// The Cargo features its `#[cfg]` requires.
+    pub features: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -131,7 +136,9 @@ fn walk(items: &[(Item, Span)], nest: &mut Vec<String>, facts: &mut FileFacts) {
                 outline,
                 path_attr,
                 items,
-                cfg_test,
+                cfg,
+                test,
+                features,
             } => {
                 facts.mods.push(ModDecl {
                     nest: nest.clone(),
@@ -139,7 +146,9 @@ fn walk(items: &[(Item, Span)], nest: &mut Vec<String>, facts: &mut FileFacts) {
                     name: name.clone(),
                     outline: *outline,
                     path_attr: path_attr.clone(),
-                    cfg_test: *cfg_test,
+                    cfg: *cfg,
+                    test: *test,
+                    features: features.clone(),
                 });
                 nest.push(name.clone());
                 walk(items, nest, facts);
