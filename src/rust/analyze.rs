@@ -137,6 +137,7 @@ impl<'a> Analysis<'a> {
         let mut out = Vec::new();
         for (_, defs) in groups.into_iter().filter(|(_, d)| d.len() > 1) {
             let mut parent: Vec<usize> = (0..defs.len()).collect();
+            let compiled_by: Vec<Vec<usize>> = defs.iter().map(|&d| units(d)).collect();
             fn find(parent: &mut [usize], i: usize) -> usize {
                 if parent[i] != i {
                     parent[i] = find(parent, parent[i]);
@@ -156,8 +157,7 @@ impl<'a> Analysis<'a> {
                         continue;
                     };
                     let (pa, pb) = (index.crates[ca].package, index.crates[cb].package);
-                    let (ua, ub) = (units(defs[i]), units(defs[j]));
-                    let compiled = ua.iter().any(|c| ub.contains(c));
+                    let compiled = compiled_by[i].iter().any(|c| compiled_by[j].contains(c));
                     let scaffolding = a.test_only() && b.test_only();
                     // A path dependency outside the workspace (an ORM's own test entities, a
                     // shared library) is another project with its own database.
