@@ -97,8 +97,8 @@ fn required_features(attr: &[Tok]) -> Vec<String> {
     }
     let mut out = Vec::new();
     let mut depth = 0usize;
-    for i in 6..attr.len() {
-        match attr[i].kind {
+    for (i, tok) in attr.iter().enumerate().skip(6) {
+        match tok.kind {
             TokKind::Open => depth += 1,
             TokKind::Close if depth == 0 => break,
             TokKind::Close => depth -= 1,
