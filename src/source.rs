@@ -45,9 +45,25 @@ fn decode_text(mut bytes: Vec<u8>) -> Result<Decoded, String> {
         return utf8(bytes, false);
     };
     let normalized = label.to_ascii_lowercase().replace('_', "-");
+    // CPython's tokenizer reads `utf-8-*` and `latin-1-*` (Emacs' `utf-8-unix`) as UTF-8 and
+    // Latin-1; its codec registry adds the aliases `utf`, `u8`, `cp65001`, `utf8-ucs2`, ...
+    let utf8_name = |n: &str| {
+        matches!(
+            n,
+            "utf-8" | "utf8" | "utf-8-sig" | "utf" | "u8" | "cp65001" | "utf8-ucs2" | "utf8-ucs4"
+        ) || n.starts_with("utf-8-")
+    };
+    let latin1_name = |n: &str| {
+        matches!(
+            n,
+            "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" | "iso-latin-1"
+        ) || ["latin-1-", "iso-8859-1-", "iso-latin-1-"]
+            .iter()
+            .any(|p| n.starts_with(p))
+    };
     match normalized.as_str() {
-        "utf-8" | "utf8" | "utf-8-sig" => utf8(bytes, false),
-        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" | "iso-latin-1" => Ok(Decoded {
+        n if utf8_name(n) => utf8(bytes, false),
+        n if latin1_name(n) => Ok(Decoded {
             text: bytes.iter().map(|&b| b as char).collect(),
             encoding: FileEncoding::Latin1,
             cr_endings: false,
@@ -187,6 +203,31 @@ mod tests {
     fn declaration_after_code_is_ignored() {
         let err = decode(b"x = 1\n# coding: latin-1\ny = '\xe9'\n".to_vec()).unwrap_err();
         assert!(err.contains("not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn every_name_python_reads_as_utf8_or_latin1_is_one() {
+        // flaskbb's `# -*- coding: utf -*-`, Emacs' `utf-8-unix`: Python runs them.
+        for name in [
+            "utf",
+            "u8",
+            "UTF8",
+            "utf-8-unix",
+            "utf_8",
+            "cp65001",
+            "utf8_ucs4",
+        ] {
+            let source = format!("# -*- coding: {name} -*-\ns = '\u{e9}'\n");
+            let d = decode(source.into_bytes()).unwrap();
+            assert_eq!(d.encoding, FileEncoding::Utf8 { bom: false }, "{name}");
+        }
+        for name in ["latin-1-unix", "iso_8859_1", "ISO-LATIN-1"] {
+            let mut source = format!("# coding: {name}\ns = '").into_bytes();
+            source.extend(b"\xe9'\n");
+            let d = decode(source).unwrap();
+            assert!(d.text.contains('\u{e9}'), "{name}");
+            assert_eq!(d.encoding, FileEncoding::Latin1, "{name}");
+        }
     }
 
     #[test]

@@ -74,6 +74,9 @@ impl Connections {
             let targets = def
                 .columns
                 .iter()
+                // `ForeignKey(users.c.id)` holds the column itself, found on whatever MetaData
+                // it is: only a string is looked up by name on the table's own MetaData.
+                .filter(|c| !c.foreign_key_expr)
                 .filter_map(|c| c.foreign_key.as_deref().map(|fk| (fk, c.span.0)))
                 .chain(
                     def.constraints

@@ -22,7 +22,8 @@ pub struct FileFacts {
     /// Module-level functions whose return value may be a base (`def versioned_base(...)`).
     pub functions: Vec<FunctionFacts>,
     pub create_alls: Vec<CreateAll>,
-    /// Model-like classes and `Table(...)` calls inside functions, which the index does not read.
+    /// Model-like classes and `Table(...)` calls inside functions, and `Table(...)` calls with a
+    /// computed name: what the index does not read.
     pub nested_models: Vec<NestedModel>,
     /// Module-level `warnings.filterwarnings(...)` statements that silence SQLAlchemy's
     /// duplicate-class and duplicate-table warnings: band-aids too.
@@ -271,13 +272,18 @@ pub struct ClassFacts {
     pub sets_table: bool,
 }
 
-/// A model-like class or `Table("name", ...)` call inside a function.
+/// A model-like class or `Table("name", ...)` call inside a function, or a `Table(...)` call
+/// anywhere whose table name is computed: definitions the index does not read.
 #[derive(Debug, Clone)]
 pub struct NestedModel {
     pub offset: u32,
-    /// The class name, or the table name of a `Table(...)` call.
+    /// The class name, the table name of a `Table(...)` call, or its source when computed.
     pub name: Name,
-    pub function: Name,
+    /// The enclosing function; none for a module-level `Table(...)` whose name is computed
+    /// (`f"{entity}_role_map"`), whose source `name` then holds.
+    pub function: Option<Name>,
+    /// A `Table(...)` call's callee (`Table`, `sa.Table`, `db.Table`); none for a class.
+    pub callee: Option<Name>,
 }
 
 #[derive(Debug, Clone)]

@@ -159,6 +159,58 @@ fn models_take_their_table_name_from_the_cls_of_their_base_or_a_library_base() {
 }
 
 #[test]
+fn flask_appbuilder_models_share_its_global_base() {
+    // Superset's layout: `from flask_appbuilder import Model`, `metadata = Model.metadata` for
+    // association tables, Flask-SQLAlchemy's naming; before, every model was "not understood".
+    // `Table("bar", "foo")` is the project's own `sql_parse.Table`, no SQLAlchemy table.
+    let core: &[u8] = b"from flask_appbuilder import Model\nfrom sqlalchemy import Column, ForeignKey, Integer, String, Table\n\nmetadata = Model.metadata\n\nslice_user = Table('slice_user', metadata, Column('id', Integer, primary_key=True), Column('slice_id', Integer, ForeignKey('slices.id')))\n\nclass Slice(Model):\n    __tablename__ = 'slices'\n    id = Column(Integer, primary_key=True)\n    name = Column(String(250))\n\nclass KeyValue(Model):\n    id = Column(Integer, primary_key=True)\n";
+    let legacy: &[u8] = b"from flask_appbuilder.models.sqla import Model\nfrom sqlalchemy import Column, Integer\n\nclass OldSlice(Model):\n    __tablename__ = 'slices'\n    id = Column(Integer, primary_key=True)\n";
+    let parse: &[u8] =
+        b"class Table:\n    def __init__(self, table, schema=None):\n        self.table = table\n";
+    let test: &[u8] = b"from app.sql_parse import Table\n\ndef test_table():\n    assert Table('bar', 'foo').table == 'bar'\n";
+    let dir = project(&[
+        ("app/__init__.py", b"from app import core, legacy\n"),
+        ("app/core.py", core),
+        ("app/legacy.py", legacy),
+        ("app/sql_parse.py", parse),
+        ("tests/test_sql_parse.py", test),
+    ]);
+    let output = run(dir.path(), &["--color", "never", "--show-tables"]);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(
+        stdout(&output),
+        "app/core.py:6:1: slice_user  `slice_user` (table) on `flask_appbuilder.Model`\n\
+         app/core.py:8:7: slices  `Slice` (class) on `flask_appbuilder.Model`\n\
+         app/core.py:13:7: key_value  `KeyValue` (class) on `flask_appbuilder.Model`\n\
+         app/legacy.py:4:7: slices  `OldSlice` (class) on `flask_appbuilder.Model`\n\
+         4 definitions of 3 tables (5 files scanned).\n"
+    );
+    let check = stdout(&run(dir.path(), &["--color", "never"]));
+    assert!(
+        check.contains("app/legacy.py:4:7: DM001 table `slices` is defined again by `OldSlice`"),
+        "{check}"
+    );
+}
+
+#[test]
+fn a_foreign_key_to_a_column_object_connects_no_metadata() {
+    // `ForeignKey(t1.c.id)` holds the column itself; it is no string `"t1.c.id"` naming a table
+    // `c` that another base has (SQLAlchemy's own typing tests: a false DM003 claiming
+    // NoReferencedTableError, while `t1` is on the same MetaData).
+    let core: &[u8] = b"from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table\n\nm = MetaData()\n\nt1 = Table('t1', m, Column('id', Integer, primary_key=True))\n\nt3 = Table('t3', m, Column('t1id', ForeignKey(t1.c.id)))\n";
+    let orm: &[u8] = b"from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\nclass C(Base):\n    __tablename__ = 'c'\n    id = Column(Integer, primary_key=True)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/core.py", core),
+        ("app/orm.py", orm),
+        ("app/main.py", b"import app.core\nimport app.orm\n"),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(stdout(&output), "Scanned 4 files: 3 tables, no findings.\n");
+}
+
+#[test]
 fn a_sqlmodel_field_built_by_a_helper_is_a_column_the_fix_does_not_lose() {
     // `text: str = TextField()`, a project helper returning `Field(...)`: a column of the table.
     // Uncounted, demo's `Chunk` looked like a subset and the fix replaced it, losing `text`.
@@ -214,6 +266,76 @@ fn a_sqlmodel_class_under_a_metaclass_the_index_cannot_read_is_never_silent() {
         "Scanned 4 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
          findings in what was understood.\n"
     );
+}
+
+#[test]
+fn a_computed_schema_that_hides_a_comparison_is_never_silent() {
+    // Indico's idiom: `__table_args__` from a project helper. The index cannot tell whether two
+    // `logs` tables are one table or two schemas' tables, so it must say it did not compare them.
+    let logs: &[u8] = b"from sqlalchemy import Column, Integer\nfrom app.db import Base, table_args\n\n\nclass EventLog(Base):\n    __tablename__ = 'logs'\n    __table_args__ = table_args(schema='events')\n    id = Column(Integer, primary_key=True)\n\n\nclass CategoryLog(Base):\n    __tablename__ = 'logs'\n    __table_args__ = table_args(schema='categories')\n    id = Column(Integer, primary_key=True)\n\n\nclass AuditLog(Base):\n    __tablename__ = 'logs'\n    __table_args__ = {'schema': 'audit'}\n    id = Column(Integer, primary_key=True)\n\n\nclass Item(Base):\n    __tablename__ = 'items'\n    __table_args__ = table_args(schema='shop')\n    id = Column(Integer, primary_key=True)\n";
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/db.py",
+            b"from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\ndef table_args(**kwargs):\n    return kwargs\n",
+        ),
+        ("app/logs.py", logs),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    let warning = |line: u32, class: &str, others: &str| {
+        format!(
+            "warning: app/logs.py:{line}: model-like `{class}` not understood: its schema cannot \
+             be read (its `__table_args__` is computed), so it is not compared with the other \
+             definitions of table `logs` on its metadata ({others}); a literal \
+             `{{\"schema\": \"...\"}}` in `__table_args__` can be read\n"
+        )
+    };
+    assert_eq!(
+        stderr(&output),
+        warning(5, "EventLog", "app/logs.py:11, app/logs.py:17")
+            + &warning(11, "CategoryLog", "app/logs.py:5, app/logs.py:17")
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 3 files: 3 tables, 2 model-like definitions not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn a_module_level_table_with_a_computed_name_is_never_silent() {
+    // JupyterHub's role maps: one `Table` per entity, made in a module-level loop. A function's
+    // `Table(table_name, ...)` is a tool for any table (a backup, a drop) and no definition.
+    let orm: &[u8] = b"from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\nfor entity in ('user', 'group'):\n    Table(\n        f'{entity}_role_map',\n        Base.metadata,\n        Column(f'{entity}_id', ForeignKey(f'{entity}s.id'), primary_key=True),\n    )\n\n\ndef drop(engine, table_name):\n    Table(table_name, MetaData(), Column('id', Integer)).drop(engine)\n";
+    let dir = project(&[("app/__init__.py", b""), ("app/orm.py", orm)]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: app/orm.py:7: model-like `Table(f'{entity}_role_map', ...)` not understood: its \
+         table name is computed, and the index reads a string literal only\n"
+    );
+    assert_eq!(
+        stdout(&output),
+        "Scanned 2 files: 0 tables, 1 model-like definition not understood (see the warnings), no \
+         findings in what was understood.\n"
+    );
+}
+
+#[test]
+fn a_path_with_no_python_or_rust_files_is_said() {
+    // As ruff's "No Python files found": a mistyped or empty folder is no clean codebase.
+    let dir = project(&[
+        ("docs/index.md", b"# docs\n"),
+        ("app/models.py", b"x = 1\n"),
+    ]);
+    let output = run(dir.path(), &["--color", "never", "docs", "app"]);
+    assert_eq!(
+        stderr(&output),
+        "warning: docs: no Python or Rust files found under it\n"
+    );
+    assert_eq!(stdout(&output), "Scanned 1 file: 0 tables, no findings.\n");
+    assert_eq!(output.status.code(), Some(0));
 }
 
 #[test]

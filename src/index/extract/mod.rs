@@ -150,7 +150,8 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
                         self.facts.nested_models.push(NestedModel {
                             offset: class.name.range.start().to_u32(),
                             name: class.name.as_str().into(),
-                            function: function.clone(),
+                            function: Some(function.clone()),
+                            callee: None,
                         });
                     }
                 }
@@ -237,19 +238,26 @@ impl<'a, 't> Visitor<'a> for Collector<'t> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
-        if let (Expr::Call(call), Some((_, function))) = (expr, self.functions.last()) {
-            // `Table("name", metadata, ...)` in a function: not read, but never silently.
-            // A reflected one (`autoload_with=`) defines nothing.
+        // A `Table("name", metadata, ...)` in a function, or one at module level whose name is
+        // computed (`Table(f"{entity}_role_map", Base.metadata, ...)` in a loop): not read, but
+        // never silently. A reflected one (`autoload_with=`) defines nothing, and a function's
+        // `Table(table_name, ...)` is a tool for any table (a backup, a drop), no definition.
+        if let Expr::Call(call) = expr {
+            let function = self.functions.last().map(|(_, name)| name.clone());
+            let first = call.arguments.args.first();
+            let literal = first.and_then(string_literal);
             if callee_name(expr) == Some("Table")
                 && call.arguments.args.len() > 1
                 && keyword(call, "autoload_with").is_none()
                 && keyword(call, "autoload").is_none()
+                && function.is_some() == literal.is_some()
             {
-                if let Some(name) = call.arguments.args.first().and_then(string_literal) {
+                if let Some(first) = first.filter(|a| !matches!(a, Expr::Starred(_))) {
                     self.facts.nested_models.push(NestedModel {
                         offset: call.range().start().to_u32(),
-                        name,
-                        function: function.clone(),
+                        name: literal.unwrap_or_else(|| self.source(first)),
+                        function,
+                        callee: dotted(&call.func),
                     });
                 }
             }

@@ -33,6 +33,20 @@ impl Builder<'_> {
         self.new_base(BaseKey::SqlModel, info)
     }
 
+    /// Flask-AppBuilder's `Model` (Superset, Airflow's web UI): one global declarative base with
+    /// Flask-SQLAlchemy's naming, whose MetaData every application model shares.
+    pub(super) fn appbuilder_base(&mut self) -> BaseId {
+        let info = BaseInfo {
+            name: "flask_appbuilder.Model".into(),
+            file: None,
+            offset: 0,
+            kind: BaseKind::Flask,
+            metadata: 0,
+            schema: None,
+        };
+        self.new_base(BaseKey::AppBuilder, info)
+    }
+
     pub(super) fn base_for_decl(&mut self, file: FileId, index: usize) -> Option<BaseId> {
         let decl = &self.facts(file).decls[index];
         if decl.kind == DeclKind::GenerateBase {
@@ -106,8 +120,23 @@ impl Builder<'_> {
             (Entity::External(path), []) if path.ends_with("SQLModel.metadata") => {
                 self.sqlmodel_base()
             }
+            (Entity::External(path), []) => match path.strip_suffix(".metadata") {
+                Some(model) if is_appbuilder_model(model) => self.appbuilder_base(),
+                _ => return None,
+            },
             _ => return None,
         };
         Some(self.models.bases[base].metadata)
     }
+}
+
+/// Flask-AppBuilder's global declarative base, by the paths it is imported from.
+pub(super) fn is_appbuilder_model(path: &str) -> bool {
+    matches!(
+        path,
+        "flask_appbuilder.Model"
+            | "flask_appbuilder.Base"
+            | "flask_appbuilder.models.sqla.Model"
+            | "flask_appbuilder.models.sqla.Base"
+    )
 }

@@ -36,7 +36,7 @@ pub enum BaseKind {
 #[derive(Debug, Clone)]
 pub struct BaseInfo {
     pub name: String,
-    /// `None` for SQLModel's global base, which lives in the sqlmodel package.
+    /// `None` for a library's global base: SQLModel's, Flask-AppBuilder's `Model`.
     pub file: Option<FileId>,
     pub offset: u32,
     pub kind: BaseKind,
@@ -166,6 +166,7 @@ enum BaseKey {
     Decl(FileId, usize),
     Class(FileId, usize),
     SqlModel,
+    AppBuilder,
 }
 
 #[derive(Debug, Clone, PartialEq)]

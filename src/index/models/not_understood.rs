@@ -107,14 +107,30 @@ impl Builder<'_> {
                 }
             }
             for nested in &facts.nested_models {
+                if let Some(callee) = &nested.callee {
+                    if !self.may_be_sqlalchemy_table(file, callee) {
+                        continue;
+                    }
+                }
+                let (symbol, reason) = match &nested.function {
+                    Some(function) => (
+                        nested.name.to_string(),
+                        format!(
+                            "it is defined inside function `{function}`, and the index reads \
+                             module-level models only"
+                        ),
+                    ),
+                    None => (
+                        format!("Table({}, ...)", short(&nested.name)),
+                        "its table name is computed, and the index reads a string literal only"
+                            .to_owned(),
+                    ),
+                };
                 self.models.not_understood.push(NotUnderstood {
                     file,
                     offset: nested.offset,
-                    symbol: nested.name.to_string(),
-                    reason: format!(
-                        "it is defined inside function `{}`, and the index reads module-level models only",
-                        nested.function
-                    ),
+                    symbol,
+                    reason,
                 });
             }
         }
@@ -165,11 +181,8 @@ impl Builder<'_> {
     /// A `Table(...)` call whose metadata the index cannot follow; `None` for a `Table` that is
     /// not SQLAlchemy's (`rich.table.Table("title")`).
     pub(super) fn unplaced_table(&mut self, file: FileId, table: &TableCall) -> Option<String> {
-        if let Entity::External(path) = self.resolve(file, &table.callee).entity {
-            let root = path.split('.').next().unwrap_or(&path);
-            if !matches!(root, "sqlalchemy" | "sqlmodel" | "flask_sqlalchemy") {
-                return None;
-            }
+        if !self.may_be_sqlalchemy_table(file, &table.callee) {
+            return None;
         }
         match &table.metadata {
             Some(metadata) => Some(format!("metadata `{metadata}` could not be resolved")),
@@ -178,6 +191,85 @@ impl Builder<'_> {
                 "`{}` is not called with a metadata the index can follow",
                 table.callee
             )),
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// Whether a call named `Table` may make a SQLAlchemy table: not when it is a project's own
+    /// class or function (Superset's `sql_parse.Table("name", "schema")`) or another library's
+    /// (`rich.table.Table("title")`).
+    fn may_be_sqlalchemy_table(&mut self, file: FileId, callee: &str) -> bool {
+        match self.resolve(file, callee).entity {
+            Entity::External(path) => {
+                let root = path.split('.').next().unwrap_or(&path);
+                matches!(
+                    root,
+                    "sqlalchemy" | "sqlmodel" | "flask_sqlalchemy" | "flask_appbuilder"
+                )
+            }
+            Entity::Class(..) | Entity::Function(..) => false,
+            _ => true,
+        }
+    }
+}
+
+/// A computed name's source as one short line for a warning.
+fn short(source: &str) -> String {
+    const MAX: usize = 60;
+    let line = source.lines().next().unwrap_or_default();
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None if line.len() < source.len() => format!("{line}..."),
+        None => line.to_owned(),
+    }
+}
+
+impl super::Models {
+    /// A definition whose schema cannot be read (a computed `__table_args__`) is compared with no
+    /// other definition of its table: where another definition of that name on the same metadata
+    /// makes that matter, it is listed as not understood, so "no findings" is never said about a
+    /// duplicate the index could not tell apart from two schemas' tables.
+    pub(crate) fn note_unknown_schemas(&mut self, files: &[crate::index::SourceFile]) {
+        const SHOWN: usize = 3;
+        for def in self.tables.iter().filter(|d| !d.schema_known) {
+            let others: Vec<String> = self
+                .tables
+                .iter()
+                .filter(|o| {
+                    !std::ptr::eq(*o, def)
+                        && o.metadata == def.metadata
+                        && o.bind_key == def.bind_key
+                        && o.name == def.name
+                })
+                .map(|o| {
+                    let file = &files[o.file];
+                    format!("{}:{}", file.display, file.line_col(o.offset).0)
+                })
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let more = match others.len().saturating_sub(SHOWN) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let others_of = match others.len() {
+                1 => "the other definition",
+                _ => "the other definitions",
+            };
+            self.not_understood.push(NotUnderstood {
+                file: def.file,
+                offset: def.offset,
+                symbol: def.symbol.clone(),
+                reason: format!(
+                    "its schema cannot be read (its `__table_args__` is computed), so it is not \
+                     compared with {others_of} of table `{}` on its metadata ({}{more}); a \
+                     literal `{{\"schema\": \"...\"}}` in `__table_args__` can be read",
+                    def.name,
+                    others[..others.len().min(SHOWN)].join(", ")
+                ),
+            });
         }
     }
 }

@@ -79,6 +79,10 @@ impl Builder<'_> {
                 self.parents.insert((f, c));
             }
             match resolved.entity {
+                Entity::External(path) if super::bases::is_appbuilder_model(&path) => {
+                    parent_base = parent_base.or(Some(self.appbuilder_base()));
+                    flask = true;
+                }
                 Entity::External(path) => match path.rsplit('.').next().unwrap_or(&path) {
                     "DeclarativeBase" | "DeclarativeBaseNoMeta" => declares_base = true,
                     "SQLModel" => sqlmodel = true,
