@@ -477,16 +477,23 @@ impl RustIndex {
         seen
     }
 
-    /// The features of `package` that only test builds turn on: named by a `[dev-dependencies]`
-    /// entry on it (SeaORM's `sea-orm = { path = ".", features = ["tests-cfg"] }`), and
-    /// neither in its `default` nor named by a scanned `[dependencies]` entry on it or another
-    /// package's feature, directly or through its other features. A `workspace = true`
-    /// dependency on it may enable any (its features are the workspace's): then none is.
+    /// The features of `package` that only test builds of its workspace turn on: named by a
+    /// `[dev-dependencies]` entry on it (SeaORM's `sea-orm = { path = ".", features =
+    /// ["tests-cfg"] }`), and neither in its `default` nor named by a `[dependencies]` entry on
+    /// it or a feature of a package of its workspace, directly or through its other features.
+    /// A package in another workspace (a reproducer under `issues/` with its own
+    /// `[workspace]`) is another project, as for DM001 itself. A `workspace = true` dependency
+    /// on it may enable any (its features are the workspace's): then none is.
     fn dev_only_features(&self, package: usize) -> Vec<String> {
         let features = &self.packages[package].features;
+        let workspace = self.workspace_of(package);
+        let members = || {
+            (0..self.packages.len())
+                .filter(move |&p| self.workspace_of(p) == workspace)
+                .map(|p| &self.packages[p])
+        };
         let on_package = || {
-            self.packages
-                .iter()
+            members()
                 .flat_map(|p| &p.dependencies)
                 .filter(move |d| d.target == Some(package))
         };
@@ -504,7 +511,7 @@ impl RustIndex {
                 .filter(|d| d.kind != DepKind::Dev)
                 .flat_map(|d| d.features.iter().cloned()),
         );
-        for (_, enables) in self.packages.iter().flat_map(|p| &p.features) {
+        for (_, enables) in members().flat_map(|p| &p.features) {
             normal.extend(enables.iter().filter_map(|e| {
                 let (dep, feature) = e.split_once('/')?;
                 (dep.trim_end_matches('?') == name).then(|| feature.to_owned())
@@ -667,7 +674,10 @@ mod tests {
             .collect()
     }
 
-    const LIB: &str = r#"[package]
+    const LIB: &str = r#"[workspace]
+members = ["app"]
+
+[package]
 name = "shop"
 version = "0.1.0"
 
@@ -681,34 +691,49 @@ mock = []
 tests-cfg = []
 "#;
 
-    #[test]
-    fn a_feature_only_dev_dependencies_turn_on_is_test_code_until_a_program_turns_it_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = crate::paths::normalize(dir.path());
-        let lib = [("Cargo.toml", LIB), ("src/lib.rs", "")];
-        let sources = write(&root, &lib);
-        let index = super::RustIndex::build(&sources, &root);
-        // `mock` is on by default, through `json`.
-        assert_eq!(index.dev_only_features(0), ["tests-cfg"]);
+    /// A reproducer in a workspace of its own that turns the feature on: another project.
+    const REPRODUCER: &str = r#"[workspace]
 
-        let app = r#"[package]
+[package]
+name = "issue"
+version = "0.1.0"
+
+[dependencies]
+shop = { path = "../..", features = ["tests-cfg"] }
+"#;
+
+    /// A program of the workspace that turns it on.
+    const APP: &str = r#"[package]
 name = "app"
 version = "0.1.0"
 
 [dependencies]
 shop = { path = "..", features = ["tests-cfg"] }
 "#;
-        let mut sources = sources;
-        sources.extend(write(
-            &root,
-            &[("app/Cargo.toml", app), ("app/src/main.rs", "")],
-        ));
+
+    #[test]
+    fn a_feature_only_dev_dependencies_turn_on_is_test_code_until_a_program_of_its_workspace_does()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::paths::normalize(dir.path());
+        let files = [
+            ("Cargo.toml", LIB),
+            ("src/lib.rs", ""),
+            ("issues/1/Cargo.toml", REPRODUCER),
+            ("issues/1/src/main.rs", ""),
+        ];
+        let mut sources = write(&root, &files);
+        let shop = |index: &super::RustIndex| {
+            let found = index.packages.iter().position(|p| p.name == "shop");
+            found.unwrap()
+        };
         let index = super::RustIndex::build(&sources, &root);
-        let shop = index
-            .packages
-            .iter()
-            .position(|p| p.name == "shop")
-            .unwrap();
-        assert!(index.dev_only_features(shop).is_empty());
+        // `mock` is on by default, through `json`.
+        assert_eq!(index.dev_only_features(shop(&index)), ["tests-cfg"]);
+
+        let app = [("app/Cargo.toml", APP), ("app/src/main.rs", "")];
+        sources.extend(write(&root, &app));
+        let index = super::RustIndex::build(&sources, &root);
+        assert!(index.dev_only_features(shop(&index)).is_empty());
     }
 }
