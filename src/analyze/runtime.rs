@@ -24,12 +24,25 @@ pub struct Runtime {
     /// it, sorted. Empty for files no process loads.
     pub names: Vec<BTreeMap<String, Vec<SiteRef>>>,
     pub processes: usize,
-    /// Per process (its number less one): whether it starts at a program, a script that no
-    /// module imports and pytest does not collect, with an `if __name__ == "__main__":` block or
-    /// work at its top level.
-    programs: Vec<bool>,
+    /// Per process (its number less one): what starts it.
+    starts: Vec<Start>,
     /// The files that start a program.
     program_files: HashSet<FileId>,
+    /// The files a test suite loads itself, not only through a program it imports to test it
+    /// (`from docs_src.app_testing.main import app`).
+    tests_load: HashSet<FileId>,
+}
+
+/// What a process starts at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// A program: a script that no module imports and pytest does not collect, meant to run on
+    /// its own (`FileFacts::runs_as_program`).
+    Program,
+    /// The test suite of a project.
+    Suite,
+    /// A module that nothing imports and that runs nothing: whoever imports it is not known.
+    Module,
 }
 
 impl Runtime {
@@ -52,13 +65,19 @@ impl Runtime {
 
     /// Whether only programs load `file` (it is one, or only programs import it): each program
     /// runs in a process of its own, so two such files meet only when one program loads both,
-    /// whatever MetaData they share (`SQLModel.metadata` in two tutorials). A test suite or a
-    /// module that nothing imports and that is no program counts as a process of the app.
+    /// whatever MetaData they share (`SQLModel.metadata` in two tutorials). A test suite that
+    /// imports a program to test it loads that program's files as the program does, and
+    /// `meet` still sees the suite load two programs together; what the suite loads itself, and
+    /// a module that nothing imports and that is no program, count as processes of the app.
     pub fn only_in_programs(&self, file: FileId) -> bool {
         self.loaded_by.get(&file).is_some_and(|processes| {
             processes
                 .iter()
-                .all(|&p| self.programs.get(p as usize - 1) == Some(&true))
+                .all(|&p| match self.starts.get(p as usize - 1) {
+                    Some(Start::Program) => true,
+                    Some(Start::Suite) => !self.tests_load.contains(&file),
+                    _ => false,
+                })
         })
     }
 
@@ -87,19 +106,20 @@ impl Runtime {
             loaded_by: HashMap::new(),
             names: vec![BTreeMap::new(); index.files.len()],
             processes: 0,
-            programs: Vec::new(),
+            starts: Vec::new(),
             program_files: HashSet::new(),
+            tests_load: HashSet::new(),
         };
         let mut seen: Vec<u32> = Vec::new();
         let mut reached = vec![false; index.files.len()];
 
         let mut run = |graph: &mut Graph,
                        entries: Vec<usize>,
-                       program: bool,
+                       start: Start,
                        runtime: &mut Runtime,
                        reached: &mut Vec<bool>| {
             runtime.processes += 1;
-            runtime.programs.push(program);
+            runtime.starts.push(start);
             let stamp = runtime.processes as u32;
             let mut queue = entries;
             while let Some(id) = queue.pop() {
@@ -136,7 +156,31 @@ impl Runtime {
             }
         }
         for (_, entries) in suites {
-            run(&mut graph, entries, false, &mut runtime, &mut reached);
+            run(
+                &mut graph,
+                entries.clone(),
+                Start::Suite,
+                &mut runtime,
+                &mut reached,
+            );
+            // Again, without entering the programs the tests import: what is left is what the
+            // tests load themselves. Only a main guard or a web application marks a program
+            // here: an imported module's top-level call (`event.listen(...)`) is no sign of one.
+            let mut queue = entries;
+            let mut visited = HashSet::new();
+            while let Some(id) = queue.pop() {
+                let file = graph.instances[id].file;
+                let facts = &index.files[file].facts;
+                let program =
+                    (facts.main_guard || facts.serves_app) && !is_test_module(graph.map.path(file));
+                if program || !visited.insert(id) {
+                    continue;
+                }
+                if interesting.contains(&file) {
+                    runtime.tests_load.insert(file);
+                }
+                queue.extend_from_slice(graph.edges(id, &mut runtime.names));
+            }
         }
         // Every other module that nothing imports is an entry point of its own (migration
         // folders, read aside, run under their own tools).
@@ -144,12 +188,13 @@ impl Runtime {
         for (file, &is_imported) in imported[..index.live_files].iter().enumerate() {
             if !is_imported && !is_test_module(graph.map.path(file)) {
                 let id = graph.instance(&graph.entry_name(file), file);
-                let facts = &index.files[file].facts;
-                let program = facts.main_guard || facts.works_at_import;
-                if program {
+                let start = if index.files[file].facts.runs_as_program() {
                     runtime.program_files.insert(file);
-                }
-                run(&mut graph, vec![id], program, &mut runtime, &mut reached);
+                    Start::Program
+                } else {
+                    Start::Module
+                };
+                run(&mut graph, vec![id], start, &mut runtime, &mut reached);
             }
         }
         // Model files only reachable through an import cycle nobody enters.
@@ -162,7 +207,13 @@ impl Runtime {
         for file in leftovers {
             if !reached[file] {
                 let id = graph.instance(&graph.entry_name(file), file);
-                run(&mut graph, vec![id], false, &mut runtime, &mut reached);
+                run(
+                    &mut graph,
+                    vec![id],
+                    Start::Module,
+                    &mut runtime,
+                    &mut reached,
+                );
             }
         }
         // Sites were recorded once per instance that imports through them.

@@ -35,6 +35,9 @@ pub struct FileFacts {
     /// Work at its top level beyond defining things, a call or a loop (`create_all(engine)`,
     /// `main()`, `app.run()`): importing the module runs it.
     pub works_at_import: bool,
+    /// Builds a web application at its top level (`app = FastAPI()`, `app = Flask(__name__)`):
+    /// a server (`uvicorn main:app`, `flask run`) runs it in a process of its own.
+    pub serves_app: bool,
 }
 
 impl FileFacts {
@@ -160,7 +163,48 @@ pub struct Decl {
     pub cls: Option<Name>,
 }
 
+/// The web application classes a server runs, by the module they are imported from.
+const WEB_APPS: &[(&str, &str)] = &[
+    ("fastapi", "FastAPI"),
+    ("flask", "Flask"),
+    ("starlette.applications", "Starlette"),
+    ("quart", "Quart"),
+    ("litestar", "Litestar"),
+    ("sanic", "Sanic"),
+];
+
 impl FileFacts {
+    /// Whether the module is meant to run as a program of its own: an `if __name__ ==
+    /// "__main__":` block, work at its top level, or a web application a server runs.
+    pub fn runs_as_program(&self) -> bool {
+        self.main_guard || self.works_at_import || self.serves_app
+    }
+
+    /// Whether `callee`, as written in this module (`FastAPI`, `fastapi.FastAPI`, `fa.FastAPI`),
+    /// is a web application class, through the module's own imports.
+    pub fn is_web_app_class(&self, callee: &str) -> bool {
+        let is_app = |module: &str, class: &str| WEB_APPS.contains(&(module, class));
+        let sites = self
+            .imports
+            .iter()
+            .filter(|s| s.level == 0 && !s.type_checking && !s.in_function);
+        match callee.rsplit_once('.') {
+            None => sites
+                .filter_map(|s| Some((s.module.as_deref()?, &s.names)))
+                .any(|(module, names)| {
+                    names.iter().any(|n| {
+                        n.asname.as_deref().unwrap_or(&n.name) == callee && is_app(module, &n.name)
+                    })
+                }),
+            Some((prefix, class)) => sites.filter(|s| !s.is_from).any(|s| {
+                s.names.iter().any(|n| match &n.asname {
+                    Some(alias) => alias == prefix && is_app(&n.name, class),
+                    None => n.name == prefix && is_app(prefix, class),
+                })
+            }),
+        }
+    }
+
     /// A module-level `import streamlit` / `from streamlit import ...`: a script `streamlit run`
     /// executes as a program, again in the same process on every rerun.
     pub fn imports_streamlit(&self) -> bool {

@@ -72,6 +72,20 @@ pub fn select(ctx: &Context) -> Selection {
             });
             continue;
         }
+        if !imported[file] && source.facts.serves_app {
+            left_out.push(LeftOut {
+                file,
+                reason: "a web application that nothing imports (`app = FastAPI()`): a server runs it in a process of its own",
+            });
+            continue;
+        }
+        if program_only_on_library_metadata(ctx, file) {
+            left_out.push(LeftOut {
+                file,
+                reason: "only programs load it, each in a process of its own, and its tables are on a library's global MetaData (SQLModel's): importing it beside the other programs' modules would be a clash no process has",
+            });
+            continue;
+        }
         let mut names: Vec<String> = ctx
             .runtime
             .names
@@ -130,4 +144,15 @@ pub fn select(ctx: &Context) -> Selection {
         files,
         left_out,
     }
+}
+
+/// Whether only programs load `file` and every table it defines is on a library's global
+/// MetaData: the files DM001 does not put together (`duplicate_table::clusters`), such as a
+/// multi-file docs tutorial's `models.py`, which only its `app.py` imports.
+fn program_only_on_library_metadata(ctx: &Context, file: FileId) -> bool {
+    let models = &ctx.index.models;
+    let mut tables = models.tables.iter().filter(|t| t.file == file).peekable();
+    tables.peek().is_some()
+        && ctx.runtime.only_in_programs(file)
+        && tables.all(|t| models.bases[t.metadata].file.is_none())
 }

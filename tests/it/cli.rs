@@ -905,6 +905,75 @@ fn two_programs_on_one_metadata_are_no_duplicate_but_a_program_and_the_app_are()
     assert!(text.contains("nothing loads both today"), "{text}");
 }
 
+/// A test that imports a program to test it loads that program's tables as the program does:
+/// no clash with another program. But the suite is still one process: two programs it imports
+/// are loaded together (pytest's collection raises `already defined`), and the models a test
+/// imports itself are the app's, which a program may import one day.
+#[test]
+fn a_suite_meets_what_it_loads_together_and_what_it_imports_itself() {
+    let hero = |extra: &str| {
+        format!("from typing import Optional\n\nfrom sqlmodel import Field, SQLModel\n\n\nclass Hero(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n    name: str\n{extra}")
+    };
+    let main = "\n\nif __name__ == \"__main__\":\n    print(Hero(name=\"x\"))\n";
+    let served = "\n\napp = FastAPI()\n";
+    let app_one = format!("from fastapi import FastAPI\n{}", hero(served));
+    let app_two = format!(
+        "from fastapi import FastAPI\n{}",
+        hero(&format!("    age: Optional[int] = None\n{served}"))
+    );
+    let script = hero(main);
+    let dir = project(&[
+        ("docs_src/__init__.py", b""),
+        ("docs_src/one/__init__.py", b""),
+        ("docs_src/one/main.py", app_one.as_bytes()),
+        ("docs_src/two/__init__.py", b""),
+        ("docs_src/two/main.py", app_two.as_bytes()),
+        ("docs_src/script.py", script.as_bytes()),
+        ("tests/__init__.py", b""),
+        (
+            "tests/test_one.py",
+            b"from docs_src.one import main\n\n\ndef test_app():\n    assert main.app\n",
+        ),
+    ]);
+    let output = run(dir.path(), &["--color", "never"]);
+    assert_eq!(
+        (output.status.code(), stdout(&output)),
+        (
+            Some(0),
+            "Scanned 8 files: 1 table, no findings.\n".to_owned()
+        )
+    );
+    // A second test imports the other application: the suite loads both (the script stays
+    // out: no process loads it with either).
+    std::fs::write(
+        dir.path().join("tests/test_two.py"),
+        "from docs_src.two.main import app\n\n\ndef test_app():\n    assert app\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["--color", "never", "--select", "DM001"]);
+    let text = stdout(&output);
+    assert_eq!(text.matches(": DM001 ").count(), 1, "{text}");
+    assert!(
+        text.starts_with("docs_src/one/main.py:7:7: DM001 table `hero` is defined again by `Hero`; `Hero` at docs_src/two/main.py:7 is the canonical definition\n"),
+        "{text}"
+    );
+    // Without it, a test that imports a module of models itself: the app's models, even when
+    // the module does work at its top level (as a script nothing imports would).
+    std::fs::remove_file(dir.path().join("tests/test_two.py")).unwrap();
+    let models = hero("\n\nprint(Hero.__table__)\n");
+    std::fs::write(dir.path().join("docs_src/models.py"), models).unwrap();
+    std::fs::write(
+        dir.path().join("tests/test_models.py"),
+        "from docs_src.models import Hero\n\n\ndef test_hero():\n    assert Hero\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["--color", "never", "--select", "DM001"]);
+    let text = stdout(&output);
+    // All four definitions: the app's models meet each program's copy.
+    assert_eq!(text.matches(": DM001 ").count(), 3, "{text}");
+    assert!(text.contains("nothing loads both today"), "{text}");
+}
+
 /// On a MetaData the project defines, two programs are parts of one app: a copy of a table in a
 /// second script is a duplicate, as a copy anywhere else is.
 #[test]

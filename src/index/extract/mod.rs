@@ -39,6 +39,12 @@ pub fn extract(module: &ast::ModModule, text: &str, in_tests: bool) -> FileFacts
         Stmt::For(_) | Stmt::While(_) | Stmt::With(_) => true,
         _ => false,
     });
+    let facts = &collector.facts;
+    let serves_app = facts
+        .decls
+        .iter()
+        .any(|d| d.kind == DeclKind::Call && !d.is_held() && facts.is_web_app_class(&d.callee));
+    collector.facts.serves_app = serves_app;
     collector.facts.bindings = Bindings::from_ordered(collector.bindings);
     collector.facts.shrink_to_fit();
     collector.facts
@@ -429,5 +435,29 @@ mod tests {
         assert!(facts("for row in rows:\n    print(row)\n").works_at_import);
         assert!(facts("if \"__main__\" == __name__:\n    run()\n").main_guard);
         assert!(!facts("def f():\n    if __name__ == \"__main__\":\n        run()\n").main_guard);
+    }
+
+    #[test]
+    fn a_web_application_at_the_top_level_marks_a_program() {
+        for module in [
+            "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "from flask import Flask as F\napp = F(__name__)\n",
+            "import fastapi\napp: fastapi.FastAPI = fastapi.FastAPI(title=\"x\")\n",
+            "import starlette.applications\napp = starlette.applications.Starlette()\n",
+            "import litestar as ls\napp = ls.Litestar([])\n",
+        ] {
+            let facts = facts(module);
+            assert!(facts.serves_app && facts.runs_as_program(), "{module}");
+        }
+        for module in [
+            "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+            "from myapp import FastAPI\n\napp = FastAPI()\n",
+            "from fastapi import FastAPI\n\ndef make():\n    app = FastAPI()\n    return app\n",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from fastapi import FastAPI\napp = FastAPI()\n",
+            "from fastapi import FastAPI\n\nclass Settings:\n    app = FastAPI()\n",
+        ] {
+            let facts = facts(module);
+            assert!(!facts.serves_app && !facts.runs_as_program(), "{module}");
+        }
     }
 }
