@@ -382,7 +382,7 @@ impl RustIndex {
                     schema: entity.schema.clone(),
                     module: in_module(&entity.nest),
                     columns: entity.columns.clone(),
-                    primary_key: Vec::new(),
+                    primary_key: entity.primary_key.clone(),
                     relations: entity.relations.clone(),
                     generated: codegen,
                     homes: Vec::new(),

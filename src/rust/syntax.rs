@@ -155,7 +155,8 @@ pub enum Item {
     Struct {
         name: String,
         attrs: Vec<Vec<Tok>>,
-        fields: Vec<(String, String)>,
+        /// Each field's name, type as written, and whether `#[sea_orm(primary_key)]` marks it.
+        fields: Vec<(String, String, bool)>,
     },
     Enum {
         name: String,
@@ -165,6 +166,8 @@ pub enum Item {
     Impl {
         trait_: String,
         self_ty: String,
+        /// No items in its body (`impl ActiveModelBehavior for ActiveModel {}`).
+        empty: bool,
     },
     /// Anything else, described for messages (`fn full_name`, `impl Model`).
     Other(String),
@@ -246,7 +249,13 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
                 if let Some(ast::FieldList::RecordFieldList(list)) = strukt.field_list() {
                     for field in list.fields() {
                         if let (Some(n), Some(ty)) = (field.name(), field.ty()) {
-                            fields.push((n.text().to_string(), ty.syntax().text().to_string()));
+                            let key = field.attrs().any(|a| {
+                                let toks = tokens(a.syntax());
+                                toks.iter().any(|t| t.text == "sea_orm")
+                                    && toks.iter().any(|t| t.text == "primary_key")
+                            });
+                            let ty = ty.syntax().text().to_string();
+                            fields.push((n.text().to_string(), ty, key));
                         }
                     }
                 }
@@ -288,6 +297,9 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
                 Item::Impl {
                     trait_: trait_.syntax().text().to_string(),
                     self_ty: self_ty.syntax().text().to_string(),
+                    empty: impl_
+                        .assoc_item_list()
+                        .is_none_or(|list| list.assoc_items().next().is_none()),
                 }
             }
             ast::Item::Fn(f) => Item::Other(format!(
@@ -297,7 +309,12 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
             ast::Item::Const(_)
             | ast::Item::Static(_)
             | ast::Item::TypeAlias(_)
-            | ast::Item::Trait(_) => Item::Other(format!(
+            | ast::Item::Trait(_)
+            | ast::Item::MacroRules(_)
+            | ast::Item::MacroDef(_)
+            | ast::Item::Union(_)
+            | ast::Item::ExternCrate(_)
+            | ast::Item::ExternBlock(_) => Item::Other(format!(
                 "`{}`",
                 item.syntax()
                     .text()
