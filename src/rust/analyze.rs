@@ -1,5 +1,6 @@
-//! Rust findings: DM001 for a table declared twice where one crate compiles both declarations,
-//! DM005 for a module where one table name means two tables (E0659), and the canonical choice
+//! Rust findings: DM001 for a table declared twice where one crate compiles both declarations
+//! (unless both are test code), or declared by hand beside the workspace's generated schema;
+//! DM005 for a module where one table name means two tables (E0659); and the canonical choice
 //! by the explained score.
 
 use std::collections::BTreeMap;
@@ -64,13 +65,54 @@ impl<'a> Analysis<'a> {
     }
 
     /// Groups definitions by (ORM, schema, SQL name), then joins two of a group of one workspace
-    /// when one crate compiles both (a `#[cfg]`-gated module only with its own crate), or when one is generated from the database (`print-schema` output, a
-    /// `sea-orm-codegen` entity) and the other a hand copy in the same workspace; never two
-    /// generated files, which are two databases.
+    /// when one crate compiles both and they are not both test code, or when one is the
+    /// program code's schema generated from the database (`print-schema` output, a
+    /// `sea-orm-codegen` entity outside tests) and the other a hand copy in the same
+    /// workspace, where only one package generates a schema; never two generated files, which
+    /// are two databases, nor the database engine's own catalogs.
+    ///
+    /// Why a crate: the harms of a second definition are two unrelated types for one table
+    /// (E0277 when a struct of one is selected from the other, E0119 when both implement one
+    /// `joinable!`), which only a crate that compiles both can meet, and the drift of a copy
+    /// from what the program uses. Each file under `tests/` and `benches/` is a crate of its
+    /// own that links the package's lib, so two test crates that each declare a table never
+    /// meet; a package that neither depends on the other is never linked with it. Why not two
+    /// test definitions in one crate: tests declare a table several times on purpose (the
+    /// schema before and after a migration, one entity in two formats, with and without an
+    /// index), and each test builds its own database from the one it uses; a test copy of a
+    /// table the program declares is still reported, against the program's. Why one package
+    /// that generates: a workspace whose packages each generate their own schema (their own
+    /// `diesel.toml`) holds as many databases, and a table one of its packages declares by
+    /// hand, linked with none of them, is that package's own. Why not the catalogs:
+    /// `information_schema` and `pg_catalog` are the engine's, not the project's, and each
+    /// backend's module declares the view of them its engine has.
     fn clusters(&self) -> Vec<Vec<TableId>> {
         let index = self.index;
         let mut groups: BTreeMap<(Orm, Option<String>, String), Vec<TableId>> = BTreeMap::new();
+        // The packages of each workspace that generate a schema, per ORM.
+        let mut generating: BTreeMap<(&std::path::Path, Orm), Vec<usize>> = BTreeMap::new();
+        for table in index
+            .tables
+            .iter()
+            .filter(|t| t.generated && !t.test_only())
+        {
+            if let Some((c, _)) = &table.module {
+                let package = index.crates[*c].package;
+                let packages = generating
+                    .entry((index.workspace_of(package), table.orm))
+                    .or_default();
+                if !packages.contains(&package) {
+                    packages.push(package);
+                }
+            }
+        }
         for (id, table) in index.tables.iter().enumerate() {
+            if matches!(
+                table.schema.as_deref(),
+                Some("information_schema" | "pg_catalog")
+            ) {
+                continue;
+            }
             groups
                 .entry((table.orm, table.schema.clone(), table.name.clone()))
                 .or_default()
@@ -78,9 +120,24 @@ impl<'a> Analysis<'a> {
         }
         let reach: Vec<Vec<usize>> = (0..index.crates.len()).map(|c| index.reach(c)).collect();
         let krate = |t: TableId| index.tables[t].module.as_ref().map(|m| m.0);
+        // The crates that compile a definition: those it is a module of, and every crate that
+        // links a lib it is a module of outside a `#[cfg]` (which holds only in some builds).
+        let units = |t: TableId| -> Vec<usize> {
+            (0..index.crates.len())
+                .filter(|&c| {
+                    index.tables[t].homes.iter().any(|h| {
+                        h.krate == c
+                            || (!h.conditional
+                                && index.crates[h.krate].lib
+                                && reach[c].contains(&h.krate))
+                    })
+                })
+                .collect()
+        };
         let mut out = Vec::new();
         for (_, defs) in groups.into_iter().filter(|(_, d)| d.len() > 1) {
             let mut parent: Vec<usize> = (0..defs.len()).collect();
+            let compiled_by: Vec<Vec<usize>> = defs.iter().map(|&d| units(d)).collect();
             fn find(parent: &mut [usize], i: usize) -> usize {
                 if parent[i] != i {
                     parent[i] = find(parent, parent[i]);
@@ -100,14 +157,20 @@ impl<'a> Analysis<'a> {
                         continue;
                     };
                     let (pa, pb) = (index.crates[ca].package, index.crates[cb].package);
-                    // A `#[cfg(...)]` module is compiled only in some builds of its own crate.
-                    let tests_apart = (a.conditional || b.conditional) && ca != cb;
-                    let compiled = reach.iter().any(|r| r.contains(&ca) && r.contains(&cb));
+                    let compiled = compiled_by[i].iter().any(|c| compiled_by[j].contains(c));
+                    let scaffolding = a.test_only() && b.test_only();
                     // A path dependency outside the workspace (an ORM's own test entities, a
                     // shared library) is another project with its own database.
                     let same_workspace = index.workspace_of(pa) == index.workspace_of(pb);
-                    let together = same_workspace
-                        && ((compiled && !tests_apart) || a.generated != b.generated);
+                    // The schema the programs use, generated from their one database, and a
+                    // hand copy of one of its tables anywhere in the workspace.
+                    let one_database = generating
+                        .get(&(index.workspace_of(pa), a.orm))
+                        .is_some_and(|p| p.len() == 1);
+                    let schema_copy = a.generated != b.generated
+                        && !(if a.generated { a } else { b }).test_only()
+                        && one_database;
+                    let together = same_workspace && ((compiled && !scaffolding) || schema_copy);
                     if together {
                         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
                         parent[ri] = rj;
@@ -120,9 +183,11 @@ impl<'a> Analysis<'a> {
                 clusters.entry(root).or_default().push(def);
             }
             for (_, mut cluster) in clusters.into_iter().filter(|(_, c)| c.len() > 1) {
+                // A test's own definition is no place for the program to take a table from.
                 cluster.sort_by_key(|&t| {
                     let s = self.score(t);
                     (
+                        index.tables[t].test_only(),
                         std::cmp::Reverse(s.total),
                         std::cmp::Reverse(self.importers[t]),
                         index.files[index.tables[t].file].display.clone(),

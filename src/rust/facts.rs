@@ -4,6 +4,7 @@
 
 use super::syntax::{self, attr_args, derives, Item, Tok, TokKind, UseLeaf};
 use super::table_macro;
+use ra_ap_syntax::AstNode;
 
 /// A byte range in the file.
 pub type Span = (u32, u32);
@@ -30,7 +31,12 @@ pub struct ModDecl {
     pub name: String,
     pub outline: bool,
     pub path_attr: Option<String>,
-    pub cfg_test: bool,
+    /// Under a `#[cfg(...)]`: compiled in some builds only.
+    pub cfg: bool,
+    /// Under `#[cfg(test)]`: only in the crate's test build.
+    pub test: bool,
+    /// The Cargo features its `#[cfg]` requires.
+    pub features: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -106,6 +112,8 @@ pub struct Entity {
     pub table_name: String,
     pub schema: Option<String>,
     pub columns: Vec<Column>,
+    /// The fields marked `#[sea_orm(primary_key)]`.
+    pub primary_key: Vec<String>,
     /// Variants of the module's `Relation` enum, with what each points at.
     pub relations: Vec<String>,
     /// `impl Related<X> for Entity`: the `X`s.
@@ -131,26 +139,40 @@ fn walk(items: &[(Item, Span)], nest: &mut Vec<String>, facts: &mut FileFacts) {
                 outline,
                 path_attr,
                 items,
-                cfg_test,
+                cfg,
+                test,
+                features,
             } => {
+                // A re-export of another entity in place of this file would cut it off.
+                facts.others.push((nest.clone(), format!("`mod {name}`")));
                 facts.mods.push(ModDecl {
                     nest: nest.clone(),
                     public: *public,
                     name: name.clone(),
                     outline: *outline,
                     path_attr: path_attr.clone(),
-                    cfg_test: *cfg_test,
+                    cfg: *cfg,
+                    test: *test,
+                    features: features.clone(),
                 });
                 nest.push(name.clone());
                 walk(items, nest, facts);
                 nest.pop();
             }
-            Item::Use { tree, public } => facts.uses.push(UseSite {
-                nest: nest.clone(),
-                item: *at,
-                public: *public,
-                leaves: syntax::use_leaves(tree),
-            }),
+            Item::Use { tree, public } => {
+                if *public {
+                    let text = tree.syntax().text().to_string();
+                    facts
+                        .others
+                        .push((nest.clone(), format!("`pub use {text}`")));
+                }
+                facts.uses.push(UseSite {
+                    nest: nest.clone(),
+                    item: *at,
+                    public: *public,
+                    leaves: syntax::use_leaves(tree),
+                })
+            }
             Item::MacroCall { path, body } => {
                 let name = path.rsplit("::").next().unwrap_or(path);
                 match name {
@@ -179,7 +201,7 @@ fn walk(items: &[(Item, Span)], nest: &mut Vec<String>, facts: &mut FileFacts) {
                             names,
                         });
                     }
-                    _ => {}
+                    _ => facts.others.push((nest.clone(), format!("`{path}!`"))),
                 }
             }
             Item::Struct {
@@ -211,11 +233,16 @@ fn walk(items: &[(Item, Span)], nest: &mut Vec<String>, facts: &mut FileFacts) {
                             schema: arg("schema_name"),
                             columns: fields
                                 .iter()
-                                .map(|(name, ty)| Column {
+                                .map(|(name, ty, _)| Column {
                                     name: name.clone(),
                                     ty: ty.clone(),
                                     span: None,
                                 })
+                                .collect(),
+                            primary_key: fields
+                                .iter()
+                                .filter(|(_, _, key)| *key)
+                                .map(|(name, _, _)| name.clone())
                                 .collect(),
                             relations: Vec::new(),
                             related: Vec::new(),
@@ -243,7 +270,19 @@ fn walk(items: &[(Item, Span)], nest: &mut Vec<String>, facts: &mut FileFacts) {
                 }
             }
             Item::Other(what) => facts.others.push((nest.clone(), what.clone())),
-            Item::Impl { trait_, self_ty } if self_ty == "Entity" => {
+            Item::Impl {
+                trait_,
+                self_ty,
+                empty: false,
+            } if self_ty == "ActiveModel" => {
+                facts.others.push((
+                    nest.clone(),
+                    format!("`impl {trait_} for ActiveModel` with methods of its own"),
+                ));
+            }
+            Item::Impl {
+                trait_, self_ty, ..
+            } if self_ty == "Entity" => {
                 let compact = trait_.replace(char::is_whitespace, "");
                 if let Some(inner) = compact
                     .strip_prefix("Related<")

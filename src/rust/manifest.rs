@@ -16,6 +16,8 @@ pub struct Package {
     pub targets: Vec<Target>,
     /// Dependencies by the name used in code (renames applied), with `package` names resolved.
     pub dependencies: Vec<Dependency>,
+    /// `[features]`: each feature and what it enables (`"x"`, `"dep:y"`, `"y/z"`).
+    pub features: Vec<(String, Vec<String>)>,
     /// Whether `[dependencies]` has a table header of its own (where a new entry goes).
     pub has_dependencies_table: bool,
     /// The manifest's text, for a planned `[dependencies]` entry.
@@ -26,6 +28,28 @@ pub struct Package {
 pub struct Target {
     pub root: PathBuf,
     pub lib: bool,
+    pub kind: TargetKind,
+}
+
+/// What a crate root is to Cargo. An integration test or a bench is a program of its own that
+/// `cargo test` / `cargo bench` builds; nothing else links it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    Test,
+    Example,
+    Bench,
+}
+
+/// The table a dependency is declared in: `[dev-dependencies]` are linked only into the
+/// package's own tests, examples and benches (and its test builds), never into the crates that
+/// depend on it; `[build-dependencies]` only into its build script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepKind {
+    Normal,
+    Dev,
+    Build,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +64,10 @@ pub struct Dependency {
     pub workspace: bool,
     /// The scanned package it resolves to (by path; registry crates resolve to none).
     pub target: Option<usize>,
+    pub kind: DepKind,
+    /// `features = [...]`, and whether `default-features = false` is absent.
+    pub features: Vec<String>,
+    pub default_features: bool,
 }
 
 /// A manifest's package (`None` for a virtual workspace manifest), and its
@@ -86,57 +114,77 @@ fn package(manifest: &Path, doc: &toml::Table, text: String) -> Option<Package> 
         targets.push(Target {
             root: lib_path,
             lib: true,
+            kind: TargetKind::Lib,
         });
     }
-    let mut bins: Vec<PathBuf> = doc
-        .get("bin")
-        .and_then(|b| b.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|b| {
-            let table = b.as_table()?;
-            match table.get("path").and_then(|p| p.as_str()) {
-                Some(path) => Some(dir.join(path)),
-                None => {
-                    let bin = table.get("name")?.as_str()?;
-                    [
-                        format!("src/bin/{bin}.rs"),
-                        format!("src/bin/{bin}/main.rs"),
-                    ]
-                    .into_iter()
-                    .map(|p| dir.join(p))
-                    .find(|p| p.is_file())
+    // `[[bin]]`, `[[test]]`, `[[example]]` and `[[bench]]` tables: their `path`, else the
+    // folder Cargo looks in for their `name`.
+    let mut bins: Vec<(PathBuf, TargetKind)> = Vec::new();
+    let sections = [
+        ("bin", "src/bin", TargetKind::Bin),
+        ("test", "tests", TargetKind::Test),
+        ("example", "examples", TargetKind::Example),
+        ("bench", "benches", TargetKind::Bench),
+    ];
+    for (key, folder, kind) in sections {
+        let declared = doc
+            .get(key)
+            .and_then(|b| b.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|b| {
+                let table = b.as_table()?;
+                match table.get("path").and_then(|p| p.as_str()) {
+                    Some(path) => Some(dir.join(path)),
+                    None => {
+                        let name = table.get("name")?.as_str()?;
+                        [
+                            format!("{folder}/{name}.rs"),
+                            format!("{folder}/{name}/main.rs"),
+                        ]
+                        .into_iter()
+                        .map(|p| dir.join(p))
+                        .find(|p| p.is_file())
+                    }
                 }
-            }
-        })
-        .collect();
-    bins.push(dir.join("src/main.rs"));
+            });
+        bins.extend(declared.map(|path| (path, kind)));
+    }
+    bins.push((dir.join("src/main.rs"), TargetKind::Bin));
     // Binaries, integration tests, examples and benches: each file (or folder with a
     // `main.rs`) is a crate of its own.
-    for folder in ["src/bin", "tests", "examples", "benches"] {
+    for (_, folder, kind) in sections {
         if let Ok(entries) = std::fs::read_dir(dir.join(folder)) {
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.extension().is_some_and(|e| e == "rs") {
-                    bins.push(path);
+                    bins.push((path, kind));
                 } else if path.join("main.rs").is_file() {
-                    bins.push(path.join("main.rs"));
+                    bins.push((path.join("main.rs"), kind));
                 }
             }
         }
     }
-    bins.sort();
-    bins.dedup();
-    for bin in bins {
+    // A root declared twice (a `[[test]]` table and the folder it is in) is one target, of
+    // the kind it was first given.
+    for (bin, kind) in bins {
         if bin.is_file() && !targets.iter().any(|t| t.root == bin) {
             targets.push(Target {
                 root: bin,
                 lib: false,
+                kind,
             });
         }
     }
+    let libs = usize::from(targets.first().is_some_and(|t| t.lib));
+    targets[libs..].sort_by(|a, b| a.root.cmp(&b.root));
     let mut dependencies = Vec::new();
-    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+    let tables = [
+        ("dependencies", DepKind::Normal),
+        ("dev-dependencies", DepKind::Dev),
+        ("build-dependencies", DepKind::Build),
+    ];
+    for (key, kind) in tables {
         let Some(table) = doc.get(key).and_then(|d| d.as_table()) else {
             continue;
         };
@@ -155,9 +203,20 @@ fn package(manifest: &Path, doc: &toml::Table, text: String) -> Option<Package> 
                     .map(|p| crate::paths::normalize(&dir.join(p))),
                 workspace: value.get("workspace").and_then(|w| w.as_bool()) == Some(true),
                 target: None,
+                kind,
+                features: strings(value.get("features")),
+                default_features: value.get("default-features").and_then(|d| d.as_bool())
+                    != Some(false),
             });
         }
     }
+    let features = doc
+        .get("features")
+        .and_then(|f| f.as_table())
+        .into_iter()
+        .flatten()
+        .map(|(name, enables)| (name.clone(), strings(Some(enables))))
+        .collect();
     let has_dependencies_table = text.lines().any(|l| l.trim() == "[dependencies]");
     Some(Package {
         dir,
@@ -166,9 +225,20 @@ fn package(manifest: &Path, doc: &toml::Table, text: String) -> Option<Package> 
         name: name.to_owned(),
         targets,
         dependencies,
+        features,
         has_dependencies_table,
         text,
     })
+}
+
+/// The strings of a TOML array (`features = ["a", "b"]`); none for anything else.
+fn strings(value: Option<&toml::Value>) -> Vec<String> {
+    value
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// The files `diesel.toml` names as `print-schema` output (`[print_schema] file`, and each

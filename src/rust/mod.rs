@@ -22,7 +22,7 @@ use crate::index::Warning;
 use crate::paths::display_path;
 use crate::source::LineIndex;
 use facts::{Column, FileFacts};
-use manifest::Package;
+use manifest::{DepKind, Package, TargetKind};
 
 pub use offers::Offer;
 pub use run::{index, run, RustFix, RustRun};
@@ -61,6 +61,19 @@ pub struct Crate {
     pub package: usize,
     pub root: FileId,
     pub lib: bool,
+    pub kind: TargetKind,
+}
+
+/// One crate a definition is compiled into, as a module of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Home {
+    pub krate: usize,
+    /// Under a `#[cfg(...)]` module: only in some builds of this crate, so not counted as
+    /// compiled into the crates that depend on it.
+    pub conditional: bool,
+    /// In test code only: an integration test or bench crate, a `#[cfg(test)]` module, or a
+    /// module behind a feature only test builds turn on (`RustIndex::dev_only_features`).
+    pub test: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -86,9 +99,18 @@ pub struct TableDef {
     pub relations: Vec<String>,
     /// `print-schema` output (diesel.toml) or a `sea-orm-codegen` file.
     pub generated: bool,
-    /// Under a `#[cfg(...)] mod` (tests, a feature): not compiled in every build.
-    pub conditional: bool,
+    /// Every crate that compiles the definition: a file that several crates declare with
+    /// `mod` (`tests/common/mod.rs`) has a home in each.
+    pub homes: Vec<Home>,
     pub offset: u32,
+}
+
+impl TableDef {
+    /// Whether only test code compiles it: in every crate it is a module of, it is test code
+    /// (see `Home::test`).
+    pub fn test_only(&self) -> bool {
+        !self.homes.is_empty() && self.homes.iter().all(|h| h.test)
+    }
 }
 
 pub struct RustIndex {
@@ -101,6 +123,8 @@ pub struct RustIndex {
     pub warnings: Vec<Warning>,
     /// Modules declared `#[cfg(...)] mod`.
     pub test_modules: std::collections::HashSet<ModPath>,
+    /// Modules declared `#[cfg(test)] mod`, or behind a feature only test builds turn on.
+    pub cfg_test_modules: std::collections::HashSet<ModPath>,
     /// Directories whose Cargo.toml has a `[workspace]` table.
     pub workspaces: Vec<PathBuf>,
     /// Paths in reports are relative to it.
@@ -211,6 +235,7 @@ impl RustIndex {
             warnings,
             workspaces,
             test_modules: Default::default(),
+            cfg_test_modules: Default::default(),
             cwd: cwd.to_path_buf(),
             file_ids,
         };
@@ -234,10 +259,15 @@ impl RustIndex {
                     package: p,
                     root: *root,
                     lib: target.lib,
+                    kind: target.kind,
                 });
             }
         }
+        let dev_only: Vec<Vec<String>> = (0..self.packages.len())
+            .map(|p| self.dev_only_features(p))
+            .collect();
         for c in 0..self.crates.len() {
+            let package = self.crates[c].package;
             let mut queue = vec![(self.crates[c].root, Vec::<String>::new(), true)];
             while let Some((file, path, is_mod_rs)) = queue.pop() {
                 if self.files[file].modules.iter().any(|(k, _)| *k == c) {
@@ -257,8 +287,11 @@ impl RustIndex {
                     let mut module = path.clone();
                     module.extend(decl.nest.iter().cloned());
                     module.push(decl.name.clone());
-                    if decl.cfg_test {
+                    if decl.cfg {
                         self.test_modules.insert((c, module.clone()));
+                    }
+                    if decl.test || decl.features.iter().any(|f| dev_only[package].contains(f)) {
+                        self.cfg_test_modules.insert((c, module.clone()));
                     }
                     if !decl.outline {
                         let mut nest = decl.nest.clone();
@@ -335,7 +368,7 @@ impl RustIndex {
                     primary_key: table.primary_key.clone(),
                     relations,
                     generated: generated_file,
-                    conditional: false,
+                    homes: Vec::new(),
                     offset: table.decl.0,
                 });
             }
@@ -349,18 +382,30 @@ impl RustIndex {
                     schema: entity.schema.clone(),
                     module: in_module(&entity.nest),
                     columns: entity.columns.clone(),
-                    primary_key: Vec::new(),
+                    primary_key: entity.primary_key.clone(),
                     relations: entity.relations.clone(),
                     generated: codegen,
-                    conditional: false,
+                    homes: Vec::new(),
                     offset: entity.at.0,
                 });
             }
         }
+        let under = |set: &std::collections::HashSet<ModPath>, (c, path): &ModPath| {
+            (1..=path.len()).any(|len| set.contains(&(*c, path[..len].to_vec())))
+        };
         for table in &mut tables {
-            if let Some((c, path)) = &table.module {
-                table.conditional = (1..=path.len())
-                    .any(|len| self.test_modules.contains(&(*c, path[..len].to_vec())));
+            let Some(first) = &table.module else { continue };
+            // The same module path below each crate root that compiles the file.
+            let nest = &first.1[self.files[table.file].modules[0].1.len()..];
+            for (c, path) in &self.files[table.file].modules {
+                let module = (*c, [&path[..], nest].concat());
+                let kind = self.crates[*c].kind;
+                table.homes.push(Home {
+                    krate: *c,
+                    conditional: under(&self.test_modules, &module),
+                    test: matches!(kind, TargetKind::Test | TargetKind::Bench)
+                        || under(&self.cfg_test_modules, &module),
+                });
             }
         }
         self.tables = tables;
@@ -394,12 +439,13 @@ impl RustIndex {
             .unwrap_or(dir)
     }
 
-    /// The crates compiled into crate `krate`: itself, its package's lib (for a binary, test
-    /// or example), and the libs of the packages it depends on, transitively.
+    /// The crates compiled into crate `krate` (in any of its builds): itself, its package's
+    /// lib (for a binary, test or example), and the libs of the packages it links (see
+    /// `linked`).
     pub fn reach(&self, krate: usize) -> Vec<usize> {
         let package = self.crates[krate].package;
         let mut out = vec![krate];
-        for p in self.closure(package) {
+        for p in self.linked(package) {
             out.extend(
                 (0..self.crates.len())
                     .filter(|&c| c != krate && self.crates[c].package == p && self.crates[c].lib),
@@ -408,7 +454,92 @@ impl RustIndex {
         out
     }
 
-    /// The packages `package` depends on, itself included, transitively.
+    /// The packages whose libs a build of one of `package`'s crates links: itself, its own
+    /// dependencies and dev-dependencies, and their dependencies, transitively. Another
+    /// package's dev-dependencies are its own tests' (Cargo never builds them for a package
+    /// that depends on it), and build-dependencies link only into a build script.
+    pub fn linked(&self, package: usize) -> Vec<usize> {
+        let mut seen = vec![package];
+        let mut queue = vec![package];
+        while let Some(p) = queue.pop() {
+            for dep in &self.packages[p].dependencies {
+                let linked = match dep.kind {
+                    DepKind::Normal => true,
+                    DepKind::Dev => p == package,
+                    DepKind::Build => false,
+                };
+                if let Some(d) = dep.target.filter(|d| linked && !seen.contains(d)) {
+                    seen.push(d);
+                    queue.push(d);
+                }
+            }
+        }
+        seen
+    }
+
+    /// The features of `package` that only test builds of its workspace turn on: named by a
+    /// `[dev-dependencies]` entry on it (SeaORM's `sea-orm = { path = ".", features =
+    /// ["tests-cfg"] }`), and neither in its `default` nor named by a `[dependencies]` entry on
+    /// it or a feature of a package of its workspace, directly or through its other features.
+    /// A package in another workspace (a reproducer under `issues/` with its own
+    /// `[workspace]`) is another project, as for DM001 itself. A `workspace = true` dependency
+    /// on it may enable any (its features are the workspace's): then none is.
+    fn dev_only_features(&self, package: usize) -> Vec<String> {
+        let features = &self.packages[package].features;
+        let workspace = self.workspace_of(package);
+        let members = || {
+            (0..self.packages.len())
+                .filter(move |&p| self.workspace_of(p) == workspace)
+                .map(|p| &self.packages[p])
+        };
+        let on_package = || {
+            members()
+                .flat_map(|p| &p.dependencies)
+                .filter(move |d| d.target == Some(package))
+        };
+        if on_package().any(|d| d.kind != DepKind::Dev && d.workspace) {
+            return Vec::new();
+        }
+        let name = &self.packages[package].name;
+        let mut normal: Vec<String> = features
+            .iter()
+            .filter(|(f, _)| f == "default")
+            .map(|(f, _)| f.clone())
+            .collect();
+        normal.extend(
+            on_package()
+                .filter(|d| d.kind != DepKind::Dev)
+                .flat_map(|d| d.features.iter().cloned()),
+        );
+        for (_, enables) in members().flat_map(|p| &p.features) {
+            normal.extend(enables.iter().filter_map(|e| {
+                let (dep, feature) = e.split_once('/')?;
+                (dep.trim_end_matches('?') == name).then(|| feature.to_owned())
+            }));
+        }
+        let mut i = 0;
+        while i < normal.len() {
+            if let Some((_, enables)) = features.iter().find(|(f, _)| *f == normal[i]) {
+                for e in enables {
+                    if !e.contains(['/', ':']) && !normal.contains(e) {
+                        normal.push(e.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        let mut dev: Vec<String> = on_package()
+            .filter(|d| d.kind == DepKind::Dev)
+            .flat_map(|d| d.features.iter().cloned())
+            .filter(|f| !normal.contains(f))
+            .collect();
+        dev.sort();
+        dev.dedup();
+        dev
+    }
+
+    /// The packages `package` depends on, itself included, transitively, through every kind
+    /// of dependency.
     pub fn closure(&self, package: usize) -> Vec<usize> {
         let mut seen = vec![package];
         let mut queue = vec![package];
@@ -525,4 +656,84 @@ fn read(path: &Path, cwd: &Path) -> (RustFile, Option<Warning>) {
         message: format!("could not parse: {message}"),
     });
     (file, warning)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn write(dir: &Path, files: &[(&str, &str)]) -> Vec<PathBuf> {
+        files
+            .iter()
+            .map(|(path, text)| {
+                let path = dir.join(path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, text).unwrap();
+                path
+            })
+            .collect()
+    }
+
+    const LIB: &str = r#"[workspace]
+members = ["app"]
+
+[package]
+name = "shop"
+version = "0.1.0"
+
+[dev-dependencies]
+shop = { path = ".", features = ["tests-cfg", "mock"] }
+
+[features]
+default = ["json"]
+json = ["mock"]
+mock = []
+tests-cfg = []
+"#;
+
+    /// A reproducer in a workspace of its own that turns the feature on: another project.
+    const REPRODUCER: &str = r#"[workspace]
+
+[package]
+name = "issue"
+version = "0.1.0"
+
+[dependencies]
+shop = { path = "../..", features = ["tests-cfg"] }
+"#;
+
+    /// A program of the workspace that turns it on.
+    const APP: &str = r#"[package]
+name = "app"
+version = "0.1.0"
+
+[dependencies]
+shop = { path = "..", features = ["tests-cfg"] }
+"#;
+
+    #[test]
+    fn a_feature_only_dev_dependencies_turn_on_is_test_code_until_a_program_of_its_workspace_does()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::paths::normalize(dir.path());
+        let files = [
+            ("Cargo.toml", LIB),
+            ("src/lib.rs", ""),
+            ("issues/1/Cargo.toml", REPRODUCER),
+            ("issues/1/src/main.rs", ""),
+        ];
+        let mut sources = write(&root, &files);
+        let shop = |index: &super::RustIndex| {
+            let found = index.packages.iter().position(|p| p.name == "shop");
+            found.unwrap()
+        };
+        let index = super::RustIndex::build(&sources, &root);
+        // `mock` is on by default, through `json`.
+        assert_eq!(index.dev_only_features(shop(&index)), ["tests-cfg"]);
+
+        let app = [("app/Cargo.toml", APP), ("app/src/main.rs", "")];
+        sources.extend(write(&root, &app));
+        let index = super::RustIndex::build(&sources, &root);
+        assert!(index.dev_only_features(shop(&index)).is_empty());
+    }
 }

@@ -77,6 +77,38 @@ pub fn unquote(text: &str) -> Option<String> {
     Some(inner.to_owned())
 }
 
+/// The features a `#[cfg(...)]` attribute requires: `feature = "x"`, or each `feature = "x"`
+/// directly inside `all(...)`; none for `any(...)` or `not(...)`, which require no one feature.
+fn required_features(attr: &[Tok]) -> Vec<String> {
+    let text = |i: usize| attr.get(i).map_or("", |t| t.text.as_str());
+    if text(2) != "cfg" || text(3) != "(" {
+        return Vec::new();
+    }
+    let pair = |i: usize| {
+        (text(i) == "feature" && text(i + 1) == "=")
+            .then(|| unquote(text(i + 2)))
+            .flatten()
+    };
+    if let Some(feature) = pair(4) {
+        return vec![feature];
+    }
+    if text(4) != "all" || text(5) != "(" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    for (i, tok) in attr.iter().enumerate().skip(6) {
+        match tok.kind {
+            TokKind::Open => depth += 1,
+            TokKind::Close if depth == 0 => break,
+            TokKind::Close => depth -= 1,
+            _ if depth == 0 && (i == 6 || text(i - 1) == ",") => out.extend(pair(i)),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The index of the token that closes the group opened at `open`.
 pub fn matching(tokens: &[Tok], open: usize) -> usize {
     let mut depth = 0usize;
@@ -104,7 +136,12 @@ pub enum Item {
         outline: bool,
         path_attr: Option<String>,
         items: Vec<(Item, Span)>,
-        cfg_test: bool,
+        /// Under a `#[cfg(...)]`: compiled in some builds only.
+        cfg: bool,
+        /// Under `#[cfg(test)]` (or `#[cfg(all(test, ...))]`): only in the crate's test build.
+        test: bool,
+        /// The features a `#[cfg(feature = "x")]` or `#[cfg(all(feature = "x", ...))]` requires.
+        features: Vec<String>,
     },
     Use {
         tree: ast::UseTree,
@@ -118,7 +155,8 @@ pub enum Item {
     Struct {
         name: String,
         attrs: Vec<Vec<Tok>>,
-        fields: Vec<(String, String)>,
+        /// Each field's name, type as written, and whether `#[sea_orm(primary_key)]` marks it.
+        fields: Vec<(String, String, bool)>,
     },
     Enum {
         name: String,
@@ -128,6 +166,8 @@ pub enum Item {
     Impl {
         trait_: String,
         self_ty: String,
+        /// No items in its body (`impl ActiveModelBehavior for ActiveModel {}`).
+        empty: bool,
     },
     /// Anything else, described for messages (`fn full_name`, `impl Model`).
     Other(String),
@@ -151,9 +191,18 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
                         .flatten()
                 });
                 // `#[cfg(test)]`, `#[cfg(feature = "...")]`: compiled in some builds only.
-                let cfg_test = attrs
+                let cfg = attrs
                     .iter()
                     .any(|a| a.get(2).is_some_and(|t| t.text == "cfg"));
+                let words = |a: &[Tok], w: &[&str]| {
+                    a.len() > w.len() && a.iter().skip(2).zip(w).all(|(t, w)| t.text == *w)
+                };
+                let test = attrs.iter().any(|a| {
+                    words(a, &["cfg", "(", "test", ")"])
+                        || words(a, &["cfg", "(", "all", "(", "test", ","])
+                        || words(a, &["cfg", "(", "all", "(", "test", ")"])
+                });
+                let features = attrs.iter().flat_map(|a| required_features(a)).collect();
                 let inner = module
                     .item_list()
                     .map(|list| collect(list.items()))
@@ -166,7 +215,9 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
                     outline: module.item_list().is_none(),
                     path_attr,
                     items: inner,
-                    cfg_test,
+                    cfg,
+                    test,
+                    features,
                 }
             }
             ast::Item::Use(use_) => {
@@ -198,7 +249,13 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
                 if let Some(ast::FieldList::RecordFieldList(list)) = strukt.field_list() {
                     for field in list.fields() {
                         if let (Some(n), Some(ty)) = (field.name(), field.ty()) {
-                            fields.push((n.text().to_string(), ty.syntax().text().to_string()));
+                            let key = field.attrs().any(|a| {
+                                let toks = tokens(a.syntax());
+                                toks.iter().any(|t| t.text == "sea_orm")
+                                    && toks.iter().any(|t| t.text == "primary_key")
+                            });
+                            let ty = ty.syntax().text().to_string();
+                            fields.push((n.text().to_string(), ty, key));
                         }
                     }
                 }
@@ -240,6 +297,9 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
                 Item::Impl {
                     trait_: trait_.syntax().text().to_string(),
                     self_ty: self_ty.syntax().text().to_string(),
+                    empty: impl_
+                        .assoc_item_list()
+                        .is_none_or(|list| list.assoc_items().next().is_none()),
                 }
             }
             ast::Item::Fn(f) => Item::Other(format!(
@@ -249,7 +309,12 @@ fn collect(items: impl Iterator<Item = ast::Item>) -> Vec<(Item, Span)> {
             ast::Item::Const(_)
             | ast::Item::Static(_)
             | ast::Item::TypeAlias(_)
-            | ast::Item::Trait(_) => Item::Other(format!(
+            | ast::Item::Trait(_)
+            | ast::Item::MacroRules(_)
+            | ast::Item::MacroDef(_)
+            | ast::Item::Union(_)
+            | ast::Item::ExternCrate(_)
+            | ast::Item::ExternBlock(_) => Item::Other(format!(
                 "`{}`",
                 item.syntax()
                     .text()
@@ -381,4 +446,40 @@ pub fn attr_args(attr: &[Tok], outer: &str) -> Vec<(String, String, Span)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_module_cfg_says_whether_only_tests_build_it_and_which_features_it_needs() {
+        let text = r#"
+            #[cfg(test)] mod a;
+            #[cfg(all(feature = "macros", feature = "tests-cfg"))] pub mod b;
+            #[cfg(any(feature = "x", test))] mod c;
+            #[cfg(not(test))] mod d;
+            #[cfg(all(test, feature = "y", not(feature = "z")))] mod e;
+            mod f;
+        "#;
+        let (tree, _) = super::parse(text);
+        let facts = super::super::facts::extract(&tree);
+        let mods: Vec<(&str, bool, bool, Vec<&str>)> = facts
+            .mods
+            .iter()
+            .map(|m| {
+                let features = m.features.iter().map(String::as_str).collect();
+                (m.name.as_str(), m.cfg, m.test, features)
+            })
+            .collect();
+        assert_eq!(
+            mods,
+            [
+                ("a", true, true, vec![]),
+                ("b", true, false, vec!["macros", "tests-cfg"]),
+                ("c", true, false, vec![]),
+                ("d", true, false, vec![]),
+                ("e", true, true, vec!["y"]),
+                ("f", false, false, vec![]),
+            ]
+        );
+    }
 }

@@ -142,6 +142,18 @@ impl Planner<'_, '_> {
                     .join(", ")
             ));
         }
+        // `find(1)` against a one-column key does not compile against a key of two.
+        let (mut dk, mut kk) = (d.primary_key.clone(), k.primary_key.clone());
+        dk.sort();
+        kk.sort();
+        if dk != kk && !dk.is_empty() && !kk.is_empty() {
+            return Err(format!(
+                "its primary key ({}) differs from the canonical's at {} ({}); code that finds rows by key would stop compiling, so decide which key is right first",
+                d.primary_key.join(", "),
+                index.at(k.file, k.offset),
+                k.primary_key.join(", ")
+            ));
+        }
         let differ = self.analysis.differ(dup, keep);
         if !differ.is_empty() {
             return Err(format!(

@@ -27,8 +27,13 @@ impl Planner<'_, '_> {
                         continue;
                     };
                     // `abs` and the written path end alike; the written prefix naming the
-                    // duplicate is the segments before the common tail.
-                    let written = leaf.segments.len() - (abs.1.len() - len);
+                    // duplicate is the segments before the common tail. A path written below
+                    // the duplicate's module spells none of it (`use sea_orm::Iterable;` in its
+                    // `mod tests`, where an unscanned crate resolves as a relative path).
+                    let tail = abs.1.len() - len;
+                    let Some(written) = leaf.segments.len().checked_sub(tail) else {
+                        continue;
+                    };
                     if written == 0 {
                         continue;
                     }
