@@ -335,6 +335,7 @@ fn imports(
                         "cannot tell where `{word}` is imported from; copy the columns by hand"
                     ));
                 };
+                script_finds(p, canonical, &module)?;
                 if name == word {
                     from_names.entry(module).or_default().push(word);
                 } else {
@@ -342,6 +343,7 @@ fn imports(
                 }
             }
             Binding::Module(module) => {
+                script_finds(p, canonical, module)?;
                 let head = module.split('.').next().unwrap_or(module);
                 imports.push(if head == word {
                     format!("import {module}")
@@ -399,6 +401,21 @@ fn imports(
         }
     }
     Ok(joined)
+}
+
+/// A project module the copied columns need must be found in every process that runs the
+/// canonical's module, scripts run from their own folder included (see `Planner::not_found`).
+fn script_finds(p: &Planner, canonical: &TableDef, module: &str) -> Result<(), String> {
+    let map = &p.ctx.index.module_map;
+    let Some(target) = map.resolve(module, Some(canonical.file)) else {
+        return Ok(());
+    };
+    match p.not_found(canonical.file, target, module, None) {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "the copied columns need `{module}`, but {why}; copy them by hand"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -211,6 +211,39 @@ fn a_foreign_key_to_a_column_object_connects_no_metadata() {
 }
 
 #[test]
+fn merged_columns_never_need_an_import_a_script_cannot_find() {
+    // `python src/add_supplier.py` loads the canonical as `models.suppliers` with only `src/`
+    // on `sys.path`: copying `status` with `from src.enums import Status` would break it.
+    let canonical: &[u8] = b"from sqlalchemy import Column, Integer, String\n\nfrom database import Base\n\n\nclass Supplier(Base):\n    __tablename__ = 'suppliers'\n\n    id = Column(Integer, primary_key=True)\n    name = Column(String(80), nullable=False, unique=True)\n    email = Column(String(120))\n";
+    let legacy: &[u8] = b"from sqlalchemy import Column, Enum, Integer, String\n\nfrom database import Base\nfrom src.enums import Status\n\n\nclass Supplier(Base):\n    __tablename__ = 'suppliers'\n\n    id = Column(Integer, primary_key=True)\n    name = Column(String(80), nullable=False)\n    status = Column(Enum(Status))\n";
+    let script: &[u8] = b"from models.suppliers import Supplier\n\nif __name__ == '__main__':\n    print(Supplier.__table__.name)\n";
+    let dir = project(&[
+        (
+            "pyproject.toml",
+            b"[project]\nname = 'depot'\nversion = '0.1.0'\n\n[tool.pytest.ini_options]\npythonpath = ['.', 'src']\n",
+        ),
+        ("src/__init__.py", b""),
+        ("src/database.py", b"from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"),
+        ("src/enums.py", b"import enum\n\n\nclass Status(enum.Enum):\n    active = 'active'\n"),
+        ("src/models/__init__.py", b""),
+        ("src/models/suppliers.py", canonical),
+        ("src/models/legacy.py", legacy),
+        ("src/api.py", b"from src.models.legacy import Supplier\nfrom src.models.suppliers import Supplier as Current\n"),
+        ("src/add_supplier.py", script),
+    ]);
+    let output = run(
+        dir.path(),
+        &["--diff", "--merge-columns", "--color", "never"],
+    );
+    let skipped = stderr(&output);
+    assert!(
+        skipped.contains("the copied columns need `src.enums`, but `python src/add_supplier.py`"),
+        "{skipped}"
+    );
+    assert!(!stdout(&output).contains("+from src.enums import Status"));
+}
+
+#[test]
 fn a_sqlmodel_field_built_by_a_helper_is_a_column_the_fix_does_not_lose() {
     // `text: str = TextField()`, a project helper returning `Field(...)`: a column of the table.
     // Uncounted, demo's `Chunk` looked like a subset and the fix replaced it, losing `text`.
