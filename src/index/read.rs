@@ -126,9 +126,11 @@ pub(super) fn may_hold_models(bytes: &[u8]) -> bool {
         b"Table(",
         b"declarative_base",
     ];
+    // Every file is asked before it is parsed: a vectorised search, not a window per byte
+    // (that was 15% of a check of the standard library).
     MARKS
         .iter()
-        .any(|mark| bytes.windows(mark.len()).any(|w| w == *mark))
+        .any(|mark| memchr::memmem::find(bytes, mark).is_some())
 }
 
 /// The modules an absolute import names that no project file is: third-party ones, or the sign
