@@ -4,7 +4,8 @@
 //! a re-export that replaces a module-level definition moves up into the module's import block.
 //! `# noqa: F401` marks a re-export only where the module itself does not use the name.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 
 use super::import_block::{
     blocks, inside, line_end, line_start, own_lines, rewrite_block, Rewrite, Wanted,
@@ -12,7 +13,7 @@ use super::import_block::{
 use super::import_order::{format_from, member_order, Member};
 use super::{mentions, without_comments, Change, FilePlan, PlannedEdit, Planner};
 use crate::index::facts::{ImportSite, TextEdit};
-use crate::index::module_map::FileId;
+use crate::index::module_map::{FileId, ModuleMap};
 
 /// Names an importer takes from the canonical module now, planned by `imports::rewrite_site`.
 #[derive(Debug, Clone)]
@@ -65,12 +66,14 @@ pub fn place(p: &mut Planner) {
         .chain(p.plan.files.keys())
         .copied()
         .collect();
+    // The first-party names of each project, read once: every file of the project is looked at.
+    let mut tops = HashMap::new();
     for file in files {
-        place_in(p, file);
+        place_in(p, file, &mut tops);
     }
 }
 
-fn place_in(p: &mut Planner, file: FileId) {
+fn place_in(p: &mut Planner, file: FileId, project_tops: &mut ProjectTops) {
     let ctx = p.ctx;
     let source = &ctx.index.files[file];
     let text: &str = &source.text;
@@ -167,7 +170,7 @@ fn place_in(p: &mut Planner, file: FileId) {
         p.plan.files.insert(file, fp);
         return;
     }
-    let tops = first_party_tops(ctx.index, file);
+    let tops = first_party_tops(ctx.index, file, project_tops);
     let first_party = |top: &str| tops.contains(top);
     let mut replaced: Vec<Rewrite> = Vec::new();
     for (block, items) in wanted {
@@ -268,7 +271,11 @@ fn join(
 /// The top-level names isort takes for first-party in `file`, as ruff finds them with its
 /// default settings run from the file's project folder: what lies in that folder or in its
 /// `src/`, and the package the file is in.
-fn first_party_tops(index: &crate::index::Index, file: FileId) -> BTreeSet<String> {
+fn first_party_tops(
+    index: &crate::index::Index,
+    file: FileId,
+    project_tops: &mut ProjectTops,
+) -> BTreeSet<String> {
     let map = &index.module_map;
     let path = map.path(file);
     let project = index
@@ -282,27 +289,13 @@ fn first_party_tops(index: &crate::index::Index, file: FileId) -> BTreeSet<Strin
                 .filter(|r| path.starts_with(r))
                 .min_by_key(|r| r.as_os_str().len())
         });
-    let mut tops = BTreeSet::new();
-    if let Some(project) = project {
-        let sources = [project.to_path_buf(), project.join("src")];
-        for other in 0..map.file_count() {
-            for source in &sources {
-                let Ok(rest) = map.path(other).strip_prefix(source) else {
-                    continue;
-                };
-                let mut parts = rest.components();
-                let (Some(first), rest) = (parts.next(), parts.next()) else {
-                    continue;
-                };
-                let name = first.as_os_str().to_string_lossy();
-                match (rest, name.strip_suffix(".py")) {
-                    (Some(_), _) => tops.insert(name.into_owned()),
-                    (None, Some(stem)) => tops.insert(stem.to_owned()),
-                    (None, None) => false,
-                };
-            }
-        }
-    }
+    let mut tops = match project {
+        Some(project) => project_tops
+            .entry(project.to_path_buf())
+            .or_insert_with(|| tops_in(map, project))
+            .clone(),
+        None => BTreeSet::new(),
+    };
     // The package the file is in: its outermost folder with an `__init__.py`.
     let mut dir = path.parent();
     let mut package = None;
@@ -425,6 +418,34 @@ fn without_strings(text: &str) -> String {
     }
     out
 }
+
+/// What lies in a project folder or in its `src/`, by top-level name: the first-party names of
+/// every file of the project.
+fn tops_in(map: &ModuleMap, project: &Path) -> BTreeSet<String> {
+    let mut tops = BTreeSet::new();
+    let sources = [project.to_path_buf(), project.join("src")];
+    for other in 0..map.file_count() {
+        for source in &sources {
+            let Ok(rest) = map.path(other).strip_prefix(source) else {
+                continue;
+            };
+            let mut parts = rest.components();
+            let (Some(first), rest) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let name = first.as_os_str().to_string_lossy();
+            match (rest, name.strip_suffix(".py")) {
+                (Some(_), _) => tops.insert(name.into_owned()),
+                (None, Some(stem)) => tops.insert(stem.to_owned()),
+                (None, None) => false,
+            };
+        }
+    }
+    tops
+}
+
+/// The first-party names of each project folder, worked out once per plan.
+type ProjectTops = HashMap<PathBuf, BTreeSet<String>>;
 
 #[cfg(test)]
 mod tests {
