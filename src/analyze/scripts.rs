@@ -126,6 +126,13 @@ impl ScriptLoad {
 
 /// `file`'s module name from a `sys.path` folder, when it is under it.
 fn name_under(map: &ModuleMap, file: FileId, folder: &Path) -> Option<String> {
+    let parts = parts_under(map, file, folder)?;
+    (!parts.is_empty()).then(|| parts.join("."))
+}
+
+/// The parts of `file`'s module name below `folder` (`["models", "user"]`; none for the
+/// folder's own `__init__.py`), when it is under it.
+pub fn parts_under<'m>(map: &'m ModuleMap, file: FileId, folder: &Path) -> Option<Vec<&'m str>> {
     let rest = map.path(file).strip_prefix(folder).ok()?;
     let mut parts: Vec<&str> = rest
         .iter()
@@ -135,7 +142,7 @@ fn name_under(map: &ModuleMap, file: FileId, folder: &Path) -> Option<String> {
     if last != "__init__.py" {
         parts.push(last.strip_suffix(".py")?);
     }
-    (!parts.is_empty()).then(|| parts.join("."))
+    Some(parts)
 }
 
 /// The folders on a script's `sys.path` after `text`, the start of its source: its own, then

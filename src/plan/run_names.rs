@@ -4,7 +4,7 @@
 //! `analyze::scripts`).
 
 use super::Planner;
-use crate::analyze::scripts::ScriptLoad;
+use crate::analyze::scripts::{parts_under, ScriptLoad};
 use crate::index::module_map::{FileId, ModuleMap};
 
 /// A module name as an import statement writes it: the dots of a relative import, then the
@@ -151,15 +151,8 @@ fn relative_path(map: &ModuleMap, file: FileId, target: FileId) -> Option<(u32, 
     let mut dir = map.path(file).parent()?;
     let mut level = 1;
     loop {
-        if let Ok(rest) = target_path.strip_prefix(dir) {
-            let mut parts: Vec<&str> = rest
-                .iter()
-                .map(|p| p.to_str())
-                .collect::<Option<Vec<_>>>()?;
-            let last = parts.pop()?;
-            if last != "__init__.py" {
-                parts.push(last.strip_suffix(".py")?);
-            }
+        if target_path.starts_with(dir) {
+            let parts = parts_under(map, target, dir)?;
             let ok = parts
                 .iter()
                 .all(|p| !p.is_empty() && p.chars().all(|c| c == '_' || c.is_alphanumeric()));

@@ -56,16 +56,28 @@ impl RustIndex {
     /// package's dev-dependencies are its own tests' (Cargo never builds them for a package
     /// that depends on it), and build-dependencies link only into a build script.
     pub fn linked(&self, package: usize) -> Vec<usize> {
+        self.dependencies_of(package, |p, kind| match kind {
+            DepKind::Normal => true,
+            DepKind::Dev => p == package,
+            DepKind::Build => false,
+        })
+    }
+
+    /// `package` and the packages reached from it through the dependencies `follow` takes
+    /// (given the package that declares one and its kind), transitively.
+    fn dependencies_of(
+        &self,
+        package: usize,
+        follow: impl Fn(usize, DepKind) -> bool,
+    ) -> Vec<usize> {
         let mut seen = vec![package];
         let mut queue = vec![package];
         while let Some(p) = queue.pop() {
             for dep in &self.packages[p].dependencies {
-                let linked = match dep.kind {
-                    DepKind::Normal => true,
-                    DepKind::Dev => p == package,
-                    DepKind::Build => false,
-                };
-                if let Some(d) = dep.target.filter(|d| linked && !seen.contains(d)) {
+                if let Some(d) = dep
+                    .target
+                    .filter(|d| follow(p, dep.kind) && !seen.contains(d))
+                {
                     seen.push(d);
                     queue.push(d);
                 }
@@ -138,19 +150,7 @@ impl RustIndex {
     /// The packages `package` depends on, itself included, transitively, through every kind
     /// of dependency.
     pub fn closure(&self, package: usize) -> Vec<usize> {
-        let mut seen = vec![package];
-        let mut queue = vec![package];
-        while let Some(p) = queue.pop() {
-            for dep in &self.packages[p].dependencies {
-                if let Some(d) = dep.target {
-                    if !seen.contains(&d) {
-                        seen.push(d);
-                        queue.push(d);
-                    }
-                }
-            }
-        }
-        seen
+        self.dependencies_of(package, |_, _| true)
     }
 }
 

@@ -193,9 +193,7 @@ impl Builder<'_> {
             )),
         }
     }
-}
 
-impl Builder<'_> {
     /// Whether a call named `Table` may make a SQLAlchemy table: not when it is a project's own
     /// class or function (Superset's `sql_parse.Table("name", "schema")`) or another library's
     /// (`rich.table.Table("title")`).
