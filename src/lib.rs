@@ -62,8 +62,8 @@ pub fn check(config: &config::Config) -> Result<report::Report, Error> {
                 protected: apply::protected(&index),
                 ..config.plan.clone()
             };
-            let (options, _) = visible(&context, &rules, &config.scope, &options);
-            let plan = whole_plan(&context, &options);
+            let visible = visible(&context, &rules, &config.scope, &options);
+            let plan = whole_plan(&context, &visible.options, visible.plan);
             suppress::Fixes::new(&index, &plan).attach(&rules, &mut report);
         }
         rules.apply(&index, &mut report);
@@ -94,7 +94,7 @@ fn visible(
     rules: &suppress::Rules,
     scope: &index::Scope,
     options: &plan::PlanOptions,
-) -> (plan::PlanOptions, Vec<(String, u32)>) {
+) -> Visible {
     let index = context.index;
     let report = analyze::report(context);
     let first = plan::plan(context, options);
@@ -103,6 +103,7 @@ fn visible(
     let needed = rules.changes_of(index, &report, &first, |f| !chosen(f) && reported(f));
     let outside = rules.changes_of(index, &report, &first, |f| !chosen(f) && !reported(f));
     let mut options = options.clone();
+    let left = options.choices.leave.len();
     options
         .choices
         .leave
@@ -111,13 +112,29 @@ fn visible(
         .choices
         .leave
         .extend(outside.difference(&needed).copied());
-    let places = report
+    let hidden = report
         .findings
         .iter()
         .filter(|f| chosen(f) || !reported(f))
         .map(|f| (f.path.clone(), f.line))
         .collect();
-    (options, places)
+    // With nothing more left out, the plan is the one just made.
+    let plan = (options.choices.leave.len() == left).then_some(first);
+    Visible {
+        options,
+        hidden,
+        plan,
+    }
+}
+
+/// What `visible` found.
+struct Visible {
+    /// The options without the fixes of what is not reported.
+    options: plan::PlanOptions,
+    /// The places of the findings not reported, for `quiet`.
+    hidden: Vec<(String, u32)>,
+    /// The plan made with `options`, when `visible` already made it.
+    plan: Option<plan::Plan>,
 }
 
 /// Drops the plan's `skipped:` lines about findings the user chose not to see.
@@ -204,13 +221,15 @@ pub fn fix(
     options: &plan::PlanOptions,
     safety: apply::Safety,
 ) -> Result<FixOutput, Error> {
-    let plan =
-        |context: &analyze::Context, options: &plan::PlanOptions, _: Option<&rust::RustRun>| {
-            Ok(Some(Accepted {
-                plan: whole_plan(context, options),
-                rust_left: Default::default(),
-            }))
-        };
+    let plan = |context: &analyze::Context,
+                options: &plan::PlanOptions,
+                _: Option<&rust::RustRun>,
+                made: Option<plan::Plan>| {
+        Ok(Some(Accepted {
+            plan: whole_plan(context, options, made),
+            rust_left: Default::default(),
+        }))
+    };
     Ok(fix_with(config, options, safety, plan)?.expect("the whole plan is always accepted"))
 }
 
@@ -224,7 +243,8 @@ pub struct Accepted {
 
 /// Plans the fix and lets `choose` decide what of it to write (the interactive `--fix`: the
 /// Python plan made with the person's choices and the Rust duplicates they left, or `None` to
-/// write nothing); applies that, all or nothing, then checks again.
+/// write nothing); applies that, all or nothing, then checks again. `choose` is also given the
+/// automatic plan when it is already made.
 pub fn fix_with(
     config: &config::Config,
     options: &plan::PlanOptions,
@@ -233,6 +253,7 @@ pub fn fix_with(
         &analyze::Context,
         &plan::PlanOptions,
         Option<&rust::RustRun>,
+        Option<plan::Plan>,
     ) -> std::io::Result<Option<Accepted>>,
 ) -> Result<Option<FixOutput>, Error> {
     let index = index::Index::build(&config.scope)?;
@@ -244,7 +265,11 @@ pub fn fix_with(
         protected: apply::protected(&index),
         ..options.clone()
     };
-    let (options, hidden) = visible(&context, &rules, &config.scope, &options);
+    let Visible {
+        options,
+        hidden,
+        plan: made,
+    } = visible(&context, &rules, &config.scope, &options);
     let mut rust = rust::run(
         &index.rust_sources,
         &config.scope.cwd,
@@ -255,7 +280,7 @@ pub fn fix_with(
             rules.hides(&index, f) || !f.is_under(&config.scope.paths, &config.scope.cwd)
         });
     }
-    let Some(accepted) = choose(&context, &options, rust.as_ref())? else {
+    let Some(accepted) = choose(&context, &options, rust.as_ref(), made)? else {
         return Ok(None);
     };
     let mut plan = accepted.plan;
@@ -306,8 +331,13 @@ pub fn fix_with(
 
 /// The automatic plan, each file planned once: when it rewrites one file under two paths (a
 /// symlink to another project file), it is made again with the file's other names left alone.
-fn whole_plan(context: &analyze::Context, options: &plan::PlanOptions) -> plan::Plan {
-    let plan = plan::plan(context, options);
+/// `made` is that plan before this check, when the caller already has it.
+fn whole_plan(
+    context: &analyze::Context,
+    options: &plan::PlanOptions,
+    made: Option<plan::Plan>,
+) -> plan::Plan {
+    let plan = made.unwrap_or_else(|| plan::plan(context, options));
     let second = apply::second_paths(context.index, &plan);
     if second.is_empty() {
         return plan;
@@ -387,8 +417,12 @@ pub fn diff(config: &config::Config, options: &plan::PlanOptions) -> Result<Diff
         protected: apply::protected(&index),
         ..options.clone()
     };
-    let (options, hidden) = visible(&context, &rules, &config.scope, &options);
-    let mut plan = whole_plan(&context, &options);
+    let Visible {
+        options,
+        hidden,
+        plan,
+    } = visible(&context, &rules, &config.scope, &options);
+    let mut plan = whole_plan(&context, &options, plan);
     quiet(&mut plan, &hidden);
     plan::verify(&index, &plan).map_err(Error::Unparsable)?;
     let mut output = DiffOutput {

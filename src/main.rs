@@ -94,7 +94,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("--fix needs a terminal to ask questions; pass --yes to apply the whole plan without questions, or --diff to preview it");
             }
             let term = Term::stderr();
-            let choose = |ctx: &Context, options: &PlanOptions, rust: Option<&RustRun>| {
+            let choose = |ctx: &Context, options: &PlanOptions, rust: Option<&RustRun>, _| {
                 drop(line.take());
                 interactive::session(ctx, options, rust, &term, config.color)
             };

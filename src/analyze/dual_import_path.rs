@@ -1,6 +1,7 @@
 //! DM002 dual-import-path: one file imported under two module names, so it runs twice.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use super::runtime::SiteRef;
 use super::scripts::{found_from, inserted_folders, is_script};
@@ -30,7 +31,21 @@ pub struct StrayName {
 ///
 /// An import in a script is right when it names the module as Python finds it from the
 /// script's own folder (see `script_name_is_right`): rewriting it would break `python x.py`.
-pub fn canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<StrayName>)> {
+pub fn canonical_names<'c>(ctx: &'c Context) -> &'c [(FileId, String, Vec<StrayName>)] {
+    ctx.dual_names
+        .canonical
+        .get_or_init(|| find_canonical_names(ctx))
+}
+
+/// `decided_names` and `canonical_names` of one `Context`, each worked out once: the check, each
+/// round of the plan (made twice by `--diff`) and `--verify` all ask for them.
+#[derive(Default)]
+pub struct Names {
+    decided: OnceLock<HashMap<FileId, String>>,
+    canonical: OnceLock<Vec<(FileId, String, Vec<StrayName>)>>,
+}
+
+fn find_canonical_names(ctx: &Context) -> Vec<(FileId, String, Vec<StrayName>)> {
     let decided = decided_names(ctx);
     if decided.is_empty() {
         return Vec::new();
@@ -125,7 +140,11 @@ fn script_name_is_right(
 /// `src.models` would keep the package running twice, and the two rewrites would undo each other
 /// from one run to the next. Packages decide first, and every import of a module below a package
 /// is also a vote for that package's name.
-pub fn decided_names(ctx: &Context) -> HashMap<FileId, String> {
+pub fn decided_names<'c>(ctx: &'c Context) -> &'c HashMap<FileId, String> {
+    ctx.dual_names.decided.get_or_init(|| decide_names(ctx))
+}
+
+fn decide_names(ctx: &Context) -> HashMap<FileId, String> {
     let mut decided: HashMap<FileId, String> = HashMap::new();
     if ctx.runtime.dual_loaded().next().is_none() {
         return decided;
@@ -256,8 +275,8 @@ fn model_modules(ctx: &Context) -> HashSet<FileId> {
 pub fn findings(ctx: &Context) -> Vec<Finding> {
     // One finding per import statement, naming the most specific stray module it loads.
     let mut per_site: BTreeMap<SiteRef, (String, FileId, String)> = BTreeMap::new();
-    for (file, canonical, stray) in canonical_names(ctx) {
-        for StrayName { name, sites, .. } in &stray {
+    for &(file, ref canonical, ref stray) in canonical_names(ctx) {
+        for StrayName { name, sites, .. } in stray {
             for &site in sites {
                 let longer = per_site
                     .get(&site)

@@ -31,6 +31,8 @@ pub struct Context<'a> {
     pub duplicates: Vec<Vec<TableId>>,
     /// For each database (connected metadata group), the base most of its tables use.
     pub primary: std::collections::HashMap<BaseId, BaseId>,
+    /// The names of files imported under two (`dual_import_path`), once asked for.
+    dual_names: dual_import_path::Names,
 }
 
 /// Table identity: the connected group of metadata, bind key, schema and name.
@@ -47,6 +49,7 @@ impl<'a> Context<'a> {
             connections,
             duplicates: Vec::new(),
             primary: Default::default(),
+            dual_names: Default::default(),
         };
         context.primary = duplicate_table::primary_bases(&context);
         context.duplicates = duplicate_table::clusters(&context);

@@ -2,7 +2,7 @@
 //! reached through a symlink that leaves the project is read for the analysis but never
 //! written, and a file seen under two paths is written under its real one only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::ApplyError;
@@ -15,6 +15,7 @@ use crate::plan::Plan;
 /// outside the project, and files that mix a bare CR with other line endings.
 pub fn protected(index: &Index) -> BTreeMap<FileId, String> {
     let roots = roots(index);
+    let mut real_paths = RealPaths::default();
     let mut protected = BTreeMap::new();
     for (id, file) in index.files.iter().enumerate() {
         // A bare CR among other line endings (CR-only files are read with their lines): the
@@ -31,7 +32,7 @@ pub fn protected(index: &Index) -> BTreeMap<FileId, String> {
             );
             continue;
         }
-        let Ok(real) = std::fs::canonicalize(&file.path) else {
+        let Some(real) = real_paths.get(&file.path) else {
             continue;
         };
         if !roots.iter().any(|r| real.starts_with(r)) {
@@ -83,6 +84,35 @@ pub(super) fn writable(index: &Index, path: &Path, display: &str) -> Result<Path
             path: display.to_owned(),
             real: real.display().to_string(),
         })
+    }
+}
+
+/// Real paths (`std::fs::canonicalize`) of many files, each folder resolved once: a file that is
+/// no symlink itself lies in its folder's real path. Resolving every file of a 10,000-file
+/// project on its own (a `stat` per part of each path) took a tenth of a second.
+#[derive(Default)]
+struct RealPaths {
+    folders: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl RealPaths {
+    fn get(&mut self, path: &Path) -> Option<PathBuf> {
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::canonicalize(path).ok();
+        };
+        if std::fs::symlink_metadata(path).ok()?.is_symlink() {
+            return std::fs::canonicalize(path).ok();
+        }
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        let folder = self
+            .folders
+            .entry(folder.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(folder).ok());
+        Some(folder.as_ref()?.join(name))
     }
 }
 

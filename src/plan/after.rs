@@ -23,20 +23,16 @@ impl Graph {
         )
     }
 
-    pub fn after(ctx: &Context, plan: &Plan) -> Graph {
+    /// The graph once `plan` is made: `before` with the files it rewrites read again.
+    pub fn after(ctx: &Context, plan: &Plan, before: &Graph) -> Graph {
         let index = ctx.index;
-        let mut edges: Vec<Vec<FileId>> = Vec::with_capacity(index.files.len());
-        for file in 0..index.files.len() {
-            let new = plan.files.get(&file).and_then(|f| {
-                let text = apply_edits(&index.files[file].text, &f.edits);
-                let module = crate::python::parse(&text).ok()?;
-                Some(crate::index::extract::extract(
-                    module.syntax(),
-                    &text,
-                    index.files[file].in_tests,
-                ))
+        let mut edges = before.0.clone();
+        for (&file, f) in &plan.files {
+            let text = apply_edits(&index.files[file].text, &f.edits);
+            let new = crate::python::parse(&text).ok().map(|module| {
+                crate::index::extract::extract(module.syntax(), &text, index.files[file].in_tests)
             });
-            edges.push(loads_of(index, file, new.as_ref()));
+            edges[file] = loads_of(index, file, new.as_ref());
         }
         Graph(edges)
     }
@@ -185,7 +181,8 @@ pub fn conflicts(
         return out;
     }
     let files = &ctx.index.files;
-    let after = Graph::after(ctx, plan);
+    let before = Graph::before(ctx);
+    let after = Graph::after(ctx, plan, &before);
     for r in re_exports {
         if !out.contains_key(&r.cluster) && after.reach(r.canonical)[r.dup] {
             out.insert(
@@ -197,32 +194,31 @@ pub fn conflicts(
             );
         }
     }
-    let before = Graph::before(ctx);
-    // A re-export must not make the duplicate's module load one that cannot be imported.
-    let broken: Vec<Option<String>> = (0..files.len())
-        .map(|file| missing_import(ctx.index, file))
-        .collect();
-    if broken.iter().any(Option::is_some) {
-        for r in re_exports {
-            if out.contains_key(&r.cluster) {
-                continue;
-            }
-            let (reach_before, reach_after) = (before.reach(r.dup), after.reach(r.canonical));
-            let Some(bad) = (0..files.len())
-                .find(|&f| reach_after[f] && !reach_before[f] && broken[f].is_some())
-            else {
-                continue;
-            };
-            out.insert(
-                r.cluster,
-                format!(
-                    "{} cannot be imported: it imports `{}`, which is no module of the project, so a re-export would break {}; fix that import first",
-                    files[bad].display,
-                    broken[bad].as_deref().unwrap_or_default(),
-                    files[r.dup].display
-                ),
-            );
+    // A re-export must not make the duplicate's module load one that cannot be imported. Each
+    // file is looked at once, and only when a re-export makes a duplicate's module load it.
+    let mut broken: Vec<Option<Option<String>>> = vec![None; files.len()];
+    for r in re_exports {
+        if out.contains_key(&r.cluster) {
+            continue;
         }
+        let (reach_before, reach_after) = (before.reach(r.dup), after.reach(r.canonical));
+        let Some((bad, import)) = (0..files.len())
+            .filter(|&f| reach_after[f] && !reach_before[f])
+            .find_map(|f| {
+                let missing = broken[f].get_or_insert_with(|| missing_import(ctx.index, f));
+                Some((f, missing.clone()?))
+            })
+        else {
+            continue;
+        };
+        out.insert(
+            r.cluster,
+            format!(
+                "{} cannot be imported: it imports `{import}`, which is no module of the project, so a re-export would break {}; fix that import first",
+                files[bad].display,
+                files[r.dup].display
+            ),
+        );
     }
     // An importer pointed at a canonical module that loads the importer back: a new cycle.
     for (&file, file_plan) in &plan.files {

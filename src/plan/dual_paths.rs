@@ -35,7 +35,8 @@ pub fn plan(p: &mut Planner) {
     let mut unfixed: BTreeMap<FileId, bool> = BTreeMap::new();
     // Script imports left as they are, each once, under the most specific name it uses.
     let mut kept_sites: BTreeMap<(FileId, usize), (String, String)> = BTreeMap::new();
-    for (file, canonical, stray) in canonical_names(ctx) {
+    let mut type_checking = None;
+    for &(file, ref canonical, ref stray) in canonical_names(ctx) {
         let change = Change::DualPath(file);
         if p.leaves(change) {
             let message = format!(
@@ -52,8 +53,8 @@ pub fn plan(p: &mut Planner) {
             continue;
         }
         let mut all_fixed = true;
-        for StrayName { name, sites, kept } in &stray {
-            let (stray_prefix, canonical_prefix) = prefixes(name, &canonical);
+        for StrayName { name, sites, kept } in stray {
+            let (stray_prefix, canonical_prefix) = prefixes(name, canonical);
             for &site in kept {
                 // The file keeps running under this name in the script: not fixed.
                 all_fixed = false;
@@ -65,7 +66,9 @@ pub fn plan(p: &mut Planner) {
                 }
             }
             let mut sites = sites.clone();
-            sites.extend(type_checking_sites(ctx, file, name));
+            let candidates =
+                type_checking.get_or_insert_with(|| absolute_type_checking_imports(ctx));
+            sites.extend(type_checking_sites(ctx, candidates, file, name));
             for (importer, site_index) in sites {
                 let text = p.text(importer);
                 let site = &ctx.index.files[importer].facts.imports[site_index];
@@ -141,22 +144,32 @@ pub fn plan(p: &mut Planner) {
 /// run time, but type checkers would see two modules.
 fn type_checking_sites(
     ctx: &crate::analyze::Context,
+    candidates: &[(FileId, usize)],
     file: FileId,
     name: &str,
 ) -> Vec<(FileId, usize)> {
     let index = ctx.index;
     let mut out = Vec::new();
-    for (importer, source) in index.files.iter().enumerate() {
+    for &(importer, site_index) in candidates {
+        let site = &index.files[importer].facts.imports[site_index];
+        let names_it = if site.is_from {
+            site.module.as_deref() == Some(name)
+        } else {
+            site.names.iter().any(|n| n.name == name)
+        };
+        if names_it && index.module_map.resolve(name, Some(importer)) == Some(file) {
+            out.push((importer, site_index));
+        }
+    }
+    out
+}
+
+/// Every absolute `if TYPE_CHECKING:` import of the project, for `type_checking_sites`.
+fn absolute_type_checking_imports(ctx: &crate::analyze::Context) -> Vec<(FileId, usize)> {
+    let mut out = Vec::new();
+    for (importer, source) in ctx.index.files.iter().enumerate() {
         for (site_index, site) in source.facts.imports.iter().enumerate() {
-            if !site.type_checking || site.level > 0 {
-                continue;
-            }
-            let names_it = if site.is_from {
-                site.module.as_deref() == Some(name)
-            } else {
-                site.names.iter().any(|n| n.name == name)
-            };
-            if names_it && index.module_map.resolve(name, Some(importer)) == Some(file) {
+            if site.type_checking && site.level == 0 {
                 out.push((importer, site_index));
             }
         }

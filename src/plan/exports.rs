@@ -27,8 +27,18 @@ pub fn exports(index: &Index, files: &BTreeSet<FileId>) -> BTreeMap<FileId, Expo
         return out;
     }
     let map = &index.module_map;
+    // A statement loads every module it names (`ModuleMap::site_loads`): only one that loads
+    // one of `files` can take from it. Resolving every import of the project by name took a
+    // fifth of the plan's time on 10,000 files.
+    let loads_one = |load: &crate::index::module_map::Load| files.contains(&(load.file as FileId));
     for (importer, source) in index.files.iter().enumerate() {
-        for site in &source.facts.imports {
+        if !source.loads.iter().any(loads_one) {
+            continue;
+        }
+        for (site_index, site) in source.facts.imports.iter().enumerate() {
+            if !source.site_loads(site_index).iter().any(loads_one) {
+                continue;
+            }
             if site.is_from {
                 let Some(target) = map.from_module(importer, site) else {
                     continue;

@@ -205,9 +205,6 @@ pub(crate) struct Planner<'a, 'c> {
     pub plan: Plan,
     /// Module names to write in imports, per file.
     names: HashMap<FileId, Option<String>>,
-    /// The name each file loaded under two names is to be imported by (DM002): the names the
-    /// plan writes for the modules below it follow it.
-    decided: HashMap<FileId, String>,
     /// Definitions replaced by a re-export: (file, class or table index) -> (module, symbol,
     /// duplicated table).
     pub shimmed: HashMap<ShimKey, (String, String, usize)>,
@@ -324,7 +321,10 @@ impl<'a, 'c> Planner<'a, 'c> {
             return name.clone();
         }
         let ctx = self.ctx;
-        let package = crate::analyze::dual_import_path::package_name(ctx, &self.decided, file);
+        // The name each file loaded under two names is to be imported by (DM002): the names the
+        // plan writes for the modules below it follow it.
+        let decided = crate::analyze::dual_import_path::decided_names(ctx);
+        let package = crate::analyze::dual_import_path::package_name(ctx, decided, file);
         let fits = |name: &str| {
             package.as_deref().is_none_or(|p| {
                 name.len() > p.len() && name.starts_with(p) && name.as_bytes()[p.len()] == b'.'
@@ -425,7 +425,6 @@ fn plan_round(
         options,
         plan: Plan::default(),
         names: HashMap::new(),
-        decided: crate::analyze::dual_import_path::decided_names(ctx),
         shimmed: HashMap::new(),
         fixed_clusters: BTreeSet::new(),
         fixed_dual: BTreeSet::new(),
@@ -438,7 +437,7 @@ fn plan_round(
         scripts,
     };
     for (file, canonical, _) in crate::analyze::dual_import_path::canonical_names(ctx) {
-        planner.names.insert(file, Some(canonical));
+        planner.names.insert(*file, Some(canonical.clone()));
     }
     duplicates::plan(&mut planner);
     imports::rewrite_importers(&mut planner);
