@@ -20,6 +20,8 @@ pub struct Decoded {
     pub encoding: FileEncoding,
     /// Every line ended with a lone `\r` (classic Mac OS), which `text` holds as `\n`.
     pub cr_endings: bool,
+    /// Some lines end with a lone `\r` and others with `\n`: a rewrite cannot keep them.
+    pub bare_cr: bool,
 }
 
 /// Decodes a Python source file the way CPython does: a UTF-8 BOM wins, then a PEP 263
@@ -29,9 +31,17 @@ pub struct Decoded {
 /// (`store` puts the `\r` back).
 pub fn decode(bytes: Vec<u8>) -> Result<Decoded, String> {
     let mut decoded = decode_text(bytes)?;
-    if decoded.text.contains('\r') && !decoded.text.contains('\n') {
-        decoded.text = decoded.text.replace('\r', "\n");
-        decoded.cr_endings = true;
+    if decoded.text.contains('\r') {
+        if !decoded.text.contains('\n') {
+            decoded.text = decoded.text.replace('\r', "\n");
+            decoded.cr_endings = true;
+        } else {
+            let bytes = decoded.text.as_bytes();
+            decoded.bare_cr = decoded
+                .text
+                .match_indices('\r')
+                .any(|(i, _)| bytes.get(i + 1) != Some(&b'\n'));
+        }
     }
     Ok(decoded)
 }
@@ -67,6 +77,7 @@ fn decode_text(mut bytes: Vec<u8>) -> Result<Decoded, String> {
             text: bytes.iter().map(|&b| b as char).collect(),
             encoding: FileEncoding::Latin1,
             cr_endings: false,
+            bare_cr: false,
         }),
         _ => {
             let encoding = Encoding::for_label(normalized.as_bytes())
@@ -79,6 +90,7 @@ fn decode_text(mut bytes: Vec<u8>) -> Result<Decoded, String> {
                 text: text.into_owned(),
                 encoding: FileEncoding::Other(encoding),
                 cr_endings: false,
+                bare_cr: false,
             })
         }
     }
@@ -90,6 +102,7 @@ fn utf8(bytes: Vec<u8>, bom: bool) -> Result<Decoded, String> {
             text,
             encoding: FileEncoding::Utf8 { bom },
             cr_endings: false,
+            bare_cr: false,
         }),
         Err(err) => Err(format!(
             "is not valid UTF-8 (byte {}) and declares no encoding",

@@ -29,8 +29,8 @@ pub struct Walked {
     pub errors: Vec<(PathBuf, String)>,
     /// `.rs` files, `Cargo.toml` and `diesel.toml`: the Rust front-end's input.
     pub rust: Vec<PathBuf>,
-    /// The `.py` files in `files` that are symbolic links: each may be a second path to another
-    /// file of the project (`real_files`).
+    /// The `.py` files in `files` and `aside` that are symbolic links: each may be a second path
+    /// to another file of the project (`real_files`).
     pub symlinks: Vec<PathBuf>,
 }
 
@@ -118,13 +118,13 @@ pub fn walk(paths: &[PathBuf], exclude: &Exclude, exclude_base: &Path) -> Walked
                 if !exclude.is_empty() && exclude.is_match(relative) {
                     continue;
                 }
+                if entry.path_is_symlink() {
+                    walked.symlinks.push(path.to_path_buf());
+                }
                 if in_migrations {
                     walked.aside.push(path.to_path_buf());
                 } else {
                     walked.files.push(path.to_path_buf());
-                    if entry.path_is_symlink() {
-                        walked.symlinks.push(path.to_path_buf());
-                    }
                 }
             } else if !in_migrations && is_rust(path) {
                 let relative = path.strip_prefix(exclude_base).unwrap_or(path);

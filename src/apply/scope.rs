@@ -2,7 +2,7 @@
 //! reached through a symlink that leaves the project is read for the analysis but never
 //! written, and a file seen under two paths is written under its real one only.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::ApplyError;
@@ -15,17 +15,15 @@ use crate::plan::Plan;
 /// outside the project, and files that mix a bare CR with other line endings.
 pub fn protected(index: &Index) -> BTreeMap<FileId, String> {
     let roots = roots(index);
-    let mut real_paths = RealPaths::default();
+    let mut real_paths = RealPaths {
+        symlinks: &index.symlinks,
+        folders: HashMap::new(),
+    };
     let mut protected = BTreeMap::new();
     for (id, file) in index.files.iter().enumerate() {
         // A bare CR among other line endings (CR-only files are read with their lines): the
         // line-based parts of a rewrite cannot keep such a file's lines.
-        let bytes = file.text.as_bytes();
-        if file
-            .text
-            .match_indices('\r')
-            .any(|(i, _)| bytes.get(i + 1) != Some(&b'\n'))
-        {
+        if file.bare_cr {
             protected.insert(
                 id,
                 "left unchanged: it is a file whose lines end in a bare CR and in LF or CRLF too, which a rewrite cannot keep line by line; give it one kind of line ending, then run again".to_owned(),
@@ -87,20 +85,20 @@ pub(super) fn writable(index: &Index, path: &Path, display: &str) -> Result<Path
     }
 }
 
-/// Real paths (`std::fs::canonicalize`) of many files, each folder resolved once: a file that is
-/// no symlink itself lies in its folder's real path. Resolving every file of a 10,000-file
-/// project on its own (a `stat` per part of each path) took a tenth of a second.
-#[derive(Default)]
-struct RealPaths {
+/// Real paths (`std::fs::canonicalize`) of the index's files, each folder resolved once: a file
+/// the walk did not find as a symlink lies in its folder's real path. Resolving every file of a
+/// 10,000-file project on its own (a `stat` per part of each path) took a tenth of a second.
+struct RealPaths<'i> {
+    symlinks: &'i HashSet<PathBuf>,
     folders: HashMap<PathBuf, Option<PathBuf>>,
 }
 
-impl RealPaths {
+impl RealPaths<'_> {
     fn get(&mut self, path: &Path) -> Option<PathBuf> {
         let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
             return std::fs::canonicalize(path).ok();
         };
-        if std::fs::symlink_metadata(path).ok()?.is_symlink() {
+        if self.symlinks.contains(path) {
             return std::fs::canonicalize(path).ok();
         }
         let folder = if folder.as_os_str().is_empty() {

@@ -35,6 +35,8 @@ pub struct SourceFile {
     pub encoding: FileEncoding,
     /// The file's lines end with a lone `\r`, which `text` holds as `\n` (`source::decode`).
     pub cr_endings: bool,
+    /// Some lines end with a lone `\r` and others with `\n` (`source::decode`).
+    pub bare_cr: bool,
     /// Built on first use: only files with something to report need line numbers.
     pub lines: OnceLock<LineIndex>,
     pub facts: FileFacts,
@@ -138,6 +140,8 @@ pub struct Index {
     pub aside_tables: Vec<models::TableDef>,
     /// What the walk found for the Rust front-end (`crate::rust`), which indexes it apart.
     pub rust_sources: Vec<PathBuf>,
+    /// The `.py` files found as symbolic links (a file in a linked folder is none).
+    pub symlinks: std::collections::HashSet<PathBuf>,
 }
 
 impl Index {
@@ -354,6 +358,7 @@ impl Index {
             live_files,
             aside_tables,
             rust_sources,
+            symlinks: symlinks.into_iter().collect(),
         })
     }
 

@@ -26,6 +26,7 @@ pub(super) fn read_source(
         text: String::new(),
         encoding: FileEncoding::Utf8 { bom: false },
         cr_endings: false,
+        bare_cr: false,
         lines: OnceLock::new(),
         facts: FileFacts::default(),
         loads: Vec::new(),
@@ -69,6 +70,7 @@ pub(super) fn read_source(
     file.text = decoded.text;
     file.encoding = decoded.encoding;
     file.cr_endings = decoded.cr_endings;
+    file.bare_cr = decoded.bare_cr;
     match crate::python::parse(&file.text) {
         Ok(module) => {
             // A bug in the extraction is a warning on this file, not the end of the scan.

@@ -302,6 +302,7 @@ mod tests {
                     text: text.to_string(),
                     encoding: FileEncoding::Utf8 { bom: false },
                     cr_endings: false,
+                    bare_cr: false,
                     lines: Default::default(),
                     facts: crate::index::extract::extract(module.syntax(), text, false),
                     loads: Vec::new(),
