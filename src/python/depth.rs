@@ -242,4 +242,3 @@ mod tests {
         assert!(deeper_than(&text, 100).is_none());
     }
 }
-
