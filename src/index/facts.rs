@@ -76,12 +76,16 @@ pub struct Bindings(Vec<(Name, Binding)>);
 impl Bindings {
     /// From the bindings in the order the module makes them: the last one of a name wins.
     pub fn from_ordered(bindings: Vec<(Name, Binding)>) -> Bindings {
-        let mut numbered: Vec<(usize, (Name, Binding))> =
-            bindings.into_iter().enumerate().collect();
-        numbered.sort_by(|(i, (a, _)), (j, (b, _))| a.cmp(b).then(j.cmp(i)));
-        numbered.dedup_by(|(_, (later, _)), (_, (kept, _))| later == kept);
-        let mut sorted: Vec<(Name, Binding)> = numbered.into_iter().map(|(_, b)| b).collect();
-        sorted.shrink_to_fit();
+        // Positions sorted by name, the last binding of each name first, then one per name: a
+        // sort of the bindings themselves (72 bytes each, stable) was a quarter of the
+        // extraction's time.
+        let name = |i: u32| bindings[i as usize].0.as_str();
+        let mut order: Vec<u32> = (0..bindings.len() as u32).collect();
+        order.sort_unstable_by(|&i, &j| name(i).cmp(name(j)).then(j.cmp(&i)));
+        order.dedup_by(|later, kept| name(*later) == name(*kept));
+        let mut slots: Vec<Option<(Name, Binding)>> = bindings.into_iter().map(Some).collect();
+        let mut sorted = Vec::with_capacity(order.len());
+        sorted.extend(order.into_iter().filter_map(|i| slots[i as usize].take()));
         Bindings(sorted)
     }
 
