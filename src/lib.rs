@@ -96,7 +96,8 @@ fn visible(
     options: &plan::PlanOptions,
 ) -> Visible {
     let index = context.index;
-    let (report, first) = rayon::join(|| analyze::report(context), || plan::plan(context, options));
+    let report = analyze::report(context);
+    let first = plan::plan(context, options);
     let chosen = |f: &report::Finding| rules.hides(index, f);
     let reported = |f: &report::Finding| f.is_under(&scope.paths, &scope.cwd);
     let needed = rules.changes_of(index, &report, &first, |f| !chosen(f) && reported(f));
