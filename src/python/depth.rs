@@ -14,7 +14,7 @@
 ///
 /// It reads every byte of every file before the parser does, so it goes by byte classes
 /// (`CLASS`) and skips comments and strings with `memchr`: matching each byte on its own, it
-/// took 9% of the instructions of a 10,000-file check (72 MB at 350 MB/s; now 630 MB/s).
+/// took 9% of the instructions of a 10,000-file check (350 MB/s; now about 600 MB/s).
 pub fn deeper_than(text: &str, limit: u32) -> Option<(u32, u32)> {
     let bytes = text.as_bytes();
     // Chain tokens counted in each open bracket's current element.
@@ -31,7 +31,11 @@ pub fn deeper_than(text: &str, limit: u32) -> Option<(u32, u32)> {
         // Whether the token is a chain token, and whether it ends an operand.
         let (counted, operand) = match CLASS[b as usize] {
             SPACE => {
+                // Indentation comes in runs.
                 i += 1;
+                while i < bytes.len() && CLASS[bytes[i] as usize] == SPACE {
+                    i += 1;
+                }
                 continue;
             }
             WORD => {
@@ -242,3 +246,4 @@ mod tests {
         assert!(deeper_than(&text, 100).is_none());
     }
 }
+
