@@ -246,4 +246,3 @@ mod tests {
         assert!(deeper_than(&text, 100).is_none());
     }
 }
-
