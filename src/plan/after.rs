@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use super::{apply_edits, Plan};
 use crate::analyze::Context;
 use crate::index::module_map::FileId;
@@ -23,16 +25,27 @@ impl Graph {
         )
     }
 
-    /// The graph once `plan` is made: `before` with the files it rewrites read again.
+    /// The graph once `plan` is made: `before` with the files it rewrites read again, on the
+    /// parse threads (a file nested within the parser's limit can overflow another thread's
+    /// stack).
     pub fn after(ctx: &Context, plan: &Plan, before: &Graph) -> Graph {
         let index = ctx.index;
+        let reread: Vec<(FileId, Vec<FileId>)> = crate::python::on_parse_stack(|| {
+            plan.files
+                .par_iter()
+                .map(|(&file, f)| {
+                    let text = apply_edits(&index.files[file].text, &f.edits);
+                    let new = crate::python::parse(&text).ok().map(|module| {
+                        let in_tests = index.files[file].in_tests;
+                        crate::index::extract::extract(module.syntax(), &text, in_tests)
+                    });
+                    (file, loads_of(index, file, new.as_ref()))
+                })
+                .collect()
+        });
         let mut edges = before.0.clone();
-        for (&file, f) in &plan.files {
-            let text = apply_edits(&index.files[file].text, &f.edits);
-            let new = crate::python::parse(&text).ok().map(|module| {
-                crate::index::extract::extract(module.syntax(), &text, index.files[file].in_tests)
-            });
-            edges[file] = loads_of(index, file, new.as_ref());
+        for (file, loads) in reread {
+            edges[file] = loads;
         }
         Graph(edges)
     }

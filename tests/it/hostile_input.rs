@@ -2,6 +2,7 @@
 //! file): each is a message or a warning naming its file, never a crash, and the scan goes on.
 
 use crate::cli::{duplicated, USER_B};
+use crate::sample::duplicated_with;
 use crate::support::{run, stderr, stdout};
 
 #[test]
@@ -56,6 +57,25 @@ fn code_nested_past_the_parser_is_a_warning_and_the_scan_goes_on() {
     );
     assert!(
         out.ends_with("Scanned 8 files: 1 table, 2 findings (2 files could not be parsed).\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_deeply_nested_file_the_fix_rewrites_is_read_again_without_a_crash() {
+    // Within the nesting limit, but deeper than the main thread's stack takes in a debug build:
+    // the plan parses each file it rewrites again, and must do so on the parse threads (the
+    // main thread overflowed: exit 134).
+    let views = format!(
+        "from app.b import User\n\nVALUE = {}x\n\n\ndef get():\n    return User\n",
+        "not ".repeat(3_990)
+    );
+    let dir = duplicated_with(USER_B, &[("app/views.py", views.as_bytes())]);
+    let output = run(dir.path(), &["--diff", "--color", "never"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("-from app.b import User\n+from app.a import User\n"),
         "{out}"
     );
 }
