@@ -3,11 +3,10 @@
 //! directories pytest's default `prepend` mode inserts for test files), and the reverse lookup.
 
 use std::collections::HashMap;
-
-use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::facts::ImportSite;
 use super::stdlib;
