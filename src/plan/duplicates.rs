@@ -72,6 +72,21 @@ pub fn plan(p: &mut Planner) {
                 };
                 match fix {
                     Ok(fix) => {
+                        // Another table's fix in the same file may already write there (two
+                        // Tables made `Class.__table__`, each importing its class at one
+                        // place): half a fix would leave a name unimported.
+                        let planned = p.plan.files.get(&dup.file);
+                        if let Some((edit, _)) = fix
+                            .edits
+                            .iter()
+                            .find(|(e, _)| planned.is_some_and(|f| f.overlaps(e.start, e.end)))
+                        {
+                            problems.push(format!(
+                                "its edit `{}` would go where another table's fix already writes in {}; run the fix again once that one is in",
+                                edit.content.trim(),
+                                ctx.index.files[dup.file].display
+                            ));
+                        }
                         if fix.imports_canonical {
                             match p.import_name(dup.file, canonical.file, &module) {
                                 Ok(name) if name.level == 0 => {}
