@@ -1108,17 +1108,11 @@ fn a_duplicate_entity_file_with_its_own_tests_is_not_replaced() {
         entity("")
     );
     let copy = entity("\n#[cfg(test)]\nmod tests {\n    use sea_orm::Iterable;\n\n    #[test]\n    fn columns() {\n        assert_eq!(super::Column::iter().count(), 2);\n    }\n}\n");
-    let manifest = "[package]\nname = \"issue\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsea-orm = \"1\"\n";
-    let dir = project(&[
-        ("Cargo.toml", manifest.as_bytes()),
-        ("src/main.rs", b"mod entity;\n\nfn main() {}\n"),
-        (
-            "src/entity/mod.rs",
-            b"pub mod underscores;\npub mod underscores_workaround;\n",
-        ),
-        ("src/entity/underscores.rs", generated.as_bytes()),
-        ("src/entity/underscores_workaround.rs", copy.as_bytes()),
-    ]);
+    let dir = entity_crate(
+        "issue",
+        ("underscores", &generated),
+        ("underscores_workaround", &copy),
+    );
     let output = run(dir.path(), &["--diff", "--color", "never"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "");
@@ -1131,6 +1125,28 @@ fn a_duplicate_entity_file_with_its_own_tests_is_not_replaced() {
     );
     let check = run(dir.path(), &["--color", "never"]);
     assert_eq!(check.status.code(), Some(1));
+}
+
+/// A binary crate `package` on SeaORM whose `src/entity/` holds two entity modules, each
+/// `(module name, source)`.
+fn entity_crate(
+    package: &str,
+    (first, first_source): (&str, &str),
+    (second, second_source): (&str, &str),
+) -> tempfile::TempDir {
+    let manifest = format!("[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsea-orm = \"1\"\n");
+    let modules = format!("pub mod {first};\npub mod {second};\n");
+    let (first_path, second_path) = (
+        format!("src/entity/{first}.rs"),
+        format!("src/entity/{second}.rs"),
+    );
+    project(&[
+        ("Cargo.toml", manifest.as_bytes()),
+        ("src/main.rs", b"mod entity;\n\nfn main() {}\n"),
+        ("src/entity/mod.rs", modules.as_bytes()),
+        (&first_path, first_source.as_bytes()),
+        (&second_path, second_source.as_bytes()),
+    ])
 }
 
 /// A duplicate entity file whose `ActiveModelBehavior` has hooks of its own, or that holds a
@@ -1148,17 +1164,7 @@ fn a_duplicate_entity_file_with_hooks_or_other_items_is_not_replaced() {
         "{\n    fn new() -> Self {\n        Self::default()\n    }\n}",
         "\npub use super::posts::Model as Post;\n\nmacro_rules! post {\n    () => {};\n}\n\nsea_orm::include_migrations!();\n",
     );
-    let manifest = "[package]\nname = \"blog\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsea-orm = \"1\"\n";
-    let dir = project(&[
-        ("Cargo.toml", manifest.as_bytes()),
-        ("src/main.rs", b"mod entity;\n\nfn main() {}\n"),
-        (
-            "src/entity/mod.rs",
-            b"pub mod posts;\npub mod posts_copy;\n",
-        ),
-        ("src/entity/posts.rs", generated.as_bytes()),
-        ("src/entity/posts_copy.rs", copy.as_bytes()),
-    ]);
+    let dir = entity_crate("blog", ("posts", &generated), ("posts_copy", &copy));
     let output = run(dir.path(), &["--diff", "--color", "never"]);
     assert_eq!(stdout(&output), "");
     assert_eq!(

@@ -1,5 +1,6 @@
 //! `skipped:` lines are whole sentences that say what to do instead.
 
+use crate::sample::DB;
 use crate::support::{project, run, stderr};
 
 #[test]
@@ -58,10 +59,7 @@ fn two_tables_made_class_tables_in_one_file_are_never_half_fixed() {
     );
     let dir = project(&[
         ("app/__init__.py", b""),
-        (
-            "app/db.py",
-            b"from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
-        ),
+        ("app/db.py", DB),
         ("app/models.py", models.as_bytes()),
         ("app/tables.py", tables.as_bytes()),
         ("main.py", b"import app.models\nimport app.tables\n"),
